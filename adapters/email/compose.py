@@ -1,0 +1,40 @@
+"""Turns an `OutboundReply` into the email the client receives: tagged subject, threading headers, loop guards."""
+
+from __future__ import annotations
+
+import email.utils
+from datetime import datetime
+from email.message import EmailMessage
+
+from ticketing.types import OutboundReply
+
+AUTOMATIC_KINDS = frozenset({"acknowledgement", "not_covered"})
+TICKET_HEADER = "X-Gateway-Ticket"
+
+
+def _bracketed(message_id: str) -> str | None:
+    """`<id>` for a real Message-ID; None for ids we synthesised (no Message-ID on the client's mail)."""
+    if not message_id or message_id.startswith("sha256:") or "@" not in message_id:
+        return None
+    return f"<{message_id}>"
+
+
+def compose_reply(reply: OutboundReply, from_address: str, domain: str, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = reply.recipient
+    message["Subject"] = reply.subject
+    message["Date"] = email.utils.format_datetime(now)
+    message["Message-ID"] = f"<{reply.message_key}@{domain}>"
+    in_reply_to = _bracketed(reply.thread_key)
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    references = [ref for ref in map(_bracketed, reply.references) if ref]
+    if references:
+        message["References"] = " ".join(references)
+    if reply.kind in AUTOMATIC_KINDS:
+        message["Auto-Submitted"] = "auto-replied"  # RFC 3834: robots must not answer this
+        message["X-Auto-Response-Suppress"] = "All"
+    message[TICKET_HEADER] = reply.ticket_number
+    message.set_content(reply.text)
+    return message

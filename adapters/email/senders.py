@@ -1,0 +1,100 @@
+"""The two ways replies leave by email: through an SMTP relay (aiosmtplib), or into a local Maildir folder.
+
+The Maildir sender is the embedded default: a new user reads the replies in `var/mail/sent/new/` without any
+mail server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mailbox
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiosmtplib
+
+from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.email.compose import compose_reply
+from ticketing.types import OutboundReply
+
+
+class MailComposer:
+    """Builds the email for a reply from our configured From address."""
+
+    def __init__(self, from_address: str, domain: str, clock: Callable[[], datetime]) -> None:
+        self._from = from_address
+        self._domain = domain
+        self._clock = clock
+
+    def __call__(self, reply: OutboundReply) -> EmailMessage:
+        return compose_reply(reply, self._from, self._domain, self._clock())
+
+
+class MaildirSender:
+    def __init__(self, path: Path, compose: MailComposer) -> None:
+        self._path = path
+        self._compose = compose
+
+    def _write(self, data: bytes) -> None:
+        mailbox.Maildir(self._path, create=True).add(data)
+
+    async def send(self, reply: OutboundReply) -> None:
+        data = self._compose(reply).as_bytes()
+        try:
+            await asyncio.to_thread(self._write, data)
+        except OSError as error:
+            raise TemporaryFailure(f"cannot write to {self._path}: {error.strerror or error}") from error
+
+
+def _smtp_failure(code: int, message: str) -> Exception:
+    reason = f"SMTP {code} {message}".strip()
+    return TemporaryFailure(reason) if 400 <= code < 500 or code < 0 else PermanentFailure(reason)
+
+
+class SmtpRelaySender:
+    """Hands each reply to the configured relay; 4xx and network trouble are temporary, 5xx permanent."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        security: str,
+        username: str | None,
+        password: str | None,
+        timeout: float,
+        compose: MailComposer,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._security = security
+        self._username = username
+        self._password = password
+        self._timeout = timeout
+        self._compose = compose
+
+    async def send(self, reply: OutboundReply) -> None:
+        message = self._compose(reply)
+        try:
+            errors, _ = await aiosmtplib.send(
+                message,
+                hostname=self._host,
+                port=self._port,
+                use_tls=self._security == "tls",
+                start_tls=True if self._security == "starttls" else False,
+                username=self._username,
+                password=self._password,
+                timeout=self._timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            first = error.recipients[0]
+            raise _smtp_failure(first.code, first.message) from error
+        except aiosmtplib.SMTPResponseException as error:
+            raise _smtp_failure(error.code, error.message) from error
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+            raise TemporaryFailure(f"cannot reach {self._host}:{self._port}: {error}") from error
+        if errors:
+            code, text = next(iter(errors.values()))
+            raise _smtp_failure(code, text)
+

@@ -1,0 +1,118 @@
+"""SMTP intake on aiosmtpd: mail for the support addresses is committed to the inbox before we answer 250.
+
+Answers in SMTP's own terms: 550 for an address that is not ours, 552 for a message over the size limit
+(aiosmtpd enforces `data_size_limit`), 451 when the store cannot commit (the sending server retries later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from typing import Any
+
+import structlog
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from ticketing.store.base import AcceptRequest, AcceptResult
+
+Accept = Callable[[AcceptRequest], Awaitable[AcceptResult]]
+CHANNEL = "email"
+
+
+def native_id_of(raw: bytes) -> str:
+    """The Message-ID without brackets, or a digest of the bytes when the mail has none."""
+    try:
+        value = BytesHeaderParser(policy=default_policy).parsebytes(raw).get("Message-ID")
+    except Exception:  # a header the parser chokes on must not lose the mail: fall back to the digest
+        value = None
+    text = str(value or "").strip().strip("<>").strip()
+    return text if text else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+class SupportMailHandler:
+    """The aiosmtpd handler: RCPT checks the address, DATA commits, then answers."""
+
+    def __init__(self, support_addresses: frozenset[str], accept: Accept, clock: Callable[[], datetime]) -> None:
+        self._addresses = support_addresses
+        self._accept = accept
+        self._clock = clock
+        self._log = structlog.get_logger("adapters.email.smtp")
+        self.in_flight = 0  # DATA commands being committed: shutdown waits for them
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.strip().lower() not in self._addresses:
+            self._log.info("smtp.rejected_recipient", recipient=address, peer=str(session.peer))
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        assert isinstance(raw, bytes)
+        native_id = native_id_of(raw)
+        meta: dict[str, Any] = {
+            "mail_from": envelope.mail_from or "",
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "peer": str(session.peer[0]) if session.peer else "",
+        }
+        self.in_flight += 1
+        try:
+            result = await self._accept(AcceptRequest(CHANNEL, native_id, raw, meta, self._clock()))
+        except Exception as error:  # nothing was committed: the sender must keep the mail and retry
+            self._log.error("smtp.store_failed", native_id=native_id, error=str(error))
+            return "451 4.3.0 Could not store the message now; please try again later"
+        finally:
+            self.in_flight -= 1
+        self._log.info(
+            "smtp.accepted", inbox_id=result.inbox_id, native_id=native_id, duplicate=result.duplicate, size=len(raw)
+        )
+        return "250 2.0.0 Message accepted" + (" (already received)" if result.duplicate else "")
+
+
+class SmtpIntake:
+    """A receiver: serves SMTP on host:port until stopped."""
+
+    def __init__(self, handler: SupportMailHandler, host: str, port: int, max_message_bytes: int) -> None:
+        self.handler = handler
+        self._host = host
+        self._port = port
+        self._max_bytes = max_message_bytes
+        self._server: asyncio.Server | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._server is None or not self._server.sockets:
+            return self._host, self._port
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return host, port
+
+    def _protocol(self) -> SMTP:
+        return SMTP(
+            self.handler,
+            data_size_limit=self._max_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            ident="intake-gateway",
+        )
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._protocol, self._host, self._port)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop accepting connections, then wait (up to `grace` seconds) for messages being committed."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self.handler.in_flight and loop.time() < deadline:
+            await asyncio.sleep(0.05)

@@ -1,0 +1,134 @@
+"""The composition root: builds every part of the gateway from one validated `Settings` object.
+
+Nothing else picks a store, reads `config/` or decides which channels run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from adapters.base import Sender
+from adapters.email.parse import parse_email
+from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
+from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
+from gateway.composer import TemplateComposer
+from gateway.config_loader import Settings
+from gateway.inbox import InboxProcessor, Parser
+from gateway.outbox import OutboxWorker, RetryPolicy
+from gateway.policy import build_sla_policy
+from normalizer import LanguageDetector, Normalizer
+from ticketing.customers import CustomerDirectory
+from ticketing.service import ServiceOptions, TicketService
+from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.store.sqlite import SqliteStore
+from ticketing.types import InboundMessage, InboxItem
+
+EMAIL = "email"
+FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
+
+
+def build_store(settings: Settings) -> Store:
+    config = settings.file.store
+    if config.backend == "sqlite":
+        return SqliteStore(Path(config.path))
+    raise ValueError(f"store backend {config.backend!r} is not available yet")
+
+
+def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str, Sender]:
+    senders: dict[str, Sender] = {}
+    email = settings.file.channels.email
+    if email is not None and email.enabled:
+        domain = email.support_addresses[0].rsplit("@", 1)[1]
+        composer = MailComposer(email.from_address, domain, clock)
+        out = email.outgoing
+        if out.transport == "maildir":
+            senders[EMAIL] = MaildirSender(Path(out.maildir), composer)
+        else:
+            senders[EMAIL] = SmtpRelaySender(
+                out.host,
+                out.port,
+                out.security,
+                settings.secret(out.username_env),
+                settings.secret(out.password_env),
+                out.timeout_seconds,
+                composer,
+            )
+    return senders
+
+
+def email_parser(settings: Settings) -> Parser:
+    email = settings.file.channels.email
+    limit = email.max_attachment_bytes if email else 10_000_000
+    fallback = email.support_addresses[0] if email else ""
+
+    def parse(item: InboxItem) -> InboundMessage:
+        recipients = item.meta.get("rcpt_tos") or [fallback]
+        return parse_email(item.raw, received_at=item.received_at, recipient=recipients[0], max_attachment_bytes=limit)
+
+    return parse
+
+
+@dataclass
+class Gateway:
+    """Every running part, built but not started."""
+
+    settings: Settings
+    store: Store
+    service: TicketService
+    inbox: InboxProcessor
+    outbox: OutboxWorker
+    smtp: SmtpIntake | None
+
+    async def accept(self, request: AcceptRequest) -> AcceptResult:
+        """Commit a raw message, then wake the inbox pipeline (the channel acks after this returns)."""
+        result = await self.store.accept(request)
+        if not result.duplicate:
+            self.inbox.notify()
+        return result
+
+
+def build_service(settings: Settings, store: Store, clock: Callable[[], datetime]) -> TicketService:
+    config = settings.file
+    email = config.channels.email
+    composer = TemplateComposer(
+        settings.templates_dir,
+        ZoneInfo(config.sla.timezone),
+        config.gateway.default_language,
+        {"company": config.gateway.company, "support_address": email.support_addresses[0] if email else ""},
+    )
+    options = ServiceOptions(
+        ticket_prefix=config.gateway.ticket_prefix,
+        default_priority=config.gateway.default_priority,
+        default_language=config.gateway.default_language,
+        fallback_subject=FALLBACK_SUBJECTS,
+    )
+    directory = CustomerDirectory(settings.organisations)
+    return TicketService(store, directory, build_sla_policy(settings), composer, options, clock)
+
+
+def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
+    config = settings.file
+    store = build_store(settings)
+    service = build_service(settings, store, clock)
+    outbox = OutboxWorker(
+        store,
+        build_senders(settings, clock),
+        RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds),
+        clock,
+    )
+    normalizer = Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language))
+    parsers: dict[str, Parser] = {EMAIL: email_parser(settings)}
+    inbox = InboxProcessor(
+        store, parsers, normalizer, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify
+    )
+    gateway = Gateway(settings, store, service, inbox, outbox, None)
+    email = config.channels.email
+    if email is not None and email.enabled:
+        handler = SupportMailHandler(frozenset(email.support_addresses), gateway.accept, clock)
+        intake = email.smtp_intake
+        gateway.smtp = SmtpIntake(handler, intake.host, intake.port, email.max_message_bytes)
+    return gateway

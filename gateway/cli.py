@@ -1,0 +1,207 @@
+"""The `gateway` command: run the gateway, check the configuration, and look at SLAs, mail, tickets and the outbox.
+
+Every error is one clear line on stderr (exit 1; 2 for a bad argument), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gateway.config_loader import ConfigError, Settings, load_settings
+from gateway.logs import configure_logging
+from gateway.errors import CommandError
+from ticketing.types import Priority
+
+DEFAULT_CONFIG = "config/gateway.toml"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(Path(args.config), os.environ)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _parse_received(text: str, local: ZoneInfo) -> datetime:
+    """An ISO 8601 instant; without an offset it is read in the SLA time zone (the desk's local time)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--received: not an ISO 8601 date and time: {text!r} (e.g. 2026-11-27T15:00:00-05:00)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=local)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    file = settings.file
+    print(
+        f"{settings.path}: OK — {len(settings.organisations)} organisations, plans {', '.join(file.plans)}, "
+        f"ticket prefix {file.gateway.ticket_prefix}"
+    )
+    return 0
+
+
+def cmd_sla(args: argparse.Namespace) -> int:
+    from gateway.policy import build_sla_policy
+
+    settings = _settings(args)
+    policy = build_sla_policy(settings)
+    received = _parse_received(args.received, ZoneInfo(settings.file.sla.timezone))
+    try:
+        result = policy.compute(Priority(args.priority), args.plan, received)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        data = result.to_json()
+        print(f"response_due:   {data['response_due']}\nresolution_due: {data['resolution_due']}")
+        print("\n".join(result.explanation))
+    return 0
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    from gateway.normalize_view import normalize_file
+
+    settings = _settings(args)
+    result = normalize_file(settings, Path(args.file), args.channel, utc_now())
+    if args.json:
+        _print_json(result)
+    else:
+        for key, value in result.items():
+            if key != "body":
+                print(f"{key}: {value}")
+        print("body:\n" + result["body"])
+    return 0
+
+
+async def _with_store(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+    from gateway.bootstrap import build_store
+
+    store = build_store(settings)
+    await store.open()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    from gateway.store_commands import show_ticket, list_tickets
+
+    settings = _settings(args)
+    if args.tickets_command == "show":
+        return asyncio.run(_with_store(settings, lambda store: show_ticket(store, settings, args.number, args.json)))
+    return asyncio.run(_with_store(settings, lambda store: list_tickets(store, settings, args.status, args.json)))
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from gateway.store_commands import list_outbox, retry_outbox
+
+    settings = _settings(args)
+    if args.outbox_command == "retry":
+        return asyncio.run(_with_store(settings, lambda store: retry_outbox(store, args.id, utc_now())))
+    return asyncio.run(_with_store(settings, lambda store: list_outbox(store, settings, args.failed, args.json)))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from gateway.bootstrap import build_gateway
+    from gateway.supervisor import Supervisor, install_signal_handlers
+
+    settings = _settings(args)
+    configure_logging(settings.file.logging.format, settings.file.logging.level)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        install_signal_handlers(stop)
+        await Supervisor(build_gateway(settings, utc_now), sys.stdout).run(stop)
+
+    try:
+        asyncio.run(main())
+    except OSError as error:  # e.g. the port is taken
+        raise CommandError(f"cannot start: {error.strerror or error}") from None
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="Omnichannel intake gateway for IT support desks.")
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument(
+        "--config", default=os.environ.get("GATEWAY_CONFIG", DEFAULT_CONFIG), help="gateway.toml (default: %(default)s)"
+    )
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print JSON")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", parents=[config], help="start the gateway").set_defaults(handler=cmd_run)
+    commands.add_parser("check-config", parents=[config], help="report every configuration problem").set_defaults(
+        handler=cmd_check_config
+    )
+    sla = commands.add_parser("sla", parents=[config, json_flag], help="compute SLA deadlines")
+    sla.add_argument("--priority", required=True, choices=[p.value for p in Priority])
+    sla.add_argument("--plan", required=True)
+    sla.add_argument("--received", required=True, help="ISO 8601, e.g. 2026-11-27T15:00:00-05:00 or ...Z (no offset: the SLA time zone)")
+    sla.set_defaults(handler=cmd_sla)
+
+    normalize = commands.add_parser("normalize", parents=[config, json_flag], help="show how a raw message is read")
+    normalize.add_argument("file")
+    normalize.add_argument("--channel", default="email", choices=["email"])
+    normalize.set_defaults(handler=cmd_normalize)
+
+    tickets = commands.add_parser("tickets", help="list or show tickets").add_subparsers(
+        dest="tickets_command", required=True, metavar="list|show"
+    )
+    listing = tickets.add_parser("list", parents=[config, json_flag])
+    listing.add_argument("--status")
+    show = tickets.add_parser("show", parents=[config, json_flag])
+    show.add_argument("number")
+    for sub in (listing, show):
+        sub.set_defaults(handler=cmd_tickets)
+
+    outbox = commands.add_parser("outbox", help="list or retry outgoing replies").add_subparsers(
+        dest="outbox_command", required=True, metavar="list|retry"
+    )
+    outbox_list = outbox.add_parser("list", parents=[config, json_flag])
+    outbox_list.add_argument("--failed", action="store_true", help="only replies that failed or are dead")
+    retry = outbox.add_parser("retry", parents=[config])
+    retry.add_argument("id", type=int)
+    for sub in (outbox_list, retry):
+        sub.set_defaults(handler=cmd_outbox)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ConfigError as error:
+        print(f"gateway: {len(error.problems)} configuration problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except CommandError as error:
+        print(f"gateway: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # last resort: one line, never a traceback
+        print(f"gateway: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

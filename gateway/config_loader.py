@@ -1,0 +1,183 @@
+"""Reads and checks the admin's configuration, reporting every problem at once with the file and line.
+
+`load_settings` returns one validated `Settings` object that the rest of the gateway is built from, or
+raises `ConfigError` listing each problem as `file:line: where: what`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jinja2
+import phonenumbers
+from pydantic import BaseModel, ValidationError
+
+from gateway.settings import CustomersFile, GatewayFile
+from gateway.toml_locate import locate
+from ticketing.customers import Organisation
+
+LANGUAGES = ("es", "en")
+REPLY_KINDS = ("acknowledgement", "not_covered")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway is built from."""
+
+    path: Path
+    file: GatewayFile
+    organisations: tuple[Organisation, ...]
+    templates_dir: Path
+    env: Mapping[str, str]
+
+    def secret(self, name: str | None) -> str | None:
+        return self.env.get(name) if name else None
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: Path, where: str, what: str, line: int | None = None) -> None:
+        place = f"{path}:{line}" if line else str(path)
+        self.items.append(f"{place}: {where}: {what}" if where else f"{place}: {what}")
+
+
+def _read_toml(path: Path, problems: _Problems) -> tuple[dict[str, Any], str] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.add(path, "", "file not found")
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        problems.add(path, "", f"cannot read: {error}")
+        return None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as error:
+        problems.add(path, "", f"not valid TOML: {error}")
+        return None
+
+
+def _validate(model: type[Model], data: dict[str, Any], path: Path, text: str, problems: _Problems) -> Model | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        for item in error.errors():
+            where = ".".join(str(part) for part in item["loc"])
+            message = item["msg"].removeprefix("Value error, ")
+            if item["type"] == "extra_forbidden":
+                message = "unknown setting (check the spelling)"
+            problems.add(path, where, message, locate(text, item["loc"]))
+        return None
+
+
+def _organisations(
+    customers: CustomersFile, config: GatewayFile, path: Path, text: str, problems: _Problems
+) -> list[Organisation]:
+    organisations: list[Organisation] = []
+    owner: dict[str, str] = {}
+    for index, entry in enumerate(customers.organisation):
+        loc: tuple[str | int, ...] = ("organisation", index)
+
+        def report(field: str, what: str) -> None:
+            problems.add(path, f"organisation[{entry.id}].{field}", what, locate(text, (*loc, field)))
+
+        if entry.plan not in config.plans:
+            report("plan", f"unknown plan {entry.plan!r} (gateway.toml defines: {', '.join(config.plans)})")
+        phones = []
+        for raw in entry.phones:
+            try:
+                number = phonenumbers.parse(raw, config.gateway.default_phone_region)
+            except phonenumbers.NumberParseException:
+                number = None
+            if number is None or not phonenumbers.is_possible_number(number):
+                report("phones", f"not a phone number: {raw!r}")
+                continue
+            phones.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        emails = [email.strip().lower() for email in entry.emails]
+        domains = [domain.strip().lower().lstrip("@") for domain in entry.domains]
+        for field, values in (("emails", emails), ("domains", domains), ("phones", phones), ("slack_users", entry.slack_users)):
+            for value in values:
+                if field == "emails" and value.count("@") != 1:
+                    report(field, f"not an email address: {value!r}")
+                previous = owner.setdefault(value, entry.id)
+                if previous != entry.id:
+                    report(field, f"{value!r} already identifies organisation {previous!r}")
+        organisations.append(
+            Organisation(
+                id=entry.id,
+                name=entry.name,
+                plan=entry.plan,
+                language=entry.language,
+                emails=frozenset(emails),
+                domains=frozenset(domains),
+                phones=frozenset(phones),
+                chat_users=frozenset(entry.slack_users),
+            )
+        )
+    return organisations
+
+
+def _check_templates(templates_dir: Path, problems: _Problems) -> None:
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir))
+    for language in LANGUAGES:
+        for kind in REPLY_KINDS:
+            name = f"{language}/{kind}.txt"
+            path = templates_dir / name
+            if not path.is_file():
+                problems.add(path, "", "template missing")
+                continue
+            try:
+                environment.parse(path.read_text(encoding="utf-8"), name, str(path))
+            except jinja2.TemplateSyntaxError as error:
+                problems.add(path, "", f"template error: {error.message}", error.lineno)
+
+
+def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text: str, problems: _Problems) -> None:
+    wanted: list[tuple[tuple[str, ...], str | None]] = [(("store", "url_env"), config.store.url_env)]
+    if config.store.backend == "postgresql" and not config.store.url_env:
+        problems.add(path, "store.url_env", "the postgresql backend needs url_env", locate(text, ("store",)))
+    email = config.channels.email
+    if email and email.enabled and email.outgoing.transport == "smtp":
+        wanted += [
+            (("channels", "email", "outgoing", "username_env"), email.outgoing.username_env),
+            (("channels", "email", "outgoing", "password_env"), email.outgoing.password_env),
+        ]
+    for loc, name in wanted:
+        if name and not env.get(name):
+            problems.add(path, ".".join(loc), f"environment variable {name} is not set", locate(text, loc))
+
+
+def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
+    """Read gateway.toml, customers.toml and the templates; raise ConfigError with every problem found."""
+    problems = _Problems()
+    loaded = _read_toml(path, problems)
+    config = _validate(GatewayFile, loaded[0], path, loaded[1], problems) if loaded else None
+    if config is None:
+        raise ConfigError(problems.items)
+    base = path.parent
+    customers_path = base / config.gateway.customers
+    templates_dir = base / config.gateway.templates
+    organisations: list[Organisation] = []
+    customers_loaded = _read_toml(customers_path, problems)
+    if customers_loaded:
+        customers = _validate(CustomersFile, customers_loaded[0], customers_path, customers_loaded[1], problems)
+        if customers:
+            organisations = _organisations(customers, config, customers_path, customers_loaded[1], problems)
+    _check_templates(templates_dir, problems)
+    _check_secrets(config, env, path, loaded[1] if loaded else "", problems)
+    if problems.items:
+        raise ConfigError(problems.items)
+    return Settings(path, config, tuple(organisations), templates_dir, env)

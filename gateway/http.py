@@ -1,0 +1,39 @@
+"""The gateway's aiohttp application: one server for health checks now, webhooks and pages as channels arrive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from ticketing.store.base import Store
+
+STORE_KEY = web.AppKey("store", Store)
+CHANNELS_KEY = web.AppKey("channels", Callable[[], Mapping[str, Any]])
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """`ok` with queue depths when the store answers; 503 when it does not."""
+    store = request.app[STORE_KEY]
+    channels = request.app[CHANNELS_KEY]()
+    try:
+        async with store.transaction() as tx:
+            counts = await tx.counts()
+    except Exception as error:
+        return web.json_response({"status": "unavailable", "store": str(error), "channels": channels}, status=503)
+    queues = {
+        "inbox_pending": counts.get("inbox_pending", 0),
+        "inbox_quarantined": counts.get("inbox_quarantined", 0),
+        "outbox_pending": counts.get("outbox_pending", 0),
+        "outbox_dead": counts.get("outbox_dead", 0),
+    }
+    return web.json_response({"status": "ok", "store": "ok", "queues": queues, "channels": channels})
+
+
+def create_app(store: Store, channels: Callable[[], Mapping[str, Any]]) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[STORE_KEY] = store
+    app[CHANNELS_KEY] = channels
+    app.router.add_get("/healthz", healthz)
+    return app

@@ -1,0 +1,111 @@
+"""The inbox pipeline: committed raw messages -> parse -> normalize -> ticketing, after the channel's ack.
+
+Runs from the durable inbox, so a crash between the ack and the ticket resumes on restart. A message that
+cannot be parsed or normalized is quarantined with its raw bytes and the reason; a failure of the store is
+retried, and quarantined after `max_attempts`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import structlog
+
+from normalizer import Normalizer
+from ticketing.service import TicketService
+from ticketing.store.base import Store
+from ticketing.types import InboundMessage, InboxItem
+
+Parser = Callable[[InboxItem], InboundMessage]
+
+
+class InboxProcessor:
+    def __init__(
+        self,
+        store: Store,
+        parsers: Mapping[str, Parser],
+        normalizer: Normalizer,
+        service: TicketService,
+        clock: Callable[[], datetime],
+        max_attempts: int = 5,
+        retry_seconds: float = 5.0,
+        on_ingested: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._parsers = parsers
+        self._normalizer = normalizer
+        self._service = service
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self._retry_seconds = retry_seconds
+        self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._log = structlog.get_logger("gateway.inbox")
+
+    def notify(self) -> None:
+        """A message was committed: process it now rather than at the next retry tick."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the message in hand, then return from `run()`."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            processed = await self.process_pending()
+            if processed == 0 and not self._stopping:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._retry_seconds)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def process_pending(self) -> int:
+        """Handle every pending message once; returns how many were finished (done, ignored or quarantined)."""
+        async with self._store.transaction() as tx:
+            items = await tx.pending_inbox()
+        finished = 0
+        for item in items:
+            if self._stopping:
+                break
+            finished += await self._process(item)
+        return finished
+
+    async def _process(self, item: InboxItem) -> int:
+        log = self._log.bind(inbox_id=item.id, channel=item.channel, native_id=item.native_id)
+        parser = self._parsers.get(item.channel)
+        try:
+            if parser is None:
+                raise ValueError(f"no parser for channel {item.channel!r}")
+            request = self._normalizer.normalize(parser(item))
+        except Exception as error:  # unreadable input: keep the raw bytes, say why, never drop it
+            reason = f"{type(error).__name__}: {error}"
+            async with self._store.transaction() as tx:
+                await tx.finish_inbox(item.id, "quarantined", self._clock(), error=reason)
+            log.warning("inbox.quarantined", reason=reason)
+            return 1
+        try:
+            outcome = await self._service.ingest(item.id, request)
+        except Exception as error:
+            return await self._count_failure(item, error)
+        self._on_ingested()
+        log.info("inbox.processed", action=outcome.action, ticket=outcome.ticket_number, reason=outcome.reason)
+        return 1
+
+    async def _count_failure(self, item: InboxItem, error: Exception) -> int:
+        reason = f"{type(error).__name__}: {error}"
+        self._log.error("inbox.failed", inbox_id=item.id, error=reason, attempt=item.attempts + 1)
+        try:
+            async with self._store.transaction() as tx:
+                attempts = await tx.count_inbox_attempt(item.id, reason)
+                if attempts >= self._max_attempts:
+                    await tx.finish_inbox(item.id, "quarantined", self._clock(), error=reason)
+                    self._log.warning("inbox.quarantined", inbox_id=item.id, reason=reason)
+                    return 1
+        except Exception as store_error:  # the store itself is down: the item stays pending
+            self._log.error("inbox.store_unavailable", error=str(store_error))
+        return 0

@@ -1,0 +1,120 @@
+"""The outbox worker: delivers queued replies through each channel's sender, at least once.
+
+It owns the retry policy: exponential backoff with full jitter, the peer's `Retry-After` when given,
+`dead` after `max_attempts` or at once on a permanent failure. Dead replies stay visible
+(`gateway outbox list --failed`) until someone retries them (`gateway outbox retry ID`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+
+from adapters.base import PermanentFailure, Sender, TemporaryFailure
+from ticketing.store.base import Store
+from ticketing.types import OutboxItem
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_delay: float = 5.0
+    max_delay: float = 900.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds before attempt `attempt + 1`: the peer's Retry-After, else backoff with full jitter."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return rng.uniform(ceiling / 2, ceiling)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        store: Store,
+        senders: Mapping[str, Sender],
+        policy: RetryPolicy,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+        idle_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._senders = senders
+        self._policy = policy
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._idle = idle_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._log = structlog.get_logger("gateway.outbox")
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the delivery in hand, then return from `run()`."""
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            await self.deliver_due()
+            async with self._store.transaction() as tx:
+                next_due = await tx.next_outbox_due()
+            wait = self._idle
+            if next_due is not None:
+                wait = min(wait, max(0.0, (next_due - self._clock()).total_seconds()))
+            if wait > 0 and not self._stopping:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def deliver_due(self) -> int:
+        """One pass over the replies that are due; returns how many were sent."""
+        async with self._store.transaction() as tx:
+            items = await tx.due_outbox(self._clock())
+        sent = 0
+        for item in items:
+            if self._stopping:
+                break
+            sent += await self._deliver(item)
+        return sent
+
+    async def _deliver(self, item: OutboxItem) -> int:
+        reply = item.reply
+        log = self._log.bind(outbox_id=item.id, ticket=reply.ticket_number, channel=reply.channel, kind=reply.kind)
+        attempt = item.attempts + 1
+        sender = self._senders.get(reply.channel)
+        status, error, next_at = "sent", "", None
+        try:
+            if sender is None:
+                raise PermanentFailure(f"no sender configured for channel {reply.channel!r}")
+            await sender.send(reply)
+        except PermanentFailure as failure:
+            status, error = "dead", failure.reason
+        except TemporaryFailure as failure:
+            status, error = "pending", failure.reason
+            delay = self._policy.delay(attempt, failure.retry_after, self._rng)
+            next_at = self._clock() + timedelta(seconds=delay)
+        except Exception as failure:  # a bug in a sender must not stop the worker: treat it as temporary
+            status, error = "pending", f"{type(failure).__name__}: {failure}"
+            next_at = self._clock() + timedelta(seconds=self._policy.delay(attempt, None, self._rng))
+        if status == "pending" and attempt >= self._policy.max_attempts:
+            status = "dead"
+        async with self._store.transaction() as tx:
+            await tx.mark_outbox(item.id, status, self._clock(), error, next_at)
+        if status == "sent":
+            log.info("outbox.sent", attempt=attempt)
+        elif status == "dead":
+            log.error("outbox.dead", attempt=attempt, error=error)
+        else:
+            log.warning("outbox.retry", attempt=attempt, error=error, next_attempt_at=next_at)
+        return 1 if status == "sent" else 0

@@ -1,0 +1,189 @@
+"""The shape of `config/gateway.toml` and `config/customers.toml`, validated with pydantic.
+
+Unknown keys are errors (a typo must not be silently ignored). Secrets never appear here: `*_env`
+settings name environment variables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ticketing.sla import parse_target
+from ticketing.types import Priority
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GatewaySection(Section):
+    company: str = "TecnoLinux"
+    ticket_prefix: str = Field("TL", pattern=r"^[A-Z]{1,8}$")
+    default_language: Literal["es", "en"] = "es"
+    default_priority: Priority = Priority.MEDIUM
+    default_phone_region: str = Field("CO", pattern=r"^[A-Z]{2}$")
+    customers: str = "customers.toml"
+    templates: str = "templates"
+
+
+class StoreSection(Section):
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
+    path: str = "var/gateway.sqlite3"
+    url_env: str | None = None
+
+
+class HttpSection(Section):
+    host: str = "127.0.0.1"
+    port: Port = 8080
+
+
+class LoggingSection(Section):
+    format: Literal["console", "json"] = "console"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class BusinessHours(Section):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["mon", "tue", "wed", "thu", "fri"]
+    opens: time = time(8, 0)
+    closes: time = time(16, 30)
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> BusinessHours:
+        if self.opens >= self.closes:
+            raise ValueError(f"opens ({self.opens:%H:%M}) must be before closes ({self.closes:%H:%M})")
+        return self
+
+    def weekday_numbers(self) -> frozenset[int]:
+        return frozenset(WEEKDAYS.index(day) for day in self.days)
+
+
+class TargetPair(Section):
+    response: str
+    resolution: str
+
+    @field_validator("response", "resolution")
+    @classmethod
+    def _valid_target(cls, value: str) -> str:
+        parse_target(value)
+        return value
+
+
+class SlaSection(Section):
+    timezone: str = "America/Bogota"
+    immediate_minutes: int = Field(15, ge=1, le=240)
+    holiday_country: str | None = "CO"
+    extra_closed_dates: list[date] = []
+    business_hours: BusinessHours = BusinessHours()
+    priorities: dict[Priority, TargetPair]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/Bogota)") from None
+        return value
+
+    @field_validator("priorities")
+    @classmethod
+    def _all_priorities(cls, value: dict[Priority, TargetPair]) -> dict[Priority, TargetPair]:
+        missing = [p.value for p in Priority if p not in value]
+        if missing:
+            raise ValueError(f"targets missing for: {', '.join(missing)}")
+        return value
+
+
+class PlanSection(Section):
+    calendar: Literal["business", "always"] = "business"
+    covered: bool = True
+
+
+class SmtpIntake(Section):
+    host: str = "127.0.0.1"
+    port: Port = 2525
+
+
+class OutgoingMail(Section):
+    transport: Literal["maildir", "smtp"] = "maildir"
+    maildir: str = "var/mail/sent"
+    host: str = "localhost"
+    port: Port = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username_env: str | None = None
+    password_env: str | None = None
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class EmailChannel(Section):
+    enabled: bool = True
+    support_addresses: list[str] = Field(min_length=1)
+    from_address: str
+    max_message_bytes: int = Field(26_214_400, ge=1024)
+    max_attachment_bytes: int = Field(10_485_760, ge=0)
+    smtp_intake: SmtpIntake = SmtpIntake()
+    outgoing: OutgoingMail = OutgoingMail()
+
+    @field_validator("support_addresses")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        bad = [address for address in value if address.count("@") != 1]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(bad)}")
+        return [address.strip().lower() for address in value]
+
+    @property
+    def domains(self) -> frozenset[str]:
+        return frozenset(address.rsplit("@", 1)[1] for address in self.support_addresses)
+
+
+class Channels(Section):
+    email: EmailChannel | None = None
+
+
+class OutboxSection(Section):
+    max_attempts: int = Field(8, ge=1)
+    base_delay_seconds: float = Field(5.0, gt=0)
+    max_delay_seconds: float = Field(900.0, gt=0)
+
+
+class InboxSection(Section):
+    max_attempts: int = Field(5, ge=1)
+
+
+class GatewayFile(Section):
+    """`gateway.toml` as a whole."""
+
+    gateway: GatewaySection = GatewaySection()
+    store: StoreSection = StoreSection()
+    http: HttpSection = HttpSection()
+    logging: LoggingSection = LoggingSection()
+    sla: SlaSection
+    plans: dict[str, PlanSection] = Field(min_length=1)
+    channels: Channels = Channels()
+    outbox: OutboxSection = OutboxSection()
+    inbox: InboxSection = InboxSection()
+
+
+class CustomerEntry(Section):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    plan: str
+    language: Literal["es", "en"] | None = None
+    emails: list[str] = []
+    domains: list[str] = []
+    phones: list[str] = []
+    slack_users: list[str] = []
+
+
+class CustomersFile(Section):
+    """`customers.toml` as a whole."""
+
+    organisation: list[CustomerEntry] = []

@@ -1,0 +1,74 @@
+"""The CLI's commands that read or change the store: tickets list/show, outbox list/retry."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from gateway import views
+from gateway.config_loader import Settings
+from gateway.errors import CommandError
+from ticketing.store.base import Store
+
+
+def _tz(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.file.sla.timezone)
+
+
+def _dump(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+async def list_tickets(store: Store, settings: Settings, status: str | None, as_json: bool) -> int:
+    async with store.transaction() as tx:
+        tickets = await tx.list_tickets(limit=1000, status=status)
+    tz = _tz(settings)
+    if as_json:
+        _dump([views.ticket_json(ticket, tz) for ticket in tickets])
+    else:
+        print(views.tickets_table(tickets, tz))
+    return 0
+
+
+async def show_ticket(store: Store, settings: Settings, number: str, as_json: bool) -> int:
+    async with store.transaction() as tx:
+        ticket = await tx.get_ticket(number.strip().upper())
+        if ticket is None or ticket.id is None:
+            raise CommandError(f"no ticket {number}")
+        messages = await tx.messages(ticket.id)
+        events = await tx.events(ticket.id)
+        attachments = await tx.attachments(ticket.id)
+    tz = _tz(settings)
+    if as_json:
+        data = views.ticket_json(ticket, tz)
+        data["messages"] = [views.message_json(message, tz) for message in messages]
+        data["events"] = [views.event_json(event, tz) for event in events]
+        data["attachments"] = attachments
+        _dump(data)
+    else:
+        print(views.ticket_text(ticket, messages, tz))
+    return 0
+
+
+async def list_outbox(store: Store, settings: Settings, failed_only: bool, as_json: bool) -> int:
+    async with store.transaction() as tx:
+        items = await tx.list_outbox(failed_only=failed_only)
+    tz = _tz(settings)
+    if as_json:
+        _dump([views.outbox_json(item, tz) for item in items])
+    else:
+        print(views.outbox_table(items, tz))
+    return 0
+
+
+async def retry_outbox(store: Store, outbox_id: int, now: datetime) -> int:
+    async with store.transaction() as tx:
+        item = await tx.get_outbox(outbox_id)
+        if item is None:
+            raise CommandError(f"no outbox item {outbox_id}")
+        if item.status == "sent":
+            raise CommandError(f"outbox item {outbox_id} was already sent")
+        await tx.requeue_outbox(outbox_id, now)
+    print(f"Outbox item {outbox_id} ({item.reply.ticket_number}) queued again; the running gateway sends it shortly.")
+    return 0

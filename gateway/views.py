@@ -1,0 +1,124 @@
+"""How tickets and outbox items are shown by the CLI: the public JSON field names, and plain-text tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ticketing.types import OutboxItem, Ticket, TicketEvent, TicketMessage
+
+
+def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).isoformat()
+
+
+def short(moment: datetime | None, tz: ZoneInfo) -> str:
+    return "-" if moment is None else moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def ticket_json(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "number": ticket.number,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "plan": ticket.plan,
+        "level": ticket.level,
+        "organisation": ticket.organisation,
+        "requester": ticket.requester_address,
+        "requester_name": ticket.requester_name,
+        "channel": ticket.channel,
+        "subject": ticket.subject,
+        "language": ticket.language,
+        "received_at": iso(ticket.received_at, tz),
+        "response_due": iso(ticket.response_due, tz),
+        "resolution_due": iso(ticket.resolution_due, tz),
+        "responded_at": iso(ticket.responded_at, tz),
+        "resolved_at": iso(ticket.resolved_at, tz),
+        "sla_paused": ticket.paused_since is not None,
+        "assignee": ticket.assignee,
+    }
+
+
+def message_json(message: TicketMessage, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "direction": message.direction.value,
+        "channel": message.channel,
+        "sender": message.sender,
+        "body": message.body,
+        "at": iso(message.at, tz),
+        "delivery_state": message.delivery_state or None,
+    }
+
+
+def event_json(event: TicketEvent, tz: ZoneInfo) -> dict[str, Any]:
+    return {"at": iso(event.at, tz), "kind": event.kind, "actor": event.actor, "data": event.data}
+
+
+def outbox_json(item: OutboxItem, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "ticket": item.reply.ticket_number,
+        "channel": item.reply.channel,
+        "recipient": item.reply.recipient,
+        "kind": item.reply.kind,
+        "status": item.status,
+        "attempts": item.attempts,
+        "next_attempt_at": iso(item.next_attempt_at, tz),
+        "last_error": item.last_error or None,
+        "created_at": iso(item.created_at, tz),
+        "sent_at": iso(item.sent_at, tz),
+    }
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo) -> str:
+    if not tickets:
+        return "No tickets yet."
+    rows = [
+        [
+            t.number,
+            t.status.value,
+            t.priority.value,
+            t.plan,
+            t.requester_address,
+            short(t.response_due, tz),
+            short(t.resolution_due, tz),
+            t.subject[:40],
+        ]
+        for t in tickets
+    ]
+    return table(["NUMBER", "STATUS", "PRIORITY", "PLAN", "REQUESTER", "RESPONSE DUE", "RESOLUTION DUE", "SUBJECT"], rows)
+
+
+def ticket_text(ticket: Ticket, messages: Sequence[TicketMessage], tz: ZoneInfo) -> str:
+    lines = [
+        f"{ticket.number}  {ticket.subject}",
+        f"  status {ticket.status.value}, priority {ticket.priority.value}, plan {ticket.plan}, level {ticket.level or '-'}",
+        f"  requester {ticket.requester_name} <{ticket.requester_address}> ({ticket.organisation or 'no organisation'})",
+        f"  received {short(ticket.received_at, tz)}, response due {short(ticket.response_due, tz)}, "
+        f"resolution due {short(ticket.resolution_due, tz)}" + ("  [SLA clock paused]" if ticket.paused_since else ""),
+        "",
+    ]
+    for message in messages:
+        state = f" [{message.delivery_state}]" if message.delivery_state else ""
+        lines.append(f"--- {message.direction.value} {message.channel} {short(message.at, tz)} {message.sender}{state}")
+        lines.append(message.body.rstrip())
+        lines.append("")
+    return "\n".join(lines)
+
+
+def outbox_table(items: Sequence[OutboxItem], tz: ZoneInfo) -> str:
+    if not items:
+        return "The outbox is empty."
+    rows = [
+        [str(i.id), i.reply.ticket_number, i.reply.channel, i.reply.recipient, i.status, str(i.attempts), i.last_error[:60]]
+        for i in items
+    ]
+    return table(["ID", "TICKET", "CHANNEL", "RECIPIENT", "STATUS", "ATTEMPTS", "LAST ERROR"], rows)

@@ -1,0 +1,28 @@
+"""Shared test helpers: every test builds what it needs from these, no globals."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def project_dir() -> Path:
+    return PROJECT
+
+
+def at(text: str) -> datetime:
+    """A UTC instant from ISO text, for readable tests."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

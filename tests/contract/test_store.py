@@ -1,0 +1,166 @@
+"""The Store contract: deduplication, gapless numbering, atomic units of work, the outbox, durability."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import at
+from tests.contract.conftest import StoreFactory
+from ticketing.store.base import AcceptRequest, Store
+from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
+
+NOW = at("2026-11-24T14:00:00")
+
+
+def request(native_id: str, channel: str = "email", raw: bytes = b"raw") -> AcceptRequest:
+    return AcceptRequest(channel, native_id, raw, {"rcpt_tos": ["soporte@tecnolinux.com"]}, NOW)
+
+
+def ticket(number: str = "", requester: str = "ana@andina.com.co") -> Ticket:
+    return Ticket(
+        number=number,
+        requester_address=requester,
+        requester_name="Ana",
+        channel="email",
+        organisation="andina",
+        plan="standard",
+        status=Status.NEW,
+        priority=Priority.HIGH,
+        level=None,
+        subject="Servidor caído",
+        language="es",
+        received_at=NOW,
+        response_due=NOW + timedelta(hours=1),
+        resolution_due=None,
+    )
+
+
+def reply(key: str, number: str = "TL-000001") -> OutboundReply:
+    return OutboundReply(number, "email", "ana@andina.com.co", "[TL-000001] x", "hola", f"gw-{key}", "m1", ("m1",), key)
+
+
+async def test_accept_deduplicates_on_channel_and_native_id(store: Store) -> None:
+    first = await store.accept(request("a@x"))
+    again = await store.accept(request("a@x", raw=b"other bytes"))
+    other_channel = await store.accept(request("a@x", channel="whatsapp"))
+    assert (first.duplicate, again.duplicate, other_channel.duplicate) == (False, True, False)
+    assert again.inbox_id == first.inbox_id != other_channel.inbox_id
+    async with store.transaction() as tx:
+        pending = await tx.pending_inbox()
+    assert [(item.channel, item.raw) for item in pending] == [("email", b"raw"), ("whatsapp", b"raw")]
+
+
+async def test_concurrent_accepts_all_commit_once(store: Store) -> None:
+    ids = [f"m{i}@x" for i in range(120)] * 2  # every message arrives twice, concurrently
+    results = await asyncio.gather(*(store.accept(request(native_id)) for native_id in ids))
+    assert sum(not r.duplicate for r in results) == 120
+    async with store.transaction() as tx:
+        assert len(await tx.pending_inbox(limit=500)) == 120
+
+
+async def test_ticket_numbers_have_no_gaps_or_collisions_under_concurrency(store: Store) -> None:
+    async def create() -> str:
+        async with store.transaction() as tx:
+            new = ticket(await tx.next_ticket_number("TL"))
+            await tx.insert_ticket(new, NOW)
+            return new.number
+
+    numbers = await asyncio.gather(*(create() for _ in range(40)))
+    assert sorted(numbers) == [f"TL-{n:06d}" for n in range(1, 41)]
+
+
+async def test_a_failed_unit_of_work_leaves_nothing_behind(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            new = ticket(await tx.next_ticket_number("TL"))
+            await tx.insert_ticket(new, NOW)
+            await tx.enqueue_reply(reply("k1"), NOW)
+            raise RuntimeError("crash before commit")
+    async with store.transaction() as tx:
+        assert await tx.list_tickets() == []
+        assert await tx.list_outbox() == []
+        assert await tx.next_ticket_number("TL") == "TL-000001"  # the rolled-back number is reused: no gap
+
+
+async def test_messages_events_and_thread_lookup(store: Store) -> None:
+    async with store.transaction() as tx:
+        new = ticket(await tx.next_ticket_number("TL"))
+        ticket_id = await tx.insert_ticket(new, NOW)
+        await tx.add_message(ticket_id, TicketMessage(Direction.IN, "email", "hola", NOW, "ana@andina.com.co", "c1@x"))
+        outbox_id = await tx.enqueue_reply(reply("ack"), NOW)
+        await tx.add_message(ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-ack"), outbox_id=outbox_id)
+        await tx.add_event(ticket_id, TicketEvent(NOW, "created", "ana@andina.com.co", {"priority": "high"}))
+    async with store.transaction() as tx:
+        found = await tx.find_ticket_by_message_ids(["unknown@x", "gw-ack"])
+        assert found is not None and found.number == "TL-000001"
+        assert await tx.find_ticket_by_message_ids(["nothing"]) is None
+        messages = await tx.messages(ticket_id)
+        assert [(m.direction, m.delivery_state) for m in messages] == [(Direction.IN, ""), (Direction.OUT, "pending")]
+        events = await tx.events(ticket_id)
+        assert [(e.kind, e.data) for e in events] == [("created", {"priority": "high"})]
+
+
+async def test_ticket_round_trips_with_pauses(store: Store) -> None:
+    async with store.transaction() as tx:
+        new = ticket(await tx.next_ticket_number("TL"))
+        await tx.insert_ticket(new, NOW)
+        new.status = Status.WAITING_ON_CLIENT
+        new.pauses = [(NOW, NOW + timedelta(minutes=30))]
+        new.paused_since = NOW + timedelta(hours=2)
+        await tx.update_ticket(new, NOW)
+    async with store.transaction() as tx:
+        loaded = await tx.get_ticket("TL-000001")
+    assert loaded is not None
+    assert (loaded.status, loaded.pauses, loaded.paused_since) == (new.status, new.pauses, new.paused_since)
+    assert loaded.response_due == NOW + timedelta(hours=1) and loaded.resolution_due is None
+
+
+async def test_outbox_is_idempotent_and_tracks_attempts(store: Store) -> None:
+    async with store.transaction() as tx:
+        first = await tx.enqueue_reply(reply("k1"), NOW)
+        assert await tx.enqueue_reply(reply("k1"), NOW) is None
+        second = await tx.enqueue_reply(reply("k2"), NOW)
+    assert first is not None and second is not None
+    async with store.transaction() as tx:
+        assert [item.id for item in await tx.due_outbox(NOW)] == [first, second]
+        await tx.mark_outbox(first, "sent", NOW)
+        await tx.mark_outbox(second, "pending", NOW, "421 try later", NOW + timedelta(minutes=5))
+        assert await tx.due_outbox(NOW) == []
+        assert await tx.next_outbox_due() == NOW + timedelta(minutes=5)
+        await tx.mark_outbox(second, "dead", NOW, "550 no such user")
+        failed = await tx.list_outbox(failed_only=True)
+        assert [(i.id, i.status, i.attempts, i.last_error) for i in failed] == [(second, "dead", 2, "550 no such user")]
+        assert await tx.requeue_outbox(second, NOW) is True
+        assert await tx.requeue_outbox(first, NOW) is False  # already sent
+        assert [i.id for i in await tx.due_outbox(NOW)] == [second]
+
+
+async def test_inbox_states(store: Store) -> None:
+    ids = [(await store.accept(request(f"m{i}"))).inbox_id for i in range(3)]
+    async with store.transaction() as tx:
+        await tx.finish_inbox(ids[0], "done", NOW, "TL-000001")
+        await tx.finish_inbox(ids[1], "quarantined", NOW, error="MailParseError: no body")
+        assert await tx.count_inbox_attempt(ids[2], "store busy") == 1
+        assert [i.id for i in await tx.pending_inbox()] == [ids[2]]
+        quarantined = await tx.inbox_items("quarantined")
+        assert [(i.id, i.error, i.raw) for i in quarantined] == [(ids[1], "MailParseError: no body", b"raw")]
+        counts = await tx.counts()
+    assert counts == {"inbox_done": 1, "inbox_quarantined": 1, "inbox_pending": 1}
+
+
+async def test_data_survives_a_restart_and_migrations_run_once(store_factory: StoreFactory) -> None:
+    first = store_factory()
+    await first.open()
+    accepted = await first.accept(request("persist@x"))
+    await first.close()
+    second = store_factory()
+    await second.open()
+    try:
+        again = await second.accept(request("persist@x"))
+        assert again.duplicate and again.inbox_id == accepted.inbox_id
+        assert await second.ping()
+    finally:
+        await second.close()

@@ -1,0 +1,62 @@
+"""What the core needs to word a reply, and how it builds the `OutboundReply` for one ticket.
+
+The wording lives in templates the gateway loads; the core only says which kind of reply, in which language,
+with which facts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from ticketing.types import OutboundReply, Ticket
+
+MAX_REFERENCES = 20
+
+
+class ReplyComposer(Protocol):
+    def render(self, kind: str, language: str, context: Mapping[str, Any]) -> str:
+        """The text of a reply of this kind (acknowledgement, not_covered, ...) in this language."""
+        ...
+
+
+def new_message_key() -> str:
+    """Our own id for an outgoing message; email turns it into the Message-ID `<gw-...@domain>`."""
+    return f"gw-{uuid.uuid4().hex}"
+
+
+def tagged_subject(number: str, subject: str, fallback: str) -> str:
+    """`[TL-000123] subject`, without repeating a tag the subject already carries."""
+    subject = subject.strip() or fallback
+    tag = f"[{number}]"
+    return subject if tag.lower() in subject.lower() else f"{tag} {subject}"
+
+
+def build_reply(
+    ticket: Ticket,
+    *,
+    kind: str,
+    text: str,
+    idempotency_key: str,
+    answering: str,
+    references: Sequence[str],
+    fallback_subject: str,
+) -> OutboundReply:
+    """A reply to the ticket's requester on the ticket's channel, threaded under the message `answering`."""
+    # Bare message keys ("gw-...") are lookup aliases the email parser adds; the chain keeps full ids only.
+    chain = [ref for ref in references if ref and not (ref.startswith("gw-") and "@" not in ref)]
+    if answering and answering not in chain:
+        chain.append(answering)
+    return OutboundReply(
+        ticket_number=ticket.number,
+        channel=ticket.channel,
+        recipient=ticket.requester_address,
+        subject=tagged_subject(ticket.number, ticket.subject, fallback_subject),
+        text=text,
+        message_key=new_message_key(),
+        thread_key=answering,
+        references=tuple(chain[-MAX_REFERENCES:]),
+        idempotency_key=idempotency_key,
+        kind=kind,
+    )

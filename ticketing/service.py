@@ -1,0 +1,243 @@
+"""The ticketing core: turns one written request into a new ticket or an addition to an existing one.
+
+Each call is one transaction: the ticket change, its event, the inbox item's state and any reply to send
+(the outbox) commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ticketing.customers import CustomerDirectory, Organisation
+from ticketing.replies import ReplyComposer, build_reply
+from ticketing.sla import SlaPolicy, SlaResult
+from ticketing.store.base import Store
+from ticketing.store.sql import StoreTransaction
+from ticketing.types import (
+    Direction,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    WrittenRequest,
+)
+
+UNKNOWN_PLAN = "free"
+REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one written request: `created`, `added`, or `ignored` (with the reason)."""
+
+    action: str
+    ticket_number: str | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    ticket_prefix: str
+    default_priority: Priority
+    default_language: str
+    fallback_subject: dict[str, str]
+
+
+class TicketService:
+    def __init__(
+        self,
+        store: Store,
+        directory: CustomerDirectory,
+        sla: SlaPolicy,
+        composer: ReplyComposer,
+        options: ServiceOptions,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._sla = sla
+        self._composer = composer
+        self._options = options
+        self._clock = clock
+
+    async def ingest(self, inbox_id: int, request: WrittenRequest) -> IngestOutcome:
+        """Record the request on a ticket (new or existing) and queue the acknowledgement, in one transaction."""
+        message = request.message
+        org = self._directory.lookup(message.sender_address)
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            existing = await self._find_existing(tx, request, org)
+            if existing is not None and existing.status is not Status.CLOSED:
+                await self._add_to_ticket(tx, existing, request, now)
+                outcome = IngestOutcome("added", existing.number)
+            elif request.auto_reply or request.bounce:
+                kind = "bounce" if request.bounce else "auto_reply"
+                outcome = IngestOutcome("ignored", None, f"{kind} that matches no open ticket")
+            else:
+                ticket = await self._create_ticket(tx, inbox_id, request, org, now, previous=existing)
+                outcome = IngestOutcome("created", ticket.number)
+            status = "ignored" if outcome.action == "ignored" else "done"
+            await tx.finish_inbox(inbox_id, status, now, outcome.ticket_number, outcome.reason)
+        return outcome
+
+    def _may_continue(self, ticket: Ticket, sender: str, org: Organisation | None) -> bool:
+        """Only the requester, or someone from the same organisation, may add to a ticket (no hijacking)."""
+        if sender.strip().lower() == ticket.requester_address.lower():
+            return True
+        return org is not None and org.id == ticket.organisation
+
+    async def _find_existing(
+        self, tx: StoreTransaction, request: WrittenRequest, org: Organisation | None
+    ) -> Ticket | None:
+        candidates = []
+        if request.ticket_ref:
+            candidates.append(await tx.get_ticket(request.ticket_ref))
+        candidates.append(await tx.find_ticket_by_message_ids(request.message.thread_hints))
+        for ticket in candidates:
+            if ticket is not None and self._may_continue(ticket, request.message.sender_address, org):
+                return ticket
+        return None
+
+    async def _add_to_ticket(self, tx: StoreTransaction, ticket: Ticket, request: WrittenRequest, now: datetime) -> None:
+        message = request.message
+        assert ticket.id is not None
+        direction = Direction.NOTE if request.auto_reply or request.bounce else Direction.IN
+        await tx.add_message(ticket.id, self._incoming(request, direction), message.attachments)
+        kind = "bounce" if request.bounce else "auto_reply" if request.auto_reply else "client_message"
+        await tx.add_event(ticket.id, TicketEvent(now, kind, message.sender_address, {"channel": message.channel}))
+        if direction is Direction.IN and ticket.status in REOPENS:
+            previous = ticket.status
+            self._set_status(ticket, Status.OPEN, now)
+            await tx.add_event(
+                ticket.id, TicketEvent(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
+            )
+        await tx.update_ticket(ticket, now)
+
+    async def _create_ticket(
+        self,
+        tx: StoreTransaction,
+        inbox_id: int,
+        request: WrittenRequest,
+        org: Organisation | None,
+        now: datetime,
+        previous: Ticket | None,
+    ) -> Ticket:
+        message = request.message
+        plan = org.plan if org else UNKNOWN_PLAN
+        priority = request.priority or self._options.default_priority
+        covered = self._sla.is_covered(plan)
+        sla = self._sla.compute(priority, plan, message.received_at)
+        language = request.language or (org.language if org else None) or self._options.default_language
+        ticket = Ticket(
+            number=await tx.next_ticket_number(self._options.ticket_prefix),
+            requester_address=message.sender_address,
+            requester_name=message.sender_name,
+            channel=message.channel,
+            organisation=org.id if org else None,
+            plan=plan,
+            status=Status.NEW if covered else Status.NOT_COVERED,
+            priority=priority,
+            level=None,
+            subject=message.subject,
+            language=language,
+            received_at=message.received_at,
+            response_due=sla.response_due,
+            resolution_due=sla.resolution_due,
+        )
+        ticket_id = await tx.insert_ticket(ticket, now)
+        await tx.add_message(ticket_id, self._incoming(request, Direction.IN), message.attachments)
+        data: dict[str, Any] = {
+            "channel": message.channel,
+            "inbox_id": inbox_id,
+            "plan": plan,
+            "organisation": ticket.organisation,
+            "priority": priority,
+            "priority_reason": request.priority_reason if request.priority else "default",
+            "response_due": sla.response_due,
+            "resolution_due": sla.resolution_due,
+        }
+        if request.ticket_ref or previous is not None:
+            data["referenced"] = request.ticket_ref or (previous.number if previous else None)
+        await tx.add_event(ticket_id, TicketEvent(now, "created", message.sender_address, data))
+        kind = "acknowledgement" if covered else "not_covered"
+        context = self._reply_context(ticket, org, sla, request)
+        reply = build_reply(
+            ticket,
+            kind=kind,
+            text=self._composer.render(kind, language, context),
+            idempotency_key=f"{kind}:{ticket.number}",
+            answering=message.native_id,
+            references=message.thread_hints,
+            fallback_subject=self._fallback_subject(language),
+        )
+        await self._queue(tx, ticket_id, reply, now)
+        return ticket
+
+    async def _queue(self, tx: StoreTransaction, ticket_id: int, reply: Any, now: datetime) -> None:
+        outbox_id = await tx.enqueue_reply(reply, now)
+        outgoing = TicketMessage(Direction.OUT, reply.channel, reply.text, now, "gateway", reply.message_key)
+        await tx.add_message(ticket_id, outgoing, outbox_id=outbox_id)
+
+    def _incoming(self, request: WrittenRequest, direction: Direction) -> TicketMessage:
+        message = request.message
+        return TicketMessage(
+            direction=direction,
+            channel=message.channel,
+            body=request.body,
+            at=message.received_at,
+            sender=message.sender_address,
+            native_id=message.native_id,
+            original_body=request.original_body,
+        )
+
+    def _fallback_subject(self, language: str) -> str:
+        subjects = self._options.fallback_subject
+        return subjects.get(language) or subjects.get(self._options.default_language) or "Support request"
+
+    def _reply_context(
+        self, ticket: Ticket, org: Organisation | None, sla: SlaResult, request: WrittenRequest
+    ) -> dict[str, Any]:
+        targets = self._sla.targets(ticket.priority)
+        return {
+            "ticket": ticket,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "requester_name": ticket.requester_name,
+            "organisation": org.name if org else None,
+            "plan": ticket.plan,
+            "priority": ticket.priority.value,
+            "priority_stated": request.priority is not None,
+            "response_due": sla.response_due,
+            "resolution_due": sla.resolution_due,
+            "response_target": targets.response.kind,
+            "resolution_target": targets.resolution.kind,
+            "received_at": ticket.received_at,
+            "clock_starts": sla.clock_starts,
+            # Only "minutes" targets wait for the opening; "immediate" runs on the 24x7 clock.
+            "outside_hours": sla.clock_starts is not None
+            and sla.clock_starts > ticket.received_at
+            and "minutes" in (targets.response.kind, targets.resolution.kind),
+            "covered": sla.covered,
+        }
+
+    def _set_status(self, ticket: Ticket, status: Status, now: datetime) -> None:
+        """Change status, keeping the SLA clock right: waiting on the client pauses it, leaving resumes it."""
+        if ticket.status is Status.WAITING_ON_CLIENT and ticket.paused_since is not None:
+            ticket.pauses.append((ticket.paused_since, now))
+            ticket.paused_since = None
+            self._recompute(ticket)
+        if status is Status.WAITING_ON_CLIENT:
+            ticket.paused_since = now
+        if status is Status.RESOLVED:
+            ticket.resolved_at = now
+        ticket.status = status
+
+    def _recompute(self, ticket: Ticket) -> None:
+        if ticket.status is Status.NOT_COVERED:
+            return
+        sla = self._sla.compute(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses)
+        ticket.response_due, ticket.resolution_due = sla.response_due, sla.resolution_due

@@ -1,0 +1,120 @@
+"""The SQLite store on aiosqlite: WAL, synchronous=FULL, one writer connection, migrations, group-committed accepts."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ticketing.store.base import AcceptRequest, AcceptResult, StoreError
+from ticketing.store.codec import Row
+from ticketing.store.group_commit import GroupCommitter
+from ticketing.store.schema import apply_migrations
+from ticketing.store.sql import StoreTransaction
+
+
+class _Runner:
+    """The three calls `StoreTransaction` needs, on an aiosqlite connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._connection.execute(sql, tuple(params))
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            row = await cursor.fetchone()
+            # Drain the cursor so INSERT ... RETURNING statements complete.
+            await cursor.fetchall()
+        return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._connection.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+
+class SqliteStore:
+    """A `Store` in one SQLite file. Transactions are serialized on one connection (SQLite has one writer)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._connection: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._accepts: GroupCommitter[AcceptRequest, AcceptResult] = GroupCommitter(self._accept_batch)
+
+    @property
+    def description(self) -> str:
+        return f"sqlite:{self._path}"
+
+    async def open(self) -> None:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(self._path, isolation_level=None)
+            connection.row_factory = aiosqlite.Row
+            for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 5000"):
+                await connection.execute(f"PRAGMA {pragma}")
+        except (OSError, sqlite3.Error) as error:
+            raise StoreError(f"cannot open {self._path}: {error}") from error
+        self._connection = connection
+        async with self.transaction():
+            await apply_migrations(_Runner(connection), self.dialect)
+        self._accepts.start()
+
+    async def close(self) -> None:
+        await self._accepts.stop()
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreTransaction]:
+        async with self._lock:
+            connection = self._connection
+            if connection is None:
+                raise StoreError("the store is not open")
+            try:
+                await connection.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot begin a transaction: {error}") from error
+            try:
+                yield StoreTransaction(_Runner(connection))
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+            try:
+                await connection.execute("COMMIT")
+            except sqlite3.Error as error:
+                await connection.execute("ROLLBACK")
+                raise StoreError(f"commit failed: {error}") from error
+
+    async def accept(self, request: AcceptRequest) -> AcceptResult:
+        return await self._accepts.submit(request)
+
+    async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
+        try:
+            async with self.transaction() as tx:
+                results = []
+                for item in batch:
+                    inbox_id, duplicate = await tx.insert_inbox(
+                        item.channel, item.native_id, item.raw, item.meta, item.received_at
+                    )
+                    results.append(AcceptResult(inbox_id, duplicate))
+                return results
+        except sqlite3.Error as error:
+            raise StoreError(f"accept failed: {error}") from error
+
+    async def ping(self) -> bool:
+        try:
+            async with self.transaction() as tx:
+                await tx.counts()
+            return True
+        except (StoreError, sqlite3.Error):
+            return False

@@ -1,0 +1,177 @@
+"""Core types shared by every layer: what adapters produce, what the normalizer returns, what the core stores.
+
+Channel names and addresses are opaque strings here: the core never branches on "email" or "whatsapp".
+All datetimes are timezone-aware.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Priority(str, enum.Enum):
+    """The agreement's five priorities, most urgent first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    PLANNED = "planned"
+
+
+class Status(str, enum.Enum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING_ON_CLIENT = "waiting_on_client"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    NOT_COVERED = "not_covered"
+
+
+class Direction(str, enum.Enum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """An attachment as received: stored content is addressed by its sha256."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    content: bytes | None = None  # None when over the size limit: kept as a reference with a note
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What every adapter produces from one message on its channel."""
+
+    channel: str
+    native_id: str
+    sender_address: str
+    sender_name: str
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    received_at: datetime
+    thread_hints: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[AttachmentRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class WrittenRequest:
+    """What the normalizer returns: the request as the client wrote it now, with its hints."""
+
+    message: InboundMessage
+    body: str
+    original_body: str
+    language: str | None
+    priority: Priority | None
+    priority_reason: str
+    ticket_ref: str | None
+    auto_reply: bool = False
+    bounce: bool = False
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Both SLA deadlines (None when the target is "planned" or the ticket is not covered)."""
+
+    response_due: datetime | None
+    resolution_due: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    at: datetime
+    kind: str
+    actor: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketMessage:
+    direction: Direction
+    channel: str
+    body: str
+    at: datetime
+    sender: str
+    native_id: str = ""
+    original_body: str = ""
+    delivery_state: str = ""
+
+
+@dataclass
+class Ticket:
+    """A ticket as stored. `pauses` are the closed intervals during which the SLA clock stood still."""
+
+    number: str
+    requester_address: str
+    requester_name: str
+    channel: str
+    organisation: str | None
+    plan: str
+    status: Status
+    priority: Priority
+    level: int | None
+    subject: str
+    language: str
+    received_at: datetime
+    response_due: datetime | None
+    resolution_due: datetime | None
+    responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+    paused_since: datetime | None = None
+    pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
+    assignee: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboundReply:
+    """What the core asks a channel to send; written to the outbox in the same transaction as the ticket change."""
+
+    ticket_number: str
+    channel: str
+    recipient: str
+    subject: str
+    text: str
+    message_key: str  # our own id for this message; replies that point at it thread back to the ticket
+    thread_key: str  # the native id of the message we answer (email: its Message-ID), or ""
+    references: tuple[str, ...]
+    idempotency_key: str
+    kind: str = "reply"  # acknowledgement, not_covered, agent_reply, ...
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    reply: OutboundReply
+    status: str  # pending, sent, dead
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    channel: str
+    native_id: str
+    raw: bytes
+    meta: dict[str, Any]
+    received_at: datetime
+    status: str  # pending, done, quarantined, ignored
+    attempts: int
+    error: str

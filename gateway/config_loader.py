@@ -16,7 +16,7 @@ import jinja2
 import phonenumbers
 from pydantic import BaseModel, ValidationError
 
-from gateway.settings import CustomersFile, GatewayFile
+from gateway.settings import CustomersFile, GatewayFile, GatewaySection
 from gateway.toml_locate import locate
 from ticketing.customers import Organisation
 
@@ -84,7 +84,7 @@ def _validate(model: type[Model], data: dict[str, Any], path: Path, text: str, p
 
 
 def _organisations(
-    customers: CustomersFile, config: GatewayFile, path: Path, text: str, problems: _Problems
+    customers: CustomersFile, plans: list[str], region: str, path: Path, text: str, problems: _Problems
 ) -> list[Organisation]:
     organisations: list[Organisation] = []
     owner: dict[str, str] = {}
@@ -94,12 +94,12 @@ def _organisations(
         def report(field: str, what: str) -> None:
             problems.add(path, f"organisation[{entry.id}].{field}", what, locate(text, (*loc, field)))
 
-        if entry.plan not in config.plans:
-            report("plan", f"unknown plan {entry.plan!r} (gateway.toml defines: {', '.join(config.plans)})")
+        if entry.plan not in plans:
+            report("plan", f"unknown plan {entry.plan!r} (gateway.toml defines: {', '.join(plans)})")
         phones = []
         for raw in entry.phones:
             try:
-                number = phonenumbers.parse(raw, config.gateway.default_phone_region)
+                number = phonenumbers.parse(raw, region)
             except phonenumbers.NumberParseException:
                 number = None
             if number is None or not phonenumbers.is_possible_number(number):
@@ -161,23 +161,32 @@ def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text
 
 
 def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
-    """Read gateway.toml, customers.toml and the templates; raise ConfigError with every problem found."""
+    """Read gateway.toml, customers.toml and the templates; raise ConfigError with every problem found.
+
+    A broken gateway.toml does not stop the other files from being checked: the admin sees everything at once.
+    """
     problems = _Problems()
     loaded = _read_toml(path, problems)
-    config = _validate(GatewayFile, loaded[0], path, loaded[1], problems) if loaded else None
-    if config is None:
+    if loaded is None:
         raise ConfigError(problems.items)
-    base = path.parent
-    customers_path = base / config.gateway.customers
-    templates_dir = base / config.gateway.templates
+    data, text = loaded
+    config = _validate(GatewayFile, data, path, text, problems)
+    # Where the other files are and which plans exist, even when gateway.toml itself has problems.
+    defaults = GatewaySection()
+    section = data.get("gateway") if isinstance(data.get("gateway"), dict) else {}
+    plans = list(data["plans"]) if isinstance(data.get("plans"), dict) else []
+    region = str(section.get("default_phone_region", defaults.default_phone_region))
+    customers_path = path.parent / str(section.get("customers", defaults.customers))
+    templates_dir = path.parent / str(section.get("templates", defaults.templates))
     organisations: list[Organisation] = []
     customers_loaded = _read_toml(customers_path, problems)
     if customers_loaded:
         customers = _validate(CustomersFile, customers_loaded[0], customers_path, customers_loaded[1], problems)
         if customers:
-            organisations = _organisations(customers, config, customers_path, customers_loaded[1], problems)
+            organisations = _organisations(customers, plans, region, customers_path, customers_loaded[1], problems)
     _check_templates(templates_dir, problems)
-    _check_secrets(config, env, path, loaded[1] if loaded else "", problems)
-    if problems.items:
+    if config is not None:
+        _check_secrets(config, env, path, text, problems)
+    if problems.items or config is None:
         raise ConfigError(problems.items)
     return Settings(path, config, tuple(organisations), templates_dir, env)

@@ -1,0 +1,96 @@
+"""Configuration checks: the example is valid, and every problem in a broken one is reported at once, located."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+from gateway.config_loader import ConfigError, load_settings
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(PROJECT / "config", target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_the_example_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(PROJECT / "config" / "gateway.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "OK" in out and "4 organisations" in out
+    settings = load_settings(PROJECT / "config" / "gateway.toml", {})
+    assert settings.file.gateway.ticket_prefix == "TL"
+    assert settings.file.channels.email is not None
+    assert settings.file.channels.email.support_addresses == ["soporte@tecnolinux.com"]
+    phones = {org.id: sorted(org.phones) for org in settings.organisations}
+    assert phones["clinica-norte"] == ["+573155550203", "+576015550202"]  # read as Colombian numbers, E.164
+
+
+def test_every_problem_is_reported_with_its_place(config_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gateway_toml, customers = config_dir / "gateway.toml", config_dir / "customers.toml"
+    edit(gateway_toml, 'response = "1h"', 'response = "1 week"')
+    edit(gateway_toml, "port = 8080", "port = 8080\nprot = 1")
+    edit(gateway_toml, 'closes = "16:30"', 'closes = "07:00"')
+    edit(customers, 'plan = "7x24"', 'plan = "gold"')
+    edit(customers, '"315 555 0203"', '"not a phone"')
+    edit(customers, 'domains = ["northwind.example"]', 'domains = ["northwind.example", "andina.com.co"]')
+    edit(config_dir / "templates" / "en" / "acknowledgement.txt", "{{ number }}.", "{{ number }.")
+    (config_dir / "templates" / "es" / "not_covered.txt").unlink()
+
+    assert main(["check-config", "--config", str(gateway_toml)]) == 1
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert lines[0] == "gateway: 8 configuration problem(s):"
+    expected = [
+        f"{gateway_toml}:{line_of(gateway_toml, '1 week')}: sla.priorities.high.response: ",
+        f"{gateway_toml}:{line_of(gateway_toml, 'prot = 1')}: http.prot: unknown setting",
+        f"{gateway_toml}:{line_of(gateway_toml, '[sla.business_hours]')}: sla.business_hours: opens (08:00) must be before closes (07:00)",
+        f"{customers}:{line_of(customers, 'gold')}: organisation[clinica-norte].plan: unknown plan 'gold'",
+        f"{customers}:{line_of(customers, 'not a phone')}: organisation[clinica-norte].phones: not a phone number: 'not a phone'",
+        f"{customers}:{line_of(customers, 'northwind.example')}: organisation[northwind].domains: 'andina.com.co' already identifies organisation 'andina'",
+        f"{config_dir / 'templates' / 'en' / 'acknowledgement.txt'}:",
+        f"{config_dir / 'templates' / 'es' / 'not_covered.txt'}: template missing",
+    ]
+    for start in expected:
+        assert any(line.strip().startswith(start) for line in lines[1:]), f"missing: {start}\n{err}"
+    assert "Traceback" not in err
+
+
+def test_toml_syntax_error_names_the_line(config_dir: Path) -> None:
+    edit(config_dir / "gateway.toml", "[http]", "[http")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_dir / "gateway.toml", {})
+    assert len(caught.value.problems) == 1
+    assert "not valid TOML" in caught.value.problems[0] and "line" in caught.value.problems[0]
+
+
+def test_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tickets", "list", "--config", str(tmp_path / "nope.toml")]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith("nope.toml: file not found")
+
+
+def test_secrets_are_named_not_written(config_dir: Path) -> None:
+    edit(config_dir / "gateway.toml", 'transport = "maildir"', 'transport = "smtp"\nusername_env = "RELAY_USER"\npassword_env = "RELAY_PASS"')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_dir / "gateway.toml", {"RELAY_USER": "desk"})
+    assert [p.split(": ", 1)[1] for p in caught.value.problems] == [
+        "channels.email.outgoing.password_env: environment variable RELAY_PASS is not set"
+    ]
+    settings = load_settings(config_dir / "gateway.toml", {"RELAY_USER": "desk", "RELAY_PASS": "s3cret"})
+    assert settings.secret(settings.file.channels.email.outgoing.password_env) == "s3cret"  # type: ignore[union-attr]

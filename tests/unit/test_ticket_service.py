@@ -1,0 +1,242 @@
+"""The ticketing core on a real SQLite store: new tickets, additions, no hijacking, not-covered senders."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import at
+from ticketing.customers import CustomerDirectory, Organisation
+from ticketing.service import ServiceOptions, TicketService
+from ticketing.sla import AlwaysOpenCalendar, BusinessCalendar, PriorityTargets, SlaPolicy, parse_target
+from ticketing.store.base import AcceptRequest
+from ticketing.store.sqlite import SqliteStore
+from ticketing.types import Direction, InboundMessage, Priority, Status, WrittenRequest
+
+BOGOTA = ZoneInfo("America/Bogota")
+MONDAY_9 = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
+
+
+class RecordingComposer:
+    """A ReplyComposer that records what it was asked to word."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    def render(self, kind: str, language: str, context: Mapping[str, Any]) -> str:
+        self.calls.append((kind, language, dict(context)))
+        return f"{kind}/{language}/{context['number']}"
+
+
+def policy() -> SlaPolicy:
+    business = BusinessCalendar(BOGOTA, frozenset(range(5)), time(8), time(16, 30))
+    targets = {
+        p: PriorityTargets(parse_target(r), parse_target(s))
+        for p, r, s in [
+            (Priority.CRITICAL, "immediate", "immediate"),
+            (Priority.HIGH, "1h", "4h"),
+            (Priority.MEDIUM, "2h", "4h"),
+            (Priority.LOW, "4h", "8h"),
+            (Priority.PLANNED, "planned", "planned"),
+        ]
+    }
+    return SlaPolicy(targets, {"standard": business, "7x24": AlwaysOpenCalendar(BOGOTA), "free": None})
+
+
+ORGS = [
+    Organisation("andina", "Distribuidora Andina", "standard", "es", domains=frozenset({"andina.com.co"})),
+    Organisation("norte", "Clínica del Norte", "7x24", "es", emails=frozenset({"ti@norte.co"})),
+    Organisation("northwind", "Northwind", "standard", "en", domains=frozenset({"northwind.example"})),
+    Organisation("comunidad", "Gratuita", "free", emails=frozenset({"estudiante@gmail.com"})),
+]
+
+
+class Desk:
+    """The service over a real store, with a settable clock."""
+
+    def __init__(self, store: SqliteStore, composer: RecordingComposer) -> None:
+        self.store = store
+        self.composer = composer
+        self.now = MONDAY_9
+        options = ServiceOptions("TL", Priority.MEDIUM, "es", {"es": "Solicitud de soporte"})
+        self.service = TicketService(store, CustomerDirectory(ORGS), policy(), composer, options, lambda: self.now)
+        self.count = 0
+
+    async def receive(
+        self,
+        sender: str,
+        subject: str = "Servidor caído",
+        *,
+        ref: str | None = None,
+        hints: tuple[str, ...] = (),
+        priority: Priority | None = None,
+        language: str | None = "es",
+        auto_reply: bool = False,
+    ) -> tuple[str, str | None]:
+        self.count += 1
+        native_id = f"m{self.count}@client"
+        message = InboundMessage(
+            "email", native_id, sender, "Ana", "soporte@tecnolinux.com", subject, "texto", "", self.now, hints
+        )
+        accepted = await self.store.accept(AcceptRequest("email", native_id, b"raw", {}, self.now))
+        request = WrittenRequest(message, "texto", "texto", language, priority, "test", ref, auto_reply=auto_reply)
+        outcome = await self.service.ingest(accepted.inbox_id, request)
+        return outcome.action, outcome.ticket_number
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    store = SqliteStore(tmp_path / "desk.sqlite3")
+    await store.open()
+    yield Desk(store, RecordingComposer())
+    await store.close()
+
+
+async def test_a_client_request_opens_a_ticket_and_queues_the_acknowledgement(desk: Desk) -> None:
+    assert await desk.receive("ana@andina.com.co", priority=Priority.HIGH) == ("created", "TL-000001")
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        outbox = await tx.list_outbox()
+        inbox = await tx.inbox_items("done")
+    assert ticket is not None and ticket.id is not None
+    assert (ticket.status, ticket.plan, ticket.organisation, ticket.priority) == (
+        Status.NEW, "standard", "andina", Priority.HIGH,
+    )
+    assert ticket.response_due == MONDAY_9 + timedelta(hours=1)
+    assert ticket.resolution_due == MONDAY_9 + timedelta(hours=4)
+    [item] = outbox
+    assert (item.reply.kind, item.reply.recipient, item.reply.subject) == (
+        "acknowledgement", "ana@andina.com.co", "[TL-000001] Servidor caído",
+    )
+    assert item.reply.thread_key == "m1@client" and item.reply.text == "acknowledgement/es/TL-000001"
+    assert [(i.native_id, i.status) for i in inbox] == [("m1@client", "done")]
+    kind, language, context = desk.composer.calls[0]
+    assert context["response_target"] == "minutes" and context["outside_hours"] is False
+
+
+@pytest.mark.parametrize("sender", ["stranger@hotmail.com", "estudiante@gmail.com"])
+async def test_unknown_and_free_senders_are_recorded_without_sla(desk: Desk, sender: str) -> None:
+    assert await desk.receive(sender) == ("created", "TL-000001")
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        [item] = await tx.list_outbox()
+    assert ticket is not None
+    assert (ticket.status, ticket.response_due, ticket.resolution_due) == (Status.NOT_COVERED, None, None)
+    assert item.reply.kind == "not_covered"
+
+
+@pytest.mark.parametrize(
+    ("second_sender", "expected"),
+    [
+        ("ana@andina.com.co", ("added", "TL-000001")),  # the requester
+        ("jefe@andina.com.co", ("added", "TL-000001")),  # same organisation
+        ("intruso@otra.com", ("created", "TL-000002")),  # a stranger quoting the number: no hijacking
+        ("ti@norte.co", ("created", "TL-000002")),  # another client quoting the number
+    ],
+)
+async def test_only_the_requester_or_the_organisation_may_add_to_a_ticket(
+    desk: Desk, second_sender: str, expected: tuple[str, str]
+) -> None:
+    await desk.receive("ana@andina.com.co")
+    assert await desk.receive(second_sender, "Re: [TL-000001] Servidor caído", ref="TL-000001") == expected
+    async with desk.store.transaction() as tx:
+        first = await tx.get_ticket("TL-000001")
+        assert first is not None and first.id is not None
+        messages = await tx.messages(first.id)
+        created = await tx.get_ticket("TL-000002")
+        events = await tx.events(created.id) if created and created.id else []
+    incoming = [m.sender for m in messages if m.direction is Direction.IN]
+    if expected[0] == "added":
+        assert incoming == ["ana@andina.com.co", second_sender]
+    else:
+        assert incoming == ["ana@andina.com.co"]
+        assert events[0].data["referenced"] == "TL-000001"
+
+
+async def test_a_reply_threads_by_in_reply_to_our_message(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co")
+    async with desk.store.transaction() as tx:
+        [ack] = await tx.list_outbox()
+    hints = ("m1@client", f"{ack.reply.message_key}@tecnolinux.com", ack.reply.message_key)
+    assert await desk.receive("ana@andina.com.co", "Re: Servidor caído", hints=hints) == ("added", "TL-000001")
+    # A stranger replying in the same thread still gets a ticket of their own.
+    assert await desk.receive("otro@gmail.com", "Re: Servidor caído", hints=hints) == ("created", "TL-000002")
+
+
+async def test_a_client_answer_resumes_a_paused_clock(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co", priority=Priority.MEDIUM)  # due 11:00 / 13:00 Bogota
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        assert ticket is not None
+        ticket.status, ticket.paused_since = Status.WAITING_ON_CLIENT, MONDAY_9 + timedelta(minutes=30)
+        await tx.update_ticket(ticket, desk.now)
+    desk.now = MONDAY_9 + timedelta(hours=1, minutes=30)  # the client answers an hour later
+    assert await desk.receive("ana@andina.com.co", ref="TL-000001") == ("added", "TL-000001")
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        assert ticket is not None and ticket.id is not None
+        events = await tx.events(ticket.id)
+    assert ticket.status is Status.OPEN and ticket.paused_since is None
+    assert ticket.pauses == [(MONDAY_9 + timedelta(minutes=30), MONDAY_9 + timedelta(hours=1, minutes=30))]
+    assert ticket.response_due == MONDAY_9 + timedelta(hours=3)  # 2 h target + 1 h paused
+    assert [e.kind for e in events] == ["created", "client_message", "status"]
+
+
+async def test_auto_replies_never_open_tickets_or_get_answers(desk: Desk) -> None:
+    assert await desk.receive("robot@andina.com.co", "Fuera de la oficina", auto_reply=True) == ("ignored", None)
+    await desk.receive("ana@andina.com.co")
+    assert await desk.receive("ana@andina.com.co", "Respuesta automática", ref="TL-000001", auto_reply=True) == (
+        "added", "TL-000001",
+    )
+    async with desk.store.transaction() as tx:
+        outbox = await tx.list_outbox()
+        ignored = await tx.inbox_items("ignored")
+        ticket = await tx.get_ticket("TL-000001")
+        assert ticket is not None and ticket.id is not None
+        messages = await tx.messages(ticket.id)
+    assert len(outbox) == 1  # only the acknowledgement of the real request
+    assert [i.error for i in ignored] == ["auto_reply that matches no open ticket"]
+    assert [m.direction for m in messages] == [Direction.IN, Direction.OUT, Direction.NOTE]
+
+
+async def test_a_closed_ticket_is_not_reopened_by_a_new_message(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co")
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        assert ticket is not None
+        ticket.status = Status.CLOSED
+        await tx.update_ticket(ticket, desk.now)
+    assert await desk.receive("ana@andina.com.co", ref="TL-000001") == ("created", "TL-000002")
+
+
+@pytest.mark.parametrize(
+    ("sender", "language", "priority", "expected_language", "expected_priority"),
+    [
+        ("ana@andina.com.co", None, None, "es", Priority.MEDIUM),  # organisation's language, default priority
+        ("bob@northwind.example", None, Priority.LOW, "en", Priority.LOW),
+        ("bob@northwind.example", "es", None, "es", Priority.MEDIUM),  # the client wrote in Spanish
+        ("ti@norte.co", "es", Priority.CRITICAL, "es", Priority.CRITICAL),
+    ],
+)
+async def test_language_and_priority(
+    desk: Desk, sender: str, language: str | None, priority: Priority | None, expected_language: str,
+    expected_priority: Priority,
+) -> None:
+    await desk.receive(sender, language=language, priority=priority)
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+    assert ticket is not None
+    assert (ticket.language, ticket.priority) == (expected_language, expected_priority)
+
+
+async def test_received_at_night_says_when_the_clock_starts(desk: Desk) -> None:
+    desk.now = at("2026-11-24T03:00:00")  # Monday 22:00 in Bogota
+    await desk.receive("ana@andina.com.co", priority=Priority.HIGH)
+    context = desk.composer.calls[0][2]
+    assert context["outside_hours"] is True
+    assert context["clock_starts"] == datetime(2026, 11, 24, 8, 0, tzinfo=BOGOTA)

@@ -10,6 +10,7 @@ from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ticketing.sla import parse_target
@@ -90,6 +91,16 @@ class SlaSection(Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/Bogota)") from None
+        return value
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                holidays.country_holidays(value)
+            except NotImplementedError:
+                raise ValueError(f"the holidays package has no calendar for {value!r} (use e.g. \"CO\")") from None
         return value
 
     @field_validator("priorities")

@@ -1,0 +1,1 @@
+"""Benchmarks and load generators (run with `make bench`; never part of `make test`)."""

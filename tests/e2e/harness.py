@@ -1,0 +1,125 @@
+"""Runs the real `gateway run` in a subprocess with a test configuration, and an SMTP sink for its replies."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.conftest import PROJECT, free_port
+
+
+class SinkHandler:
+    """Records every message the gateway relays."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or envelope.content
+        assert isinstance(data, bytes)
+        self.messages.append(email.message_from_bytes(data, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@contextmanager
+def smtp_sink() -> Iterator[tuple[SinkHandler, int]]:
+    handler = SinkHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def wait_for(predicate: Any, timeout: float = 15.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class RunningGateway:
+    def __init__(self, workdir: Path, smtp_port: int, http_port: int, process: subprocess.Popen[str]) -> None:
+        self.workdir = workdir
+        self.smtp_port = smtp_port
+        self.http_port = http_port
+        self.process = process
+        self.config = workdir / "config" / "gateway.toml"
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gateway", *args, "--config", str(self.config)],
+            cwd=self.workdir, capture_output=True, text=True, timeout=60, env=_env(),
+        )
+
+    def cli_json(self, *args: str) -> Any:
+        result = self.cli(*args, "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def healthz(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=5) as response:
+            return json.loads(response.read())
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(PROJECT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("GATEWAY_CONFIG", None)
+    return env
+
+
+def write_config(workdir: Path, smtp_port: int, http_port: int, outgoing: str) -> None:
+    shutil.copytree(PROJECT / "config", workdir / "config")
+    path = workdir / "config" / "gateway.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("port = 8080", f"port = {http_port}").replace("port = 2525", f"port = {smtp_port}")
+    text = text.replace('transport = "maildir"\nmaildir = "var/mail/sent"', outgoing)
+    text = text.replace("base_delay_seconds = 5.0", "base_delay_seconds = 0.2")
+    path.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def running_gateway(workdir: Path, outgoing: str = 'transport = "maildir"\nmaildir = "var/mail/sent"') -> Iterator[RunningGateway]:
+    smtp_port, http_port = free_port(), free_port()
+    write_config(workdir, smtp_port, http_port, outgoing)
+    log = (workdir / "gateway.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "run", "--config", str(workdir / "config" / "gateway.toml")],
+        cwd=workdir, stdout=log, stderr=subprocess.STDOUT, text=True, env=_env(),
+    )
+    gateway = RunningGateway(workdir, smtp_port, http_port, process)
+    try:
+        wait_for(lambda: process.poll() is not None or "Stop with Ctrl+C" in (workdir / "gateway.log").read_text(),
+                 timeout=60, what="the gateway to start")
+        assert process.poll() is None, (workdir / "gateway.log").read_text()
+        yield gateway
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()

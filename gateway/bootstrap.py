@@ -43,11 +43,11 @@ def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str
     email = settings.file.channels.email
     if email is not None and email.enabled:
         domain = email.support_addresses[0].rsplit("@", 1)[1]
-        composer = MailComposer(email.from_address, domain, clock)
         out = email.outgoing
-        if out.transport == "maildir":
-            senders[EMAIL] = MaildirSender(Path(out.maildir), composer)
+        if out.transport == "maildir":  # read by people as files: 8-bit text, not quoted-printable
+            senders[EMAIL] = MaildirSender(Path(out.maildir), MailComposer(email.from_address, domain, clock, "8bit"))
         else:
+            composer = MailComposer(email.from_address, domain, clock)
             senders[EMAIL] = SmtpRelaySender(
                 out.host,
                 out.port,

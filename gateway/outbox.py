@@ -116,5 +116,5 @@ class OutboxWorker:
         elif status == "dead":
             log.error("outbox.dead", attempt=attempt, error=error)
         else:
-            log.warning("outbox.retry", attempt=attempt, error=error, next_attempt_at=next_at)
+            log.warning("outbox.retry", attempt=attempt, error=error, next_attempt_at=next_at.isoformat() if next_at else None)
         return 1 if status == "sent" else 0

@@ -19,7 +19,10 @@ def _bracketed(message_id: str) -> str | None:
     return f"<{message_id}>"
 
 
-def compose_reply(reply: OutboundReply, from_address: str, domain: str, now: datetime) -> EmailMessage:
+def compose_reply(
+    reply: OutboundReply, from_address: str, domain: str, now: datetime, transfer_encoding: str = "quoted-printable"
+) -> EmailMessage:
+    """The email for one reply; `transfer_encoding` "8bit" keeps local copies readable as plain files."""
     message = EmailMessage()
     message["From"] = from_address
     message["To"] = reply.recipient
@@ -36,5 +39,5 @@ def compose_reply(reply: OutboundReply, from_address: str, domain: str, now: dat
         message["Auto-Submitted"] = "auto-replied"  # RFC 3834: robots must not answer this
         message["X-Auto-Response-Suppress"] = "All"
     message[TICKET_HEADER] = reply.ticket_number
-    message.set_content(reply.text)
+    message.set_content(reply.text, cte=transfer_encoding)
     return message

@@ -23,13 +23,16 @@ from ticketing.types import OutboundReply
 class MailComposer:
     """Builds the email for a reply from our configured From address."""
 
-    def __init__(self, from_address: str, domain: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, from_address: str, domain: str, clock: Callable[[], datetime], transfer_encoding: str = "quoted-printable"
+    ) -> None:
         self._from = from_address
         self._domain = domain
         self._clock = clock
+        self._transfer_encoding = transfer_encoding
 
     def __call__(self, reply: OutboundReply) -> EmailMessage:
-        return compose_reply(reply, self._from, self._domain, self._clock())
+        return compose_reply(reply, self._from, self._domain, self._clock(), self._transfer_encoding)
 
 
 class MaildirSender:
@@ -38,6 +41,7 @@ class MaildirSender:
         self._compose = compose
 
     def _write(self, data: bytes) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)  # Maildir creates only the last folder
         mailbox.Maildir(self._path, create=True).add(data)
 
     async def send(self, reply: OutboundReply) -> None:

@@ -1,0 +1,92 @@
+"""The reply templates of the example configuration, rendered as clients will read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from gateway.composer import TemplateComposer, format_moment, gmt_label
+
+PROJECT = Path(__file__).resolve().parents[2]
+BOGOTA = ZoneInfo("America/Bogota")
+DUE = datetime(2026, 11, 30, 9, 0, tzinfo=BOGOTA)
+
+
+def composer() -> TemplateComposer:
+    common = {"company": "TecnoLinux", "support_address": "soporte@tecnolinux.com"}
+    return TemplateComposer(PROJECT / "config" / "templates", BOGOTA, "es", common)
+
+
+def context(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "number": "TL-000042",
+        "subject": "Servidor caído",
+        "requester_name": "Ana",
+        "organisation": "Andina",
+        "plan": "standard",
+        "priority": "high",
+        "priority_stated": True,
+        "response_due": DUE,
+        "resolution_due": datetime(2026, 11, 30, 12, 30, tzinfo=BOGOTA),
+        "response_target": "minutes",
+        "resolution_target": "minutes",
+        "received_at": datetime(2026, 11, 27, 18, 0, tzinfo=BOGOTA),
+        "clock_starts": datetime(2026, 11, 30, 8, 0, tzinfo=BOGOTA),
+        "outside_hours": True,
+        "covered": True,
+    }
+    return base | overrides
+
+
+@pytest.mark.parametrize(
+    ("language", "overrides", "expected", "absent"),
+    [
+        ("es", {}, ["TL-000042", "Prioridad:  Alta", "a más tardar el lunes 30 de noviembre de 2026, 09:00 (GMT-5)",
+                    "fuera de nuestro horario", "empieza a contar el lunes 30 de noviembre de 2026, 08:00 (GMT-5)",
+                    '"[TL-000042]"'], ["Asignamos la prioridad"]),
+        ("en", {}, ["Priority:    High", "by Monday, November 30, 2026, 9:00 AM (GMT-5)", "outside our support hours"],
+         ["lunes"]),
+        ("es", {"outside_hours": False, "priority_stated": False}, ["Asignamos la prioridad"], ["fuera de nuestro horario"]),
+        ("es", {"priority": "critical", "response_target": "immediate", "resolution_target": "immediate"},
+         ["Prioridad:  Crítica", "inmediata, a más tardar el lunes"], []),
+        ("es", {"priority": "planned", "response_due": None, "resolution_due": None, "response_target": "planned",
+                "resolution_target": "planned"}, ["se acordará una fecha con usted"], ["(GMT-5)\n"]),
+        ("en", {"priority": "planned", "response_due": None, "resolution_due": None, "response_target": "planned",
+                "resolution_target": "planned", "outside_hours": False}, ["a date will be agreed with you"], []),
+    ],
+)
+def test_acknowledgement(language: str, overrides: dict[str, Any], expected: list[str], absent: list[str]) -> None:
+    text = composer().render("acknowledgement", language, context(**overrides))
+    for piece in expected:
+        assert piece in text
+    for piece in absent:
+        assert piece not in text
+
+
+@pytest.mark.parametrize(("language", "phrase"), [("es", "no tiene tiempos de respuesta comprometidos"),
+                                                  ("en", "carries no committed response times")])
+def test_not_covered_promises_nothing(language: str, phrase: str) -> None:
+    text = composer().render("not_covered", language, context(response_due=None, resolution_due=None, covered=False))
+    assert phrase in text and "TL-000042" in text and "(GMT-5)" not in text
+
+
+def test_unknown_language_falls_back_to_spanish() -> None:
+    assert "Recibimos su solicitud" in composer().render("acknowledgement", "pt", context())
+
+
+@pytest.mark.parametrize(
+    ("moment", "label"),
+    [(DUE, "GMT-5"), (datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Kolkata")), "GMT+5:30"),
+     (datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")), "GMT+0")],
+)
+def test_gmt_label(moment: datetime, label: str) -> None:
+    assert gmt_label(moment) == label
+
+
+def test_utc_instants_are_shown_in_local_time() -> None:
+    utc = datetime.fromisoformat("2026-11-27T20:00:00+00:00")
+    assert format_moment(utc, "es", BOGOTA) == "viernes 27 de noviembre de 2026, 15:00 (GMT-5)"

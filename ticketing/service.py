@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ticketing.customers import CustomerDirectory, Organisation
+from ticketing.lifecycle import queue_reply, set_status
 from ticketing.replies import ReplyComposer, build_reply
 from ticketing.sla import SlaPolicy, SlaResult
 from ticketing.store.base import Store
@@ -27,7 +28,7 @@ from ticketing.types import (
 )
 
 UNKNOWN_PLAN = "free"
-REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}
+REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}  # a client message brings these back to open
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class TicketService:
         await tx.add_event(ticket.id, TicketEvent(now, kind, message.sender_address, {"channel": message.channel}))
         if direction is Direction.IN and ticket.status in REOPENS:
             previous = ticket.status
-            self._set_status(ticket, Status.OPEN, now)
+            set_status(ticket, Status.OPEN, now, self._sla)
             await tx.add_event(
                 ticket.id, TicketEvent(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
             )
@@ -174,13 +175,8 @@ class TicketService:
             references=message.thread_hints,
             fallback_subject=self._fallback_subject(language),
         )
-        await self._queue(tx, ticket_id, reply, now)
+        await queue_reply(tx, ticket_id, reply, now, sender="gateway")
         return ticket
-
-    async def _queue(self, tx: StoreTransaction, ticket_id: int, reply: Any, now: datetime) -> None:
-        outbox_id = await tx.enqueue_reply(reply, now)
-        outgoing = TicketMessage(Direction.OUT, reply.channel, reply.text, now, "gateway", reply.message_key)
-        await tx.add_message(ticket_id, outgoing, outbox_id=outbox_id)
 
     def _incoming(self, request: WrittenRequest, direction: Direction) -> TicketMessage:
         message = request.message
@@ -223,21 +219,3 @@ class TicketService:
             and "minutes" in (targets.response.kind, targets.resolution.kind),
             "covered": sla.covered,
         }
-
-    def _set_status(self, ticket: Ticket, status: Status, now: datetime) -> None:
-        """Change status, keeping the SLA clock right: waiting on the client pauses it, leaving resumes it."""
-        if ticket.status is Status.WAITING_ON_CLIENT and ticket.paused_since is not None:
-            ticket.pauses.append((ticket.paused_since, now))
-            ticket.paused_since = None
-            self._recompute(ticket)
-        if status is Status.WAITING_ON_CLIENT:
-            ticket.paused_since = now
-        if status is Status.RESOLVED:
-            ticket.resolved_at = now
-        ticket.status = status
-
-    def _recompute(self, ticket: Ticket) -> None:
-        if ticket.status is Status.NOT_COVERED:
-            return
-        sla = self._sla.compute(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses)
-        ticket.response_due, ticket.resolution_due = sla.response_due, sla.resolution_due

@@ -1,0 +1,115 @@
+"""What agents do to a ticket: reply to the client, write internal notes, change status, priority and assignee.
+
+Channel-agnostic: the Slack console (and any other agent tool) calls these. Each action is one transaction with
+its event in the audit trail; a public reply goes through the outbox on the ticket's own channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from ticketing.lifecycle import queue_reply, set_priority, set_status
+from ticketing.replies import build_reply
+from ticketing.sla import SlaPolicy
+from ticketing.store.base import Store
+from ticketing.store.sql import StoreTransaction
+from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
+
+LEVELS = (1, 2, 3)
+
+
+class TicketNotFound(LookupError):
+    pass
+
+
+class AgentActions:
+    def __init__(self, store: Store, sla: SlaPolicy, clock: Callable[[], datetime], fallback_subject: str) -> None:
+        self._store = store
+        self._sla = sla
+        self._clock = clock
+        self._fallback_subject = fallback_subject
+
+    async def _load(self, tx: StoreTransaction, number: str) -> Ticket:
+        ticket = await tx.get_ticket(number)
+        if ticket is None or ticket.id is None:
+            raise TicketNotFound(number)
+        return ticket
+
+    async def reply(
+        self, number: str, agent: str, text: str, idempotency_key: str, internal: bool = False
+    ) -> OutboundReply | None:
+        """A public reply (queued to the client) or an internal note (never leaves). The first public reply
+        records the response time. Returns the queued reply, or None for a note or a repeated key."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            ticket = await self._load(tx, number)
+            assert ticket.id is not None
+            if internal:
+                await tx.add_message(ticket.id, TicketMessage(Direction.NOTE, "internal", text, now, agent))
+                await tx.add_event(ticket.id, TicketEvent(now, "note", agent, {}))
+                return None
+            incoming = [m.native_id for m in await tx.messages(ticket.id) if m.direction is Direction.IN and m.native_id]
+            reply = build_reply(
+                ticket,
+                kind="agent_reply",
+                text=text,
+                idempotency_key=idempotency_key,
+                answering=incoming[-1] if incoming else "",
+                references=incoming,
+                fallback_subject=self._fallback_subject,
+            )
+            if await queue_reply(tx, ticket.id, reply, now, sender=agent) is None:
+                return None
+            await tx.add_event(ticket.id, TicketEvent(now, "agent_reply", agent, {"channel": reply.channel}))
+            if ticket.responded_at is None:
+                ticket.responded_at = now
+                late = ticket.response_due is not None and now > ticket.response_due
+                await tx.add_event(ticket.id, TicketEvent(now, "responded", agent, {"within_sla": not late}))
+            if ticket.status is Status.NEW:
+                set_status(ticket, Status.OPEN, now, self._sla)
+            await tx.update_ticket(ticket, now)
+            return reply
+
+    async def change_status(self, number: str, status: Status, agent: str, level: int | None = None) -> Ticket:
+        """Waiting on the client stops the clock; resolving needs the level (1, 2 or 3) the agreement defines."""
+        if status is Status.RESOLVED and level not in LEVELS:
+            raise ValueError("resolving a ticket needs its level: 1, 2 or 3")
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            ticket = await self._load(tx, number)
+            assert ticket.id is not None
+            previous = ticket.status
+            set_status(ticket, status, now, self._sla)
+            data: dict[str, object] = {"from": previous, "to": status}
+            if status is Status.RESOLVED:
+                ticket.level = level
+                data["level"] = level
+                data["within_sla"] = ticket.resolution_due is None or now <= ticket.resolution_due
+            await tx.add_event(ticket.id, TicketEvent(now, "status", agent, data))
+            await tx.update_ticket(ticket, now)
+            return ticket
+
+    async def change_priority(self, number: str, priority: Priority, agent: str) -> Ticket:
+        """Deadlines are recomputed from the receipt time, as the agreement's priority table says."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            ticket = await self._load(tx, number)
+            assert ticket.id is not None
+            previous = ticket.priority
+            set_priority(ticket, priority, self._sla)
+            data = {"from": previous, "to": priority, "response_due": ticket.response_due,
+                    "resolution_due": ticket.resolution_due}
+            await tx.add_event(ticket.id, TicketEvent(now, "priority", agent, data))
+            await tx.update_ticket(ticket, now)
+            return ticket
+
+    async def assign(self, number: str, assignee: str, agent: str) -> Ticket:
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            ticket = await self._load(tx, number)
+            assert ticket.id is not None
+            await tx.add_event(ticket.id, TicketEvent(now, "assigned", agent, {"from": ticket.assignee, "to": assignee}))
+            ticket.assignee = assignee
+            await tx.update_ticket(ticket, now)
+            return ticket

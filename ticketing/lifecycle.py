@@ -1,0 +1,52 @@
+"""Rules every ticket change follows, whoever makes it: status changes keep the SLA clock right, replies are queued.
+
+- Entering `waiting_on_client` stops the clock; leaving it records the pause and recomputes both deadlines
+  from the receipt time, in the plan's calendar, minus every pause.
+- A priority change recomputes the deadlines from the receipt time.
+- A reply is written to the outbox and recorded as an outgoing message in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ticketing.sla import SlaPolicy
+from ticketing.store.sql import StoreTransaction
+from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
+
+
+def recompute_deadlines(ticket: Ticket, sla: SlaPolicy) -> None:
+    if ticket.status is Status.NOT_COVERED or not sla.is_covered(ticket.plan):
+        ticket.response_due = ticket.resolution_due = None
+        return
+    result = sla.compute(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses)
+    ticket.response_due, ticket.resolution_due = result.response_due, result.resolution_due
+
+
+def set_status(ticket: Ticket, status: Status, now: datetime, sla: SlaPolicy) -> None:
+    """Change status, pausing the clock while the ticket waits on the client and resuming it after."""
+    if ticket.status is Status.WAITING_ON_CLIENT and ticket.paused_since is not None:
+        ticket.pauses.append((ticket.paused_since, now))
+        ticket.paused_since = None
+    ticket.status = status
+    if status is Status.WAITING_ON_CLIENT:
+        ticket.paused_since = now
+    if status is Status.RESOLVED:
+        ticket.resolved_at = now
+    recompute_deadlines(ticket, sla)
+
+
+def set_priority(ticket: Ticket, priority: Priority, sla: SlaPolicy) -> None:
+    ticket.priority = priority
+    recompute_deadlines(ticket, sla)
+
+
+async def queue_reply(
+    tx: StoreTransaction, ticket_id: int, reply: OutboundReply, now: datetime, sender: str
+) -> int | None:
+    """Queue a reply and record it on the ticket; returns the outbox id (None if already queued)."""
+    outbox_id = await tx.enqueue_reply(reply, now)
+    if outbox_id is not None:
+        outgoing = TicketMessage(Direction.OUT, reply.channel, reply.text, now, sender, reply.message_key)
+        await tx.add_message(ticket_id, outgoing, outbox_id=outbox_id)
+    return outbox_id

@@ -1,0 +1,320 @@
+"""Raw RFC 5322 mail (bytes, as received over SMTP or IMAP) to the core's `InboundMessage`.
+
+Mail in the wild is often malformed: header defects, unknown charsets, bad RFC 2047 words, missing Date or From.
+Every field here has a fallback, so anything the standard library can parse at all becomes a message; only a
+hopeless input raises `MailParseError`, and the caller quarantines it with its raw bytes. The Date header is not
+trusted: `received_at` is the gateway's receipt time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses
+
+from ticketing.types import AttachmentRef, InboundMessage
+
+CHANNEL = "email"
+SELECTED_HEADERS = (
+    "auto-submitted", "x-autoreply", "x-autorespond", "x-auto-response-suppress", "precedence", "list-id",
+    "list-unsubscribe", "return-path", "content-type", "from", "to", "cc", "date", "x-failed-recipients", "message-id",
+)
+_ADDRESS_LISTS = frozenset({"to", "cc"})
+_SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
+_MAX_DEPTH = 30
+_MSG_ID = re.compile(r"<([^<>\s]+)>")
+_GATEWAY_ID = re.compile(r"^(gw-[0-9a-fA-F]{32})@[^@\s]+$")
+_VALID_ADDRESS = re.compile(r"^[^@\s<>\"(),;]+@[^@\s<>\"(),;]+$")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATES = re.compile("[\udc80-\udcff]")
+_RAW_FILENAME = re.compile(r"(?:^|;)\s*(?:file)?name\s*=\s*(\"[^\"]*\"|[^;]*)", re.IGNORECASE)
+# Labels that in practice also cover UTF-8 (mislabelled) and windows-1252 (as WHATWG decodes "iso-8859-1").
+_WESTERN_LABELS = frozenset({"ascii", "iso8859-1", "cp1252"})
+
+
+class MailParseError(Exception):
+    """The message cannot be read as mail at all; `reason` says why (no message content in it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_email(
+    raw: bytes, *, received_at: datetime, recipient: str, max_attachment_bytes: int = 10_000_000
+) -> InboundMessage:
+    """The inbound message for one raw mail addressed to `recipient` (one of our support addresses)."""
+    if not raw or not raw.strip():
+        raise MailParseError("empty message")
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # the stdlib parser gives up only on inputs that are not mail
+        raise MailParseError(f"the mail parser failed: {type(exc).__name__}") from exc
+    if not message.keys():
+        raise MailParseError("no header fields")
+    try:
+        return _build(message, raw, received_at, recipient, max_attachment_bytes)
+    except RecursionError as exc:
+        raise MailParseError("MIME structure nested too deeply") from exc
+    except Exception as exc:  # a stdlib corner case without a fallback: quarantine, never crash the inbox
+        raise MailParseError(f"unreadable message structure: {type(exc).__name__}") from exc
+
+
+def _build(
+    message: Message, raw: bytes, received_at: datetime, recipient: str, max_attachment_bytes: int
+) -> InboundMessage:
+    address, name = _sender(message)
+    texts: list[str] = []
+    htmls: list[str] = []
+    attachments: list[AttachmentRef] = []
+    _collect(message, 0, texts, htmls, attachments, max_attachment_bytes)
+    message_ids = _MSG_ID.findall(_header(message, "message-id"))
+    native_id = message_ids[0] if message_ids else _header(message, "message-id").strip("<> ")
+    return InboundMessage(
+        channel=CHANNEL,
+        native_id=native_id or f"sha256:{hashlib.sha256(raw).hexdigest()}",
+        sender_address=address,
+        sender_name=name,
+        recipient=recipient,
+        subject=_header(message, "subject"),
+        text="\n".join(texts),
+        html="\n".join(htmls),
+        received_at=received_at,
+        thread_hints=_thread_hints(message),
+        headers=_selected_headers(message),
+        attachments=tuple(attachments),
+    )
+
+
+# Headers -------------------------------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Make a parsed string safe to store: undecodable bytes (surrogate escapes) become text or U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _decode_words(text: str) -> str:
+    """Decode RFC 2047 words the policy left alone (inside quotes, in parameters); keep the text if they are bad."""
+    if not _ENCODED_WORD.search(text):
+        return text
+    try:
+        return str(make_header(decode_header(text)))
+    except Exception:
+        return text
+
+
+def _header_values(message: Message, name: str) -> list[str]:
+    """Every value of header `name`, decoded and unfolded.
+
+    Raw 8-bit headers are decoded here (UTF-8, else windows-1252), because the policy would turn their bytes into
+    U+FFFD; a header the policy cannot parse keeps its raw text, with RFC 2047 words decoded where possible.
+    """
+    values: list[str] = []
+    for key, raw in message.raw_items():
+        if key.lower() != name:
+            continue
+        raw = str(raw)
+        if _SURROGATES.search(raw):
+            value = _decode_words(_clean(raw))
+        else:
+            try:
+                value = _decode_words(str(message.policy.header_fetch_parse(key, raw)))
+            except Exception:
+                value = _decode_words(raw)
+        values.append(_WHITESPACE.sub(" ", _clean(value)).strip())
+    return values
+
+
+def _header(message: Message, name: str) -> str:
+    values = _header_values(message, name)
+    return values[0] if values else ""
+
+
+def _selected_headers(message: Message) -> dict[str, str]:
+    selected: dict[str, str] = {}
+    for name in SELECTED_HEADERS:
+        values = _header_values(message, name)
+        if values:
+            selected[name] = ", ".join(values) if name in _ADDRESS_LISTS else values[0]
+    return selected
+
+
+def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
+    """(address, display name) pairs of an address header, however broken it is."""
+    raw = [str(value) for key, value in message.raw_items() if key.lower() == name]
+    lenient = [(_clean(address), _clean(_decode_words(display))) for display, address in getaddresses(raw)]
+    try:
+        header = message[name]
+        if header is not None and hasattr(header, "addresses"):
+            names = {address.lower(): display for address, display in lenient if display}
+            return [
+                (_clean(item.addr_spec), _clean(item.display_name) or names.get(_clean(item.addr_spec).lower(), ""))
+                for item in header.addresses
+            ]  # old "addr (Name)" comments: the strict parser drops the name, the lenient one keeps it
+    except Exception:
+        pass
+    return lenient
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    """From's address and name; Reply-To, Sender, then Return-Path when From is missing or invalid."""
+    from_name = ""
+    for name in _SENDER_HEADERS:
+        for address, display in _addresses(message, name):
+            display = _decode_words(display).strip()
+            from_name = from_name or (display if name == "from" else "")
+            address = address.strip().strip("<>").lower()
+            if _VALID_ADDRESS.match(address):
+                return address, display or from_name
+    return "", from_name
+
+
+def _thread_hints(message: Message) -> tuple[str, ...]:
+    """Message ids from In-Reply-To then References, plus the bare key of our own outgoing ids."""
+    hints: list[str] = []
+    for name in ("in-reply-to", "references"):
+        for value in _header_values(message, name):
+            for message_id in _MSG_ID.findall(value) or value.replace(",", " ").split():
+                gateway = _GATEWAY_ID.match(message_id)
+                for hint in (message_id, gateway.group(1) if gateway else None):
+                    if hint and hint not in hints:
+                        hints.append(hint)
+    return tuple(hints)
+
+
+# Bodies and attachments ----------------------------------------------------------------------------------------
+
+
+def _decode_bytes(data: bytes, charset: str | None) -> str:
+    """Text of a body part. Western labels (us-ascii, iso-8859-1, windows-1252) try UTF-8 then windows-1252; others
+    the declared charset then UTF-8. When nothing decodes cleanly: the declared charset (or windows-1252) with U+FFFD.
+    """
+    codec: str | None = None
+    if charset:
+        try:
+            codec = codecs.lookup(charset.strip().strip('"').lower()).name
+        except (LookupError, ValueError, TypeError):
+            codec = None
+    candidates = ("utf-8", "cp1252") if codec in _WESTERN_LABELS else (codec, "utf-8")
+    for candidate in candidates:
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    fallback = "cp1252" if codec in _WESTERN_LABELS or codec is None else codec
+    try:
+        return data.decode(fallback, errors="replace")
+    except LookupError:  # a codec that is not a text encoding ("base64", "zlib")
+        return data.decode("cp1252", errors="replace")
+
+
+def _safe(call: Callable[[], object], default: str) -> str:
+    try:
+        value = call()
+    except Exception:
+        return default
+    return value if isinstance(value, str) else default
+
+
+def _part_bytes(part: Message) -> bytes:
+    """The decoded content of a leaf part, or the serialised messages of a message/* part."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        chunks: list[bytes] = []
+        for inner in payload:
+            for serialise_policy in (None, policy.compat32):
+                try:
+                    chunks.append(inner.as_bytes(policy=serialise_policy))
+                    break
+                except Exception:
+                    continue
+        return b"\n".join(chunks)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    return _clean(payload if isinstance(payload, str) else "").encode("utf-8", "replace")
+
+
+def _raw_filename(part: Message) -> str:
+    """The name as written in Content-Disposition or Content-Type, for values the policy cuts short or drops
+    (unquoted names with spaces, bare RFC 2047 words)."""
+    for header in ("content-disposition", "content-type"):
+        for key, raw in part.raw_items():
+            if key.lower() != header:
+                continue
+            params = ";" + _WHITESPACE.sub(" ", _clean(str(raw))).partition(";")[2]
+            match = _RAW_FILENAME.search(params)
+            if match and match.group(1).strip(' "'):
+                return match.group(1).strip(' "')
+    return ""
+
+
+def _filename(part: Message, number: int) -> str:
+    name = _safe(part.get_filename, "")
+    raw_name = _raw_filename(part)
+    if not name or (raw_name.startswith(name) and len(raw_name) > len(name)):
+        name = raw_name
+    name = _clean(_decode_words(name))
+    name = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip().strip(".")
+    return name[:255] or f"attachment-{number}"
+
+
+def _attachment(part: Message, content_type: str, number: int, max_bytes: int) -> AttachmentRef:
+    data = _part_bytes(part)
+    over = len(data) > max_bytes
+    return AttachmentRef(
+        filename=_filename(part, number),
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=None if over else data,
+        note=f"over the size limit ({max_bytes} bytes)" if over else "",
+    )
+
+
+def _collect(
+    part: Message, depth: int, texts: list[str], htmls: list[str], attachments: list[AttachmentRef], max_bytes: int
+) -> None:
+    """Walk the MIME tree in order: inline text/plain and text/html parts are the body, everything else attaches.
+
+    An attached message (message/rfc822) is one attachment: its own body is not the client's request.
+    """
+    content_type = _safe(part.get_content_type, "application/octet-stream").lower()
+    maintype = content_type.partition("/")[0]
+    payload = part.get_payload()
+    if maintype == "multipart" and isinstance(payload, list) and depth < _MAX_DEPTH:
+        for inner in payload:
+            if isinstance(inner, Message):
+                _collect(inner, depth + 1, texts, htmls, attachments, max_bytes)
+        return
+    disposition = _safe(part.get_content_disposition, "")
+    has_name = bool(_safe(part.get_filename, "") or _raw_filename(part))
+    is_text = content_type in ("text/plain", "text/html") or (maintype == "multipart" and not isinstance(payload, list))
+    if is_text and disposition != "attachment" and not has_name:
+        charset = _safe(part.get_content_charset, "") or None
+        text = _decode_bytes(_part_bytes(part), charset).replace("\r\n", "\n")
+        (htmls if content_type == "text/html" else texts).append(text)
+        return
+    attachments.append(_attachment(part, content_type, len(attachments) + 1, max_bytes))

@@ -1,0 +1,33 @@
+"""Which of the desk's two languages (Spanish, English) a request is written in, for the replies' templates."""
+
+from __future__ import annotations
+
+from lingua import Language, LanguageDetectorBuilder
+
+_CODES = {Language.SPANISH: "es", Language.ENGLISH: "en"}
+
+
+class LanguageDetector:
+    """lingua restricted to Spanish and English; short or ambiguous text gets the configured default."""
+
+    def __init__(
+        self, default: str = "es", min_confidence: float = 0.7, min_letters: int = 5, max_chars: int = 2000
+    ) -> None:
+        if default not in _CODES.values():
+            raise ValueError(f"default language must be 'es' or 'en', not {default!r}")
+        self.default = default
+        self._min_confidence = min_confidence
+        self._min_letters = min_letters
+        self._max_chars = max_chars
+        self._detector = LanguageDetectorBuilder.from_languages(*_CODES).build()
+
+    def detect(self, text: str) -> str:
+        """"es" or "en"; the default when lingua is less than `min_confidence` sure or the text is too short
+        ("ok" is both languages)."""
+        sample = text[: self._max_chars]
+        if sum(char.isalpha() for char in sample) < self._min_letters:
+            return self.default
+        values = self._detector.compute_language_confidence_values(sample)
+        if not values or values[0].value < self._min_confidence:
+            return self.default
+        return _CODES.get(values[0].language, self.default)

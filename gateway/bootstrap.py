@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from adapters.base import Sender
@@ -34,7 +33,7 @@ FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
 def build_store(settings: Settings) -> Store:
     config = settings.file.store
     if config.backend == "sqlite":
-        return SqliteStore(Path(config.path))
+        return SqliteStore(settings.data_path(config.path))
     raise ValueError(f"store backend {config.backend!r} is not available yet")
 
 
@@ -45,7 +44,7 @@ def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str
         domain = email.support_addresses[0].rsplit("@", 1)[1]
         out = email.outgoing
         if out.transport == "maildir":  # read by people as files: 8-bit text, not quoted-printable
-            senders[EMAIL] = MaildirSender(Path(out.maildir), MailComposer(email.from_address, domain, clock, "8bit"))
+            senders[EMAIL] = MaildirSender(settings.data_path(out.maildir), MailComposer(email.from_address, domain, clock, "8bit"))
         else:
             composer = MailComposer(email.from_address, domain, clock)
             senders[EMAIL] = SmtpRelaySender(

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from gateway.config_loader import ConfigError, Settings, load_settings
@@ -92,6 +92,9 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 async def _with_store(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
     from gateway.bootstrap import build_store
 
+    config = settings.file.store
+    if config.backend == "sqlite" and not settings.data_path(config.path).is_file():
+        raise CommandError(f"no data yet: {settings.data_path(config.path)} does not exist (start the gateway first)")
     store = build_store(settings)
     await store.open()
     try:
@@ -118,6 +121,17 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(settings, lambda store: list_outbox(store, settings, args.failed, args.json)))
 
 
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from gateway.store_commands import list_inbox, retry_inbox, show_inbox
+
+    settings = _settings(args)
+    if args.inbox_command == "show":
+        return asyncio.run(_with_store(settings, lambda store: show_inbox(store, args.id, args.raw)))
+    if args.inbox_command == "retry":
+        return asyncio.run(_with_store(settings, lambda store: retry_inbox(store, args.id)))
+    return asyncio.run(_with_store(settings, lambda store: list_inbox(store, settings, args.status, args.json)))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from gateway.bootstrap import build_gateway
     from gateway.supervisor import Supervisor, install_signal_handlers
@@ -137,13 +151,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (and exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description="Omnichannel intake gateway for IT support desks.")
-    config = argparse.ArgumentParser(add_help=False)
+    parser = OneLineParser(prog="gateway", description="Omnichannel intake gateway for IT support desks.")
+    config = OneLineParser(add_help=False)
     config.add_argument(
         "--config", default=os.environ.get("GATEWAY_CONFIG", DEFAULT_CONFIG), help="gateway.toml (default: %(default)s)"
     )
-    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag = OneLineParser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print JSON")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -181,6 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("id", type=int)
     for sub in (outbox_list, retry):
         sub.set_defaults(handler=cmd_outbox)
+
+    inbox = commands.add_parser("inbox", help="messages as received: quarantined, ignored, pending").add_subparsers(
+        dest="inbox_command", required=True, metavar="list|show|retry"
+    )
+    inbox_list = inbox.add_parser("list", parents=[config, json_flag])
+    inbox_list.add_argument("--status", default="quarantined", choices=["quarantined", "ignored", "pending", "done"])
+    inbox_show = inbox.add_parser("show", parents=[config])
+    inbox_show.add_argument("id", type=int)
+    inbox_show.add_argument("--raw", action="store_true", help="write the message's bytes exactly as received")
+    inbox_retry = inbox.add_parser("retry", parents=[config])
+    inbox_retry.add_argument("id", type=int)
+    for sub in (inbox_list, inbox_show, inbox_retry):
+        sub.set_defaults(handler=cmd_inbox)
     return parser
 
 

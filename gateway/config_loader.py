@@ -44,6 +44,11 @@ class Settings:
     def secret(self, name: str | None) -> str | None:
         return self.env.get(name) if name else None
 
+    def data_path(self, configured: str) -> Path:
+        """A data path from the config: relative ones are under the folder that holds config/."""
+        path = Path(configured)
+        return path if path.is_absolute() else self.path.parent.parent / path
+
 
 class _Problems:
     def __init__(self) -> None:

@@ -28,8 +28,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         """Seconds before attempt `attempt + 1`: the peer's Retry-After, else backoff with full jitter."""
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
+        if retry_after is not None:  # the peer knows best: never retry sooner than it asked
+            return max(retry_after, 0.0)
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return rng.uniform(ceiling / 2, ceiling)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -71,4 +72,36 @@ async def retry_outbox(store: Store, outbox_id: int, now: datetime) -> int:
             raise CommandError(f"outbox item {outbox_id} was already sent")
         await tx.requeue_outbox(outbox_id, now)
     print(f"Outbox item {outbox_id} ({item.reply.ticket_number}) queued again; the running gateway sends it shortly.")
+    return 0
+
+
+async def list_inbox(store: Store, settings: Settings, status: str, as_json: bool) -> int:
+    async with store.transaction() as tx:
+        items = await tx.inbox_items(status, limit=1000)
+    tz = _tz(settings)
+    if as_json:
+        _dump([views.inbox_json(item, tz) for item in items])
+    else:
+        print(views.inbox_table(items, status, tz))
+    return 0
+
+
+async def show_inbox(store: Store, inbox_id: int, raw: bool) -> int:
+    async with store.transaction() as tx:
+        item = await tx.get_inbox(inbox_id)
+    if item is None:
+        raise CommandError(f"no inbox item {inbox_id}")
+    if raw:
+        sys.stdout.buffer.write(item.raw)
+        sys.stdout.flush()
+    else:
+        _dump(views.inbox_json(item, ZoneInfo("UTC")))
+    return 0
+
+
+async def retry_inbox(store: Store, inbox_id: int) -> int:
+    async with store.transaction() as tx:
+        if not await tx.requeue_inbox(inbox_id):
+            raise CommandError(f"inbox item {inbox_id} is not quarantined or ignored")
+    print(f"Inbox item {inbox_id} queued again; the running gateway processes it shortly.")
     return 0

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ticketing.types import OutboxItem, Ticket, TicketEvent, TicketMessage
+from ticketing.types import InboxItem, OutboxItem, Ticket, TicketEvent, TicketMessage
 
 
 def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -122,3 +122,24 @@ def outbox_table(items: Sequence[OutboxItem], tz: ZoneInfo) -> str:
         for i in items
     ]
     return table(["ID", "TICKET", "CHANNEL", "RECIPIENT", "STATUS", "ATTEMPTS", "LAST ERROR"], rows)
+
+
+def inbox_json(item: InboxItem, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "channel": item.channel,
+        "native_id": item.native_id,
+        "received_at": iso(item.received_at, tz),
+        "status": item.status,
+        "attempts": item.attempts,
+        "error": item.error or None,
+        "size": len(item.raw),
+        "meta": item.meta,
+    }
+
+
+def inbox_table(items: Sequence[InboxItem], status: str, tz: ZoneInfo) -> str:
+    if not items:
+        return f"No {status} messages."
+    rows = [[str(i.id), i.channel, short(i.received_at, tz), i.native_id[:40], i.error[:70]] for i in items]
+    return table(["ID", "CHANNEL", "RECEIVED", "NATIVE ID", "REASON"], rows)

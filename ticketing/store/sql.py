@@ -81,6 +81,19 @@ class StoreTransaction:
         rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = ? ORDER BY id LIMIT ?", [status, limit])
         return [codec.inbox_from_row(row) for row in rows]
 
+    async def get_inbox(self, inbox_id: int) -> InboxItem | None:
+        row = await self._db.fetchone("SELECT * FROM inbox WHERE id = ?", [inbox_id])
+        return codec.inbox_from_row(row) if row else None
+
+    async def requeue_inbox(self, inbox_id: int) -> bool:
+        """Send a quarantined or ignored message through the pipeline again (e.g. after a fix)."""
+        row = await self._db.fetchone(
+            "UPDATE inbox SET status = 'pending', attempts = 0 WHERE id = ? AND status IN ('quarantined', 'ignored') "
+            "RETURNING id",
+            [inbox_id],
+        )
+        return row is not None
+
     async def finish_inbox(
         self, inbox_id: int, status: str, now: datetime, ticket_number: str | None = None, error: str = ""
     ) -> None:

@@ -1,0 +1,140 @@
+"""The pipeline after the ack: resume after a crash, quarantine what cannot be read, and the outbox's retry policy."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.base import PermanentFailure, TemporaryFailure
+from gateway.bootstrap import Gateway, build_gateway
+from gateway.config_loader import load_settings
+from gateway.outbox import OutboxWorker, RetryPolicy
+from tests.conftest import PROJECT, at
+from ticketing.store.base import AcceptRequest
+from ticketing.types import OutboundReply
+
+NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
+MAIL = (
+    b"From: Ana <sistemas@andina.com.co>\r\nTo: soporte@tecnolinux.com\r\nSubject: Impresora\r\n"
+    b"Message-ID: <p1@andina.com.co>\r\n\r\nLa impresora no imprime.\r\n"
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def gateway_in(tmp_path: Path, clock: Clock) -> Gateway:
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    return build_gateway(load_settings(tmp_path / "config" / "gateway.toml", {}), clock)
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
+    built = gateway_in(tmp_path, Clock())
+    await built.store.open()
+    yield built
+    await built.store.close()
+
+
+async def test_a_message_acknowledged_before_a_crash_becomes_a_ticket_on_restart(tmp_path: Path) -> None:
+    clock = Clock()
+    before = gateway_in(tmp_path, clock)
+    await before.store.open()
+    await before.accept(AcceptRequest("email", "p1@andina.com.co", MAIL, {"rcpt_tos": ["soporte@tecnolinux.com"]}, NOW))
+    await before.store.close()  # the process dies here, after the 250 and before the pipeline ran
+
+    after = build_gateway(before.settings, clock)
+    await after.store.open()
+    try:
+        assert await after.inbox.process_pending() == 1
+        async with after.store.transaction() as tx:
+            [ticket] = await tx.list_tickets()
+            [ack] = await tx.list_outbox()
+        assert ticket.number == "TL-000001" and ticket.requester_address == "sistemas@andina.com.co"
+        assert ack.reply.kind == "acknowledgement" and ack.status == "pending"
+        assert await after.inbox.process_pending() == 0  # done once, not again
+    finally:
+        await after.store.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [(b"", "MailParseError"), (b"\x00\x01\x02 not a mail at all", "MailParseError")],
+)
+async def test_unreadable_mail_is_quarantined_with_its_bytes(gateway: Gateway, raw: bytes, reason: str) -> None:
+    await gateway.accept(AcceptRequest("email", "bad@x", raw, {}, NOW))
+    assert await gateway.inbox.process_pending() == 1
+    async with gateway.store.transaction() as tx:
+        [item] = await tx.inbox_items("quarantined")
+        assert await tx.list_tickets() == []
+    assert item.raw == raw and item.error.startswith(reason)
+    assert await gateway.inbox.process_pending() == 0  # not fetched again and again
+
+
+class ScriptedSender:
+    """A sender that fails as told, then succeeds; records every attempt."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.attempts: list[str] = []
+
+    async def send(self, reply: OutboundReply) -> None:
+        self.attempts.append(reply.idempotency_key)
+        if self.failures:
+            raise self.failures.pop(0)
+
+
+async def outbox_after(gateway: Gateway, sender: ScriptedSender, clock: Clock, passes: int) -> list[tuple[str, int, str]]:
+    worker = OutboxWorker(gateway.store, {"email": sender}, RetryPolicy(3, 5.0, 60.0), clock, random.Random(7))
+    async with gateway.store.transaction() as tx:
+        await tx.enqueue_reply(
+            OutboundReply("TL-000001", "email", "ana@x", "s", "t", "gw-1", "", (), "key-1", "acknowledgement"), clock()
+        )
+    for _ in range(passes):
+        await worker.deliver_due()
+        clock.now += timedelta(minutes=2)
+    async with gateway.store.transaction() as tx:
+        return [(i.status, i.attempts, i.last_error) for i in await tx.list_outbox()]
+
+
+@pytest.mark.parametrize(
+    ("failures", "expected"),
+    [
+        ([], [("sent", 1, "")]),
+        ([TemporaryFailure("421 busy")], [("sent", 2, "")]),
+        ([PermanentFailure("550 no such user")], [("dead", 1, "550 no such user")]),
+        ([TemporaryFailure("421 busy")] * 5, [("dead", 3, "421 busy")]),  # max_attempts = 3
+        ([RuntimeError("bug in a sender")], [("sent", 2, "")]),  # treated as temporary, the worker survives
+    ],
+)
+async def test_outbox_retry_policy(gateway: Gateway, failures: list[Exception], expected: list[tuple[str, int, str]]) -> None:
+    clock = Clock()
+    assert await outbox_after(gateway, ScriptedSender(failures), clock, passes=4) == expected
+
+
+async def test_retry_after_is_honoured(gateway: Gateway) -> None:
+    clock = Clock()
+    sender = ScriptedSender([TemporaryFailure("429 slow down", retry_after=600)])
+    await outbox_after(gateway, sender, clock, passes=4)  # 8 minutes pass: too early to try again
+    async with gateway.store.transaction() as tx:
+        [item] = await tx.list_outbox()
+    assert (item.status, item.attempts, item.next_attempt_at) == ("pending", 1, NOW + timedelta(seconds=600))
+    assert sender.attempts == ["key-1"]
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 3, 8, 20])
+def test_backoff_grows_with_jitter_and_stays_capped(attempt: int) -> None:
+    policy = RetryPolicy(max_attempts=30, base_delay=5.0, max_delay=900.0)
+    ceiling = min(900.0, 5.0 * 2 ** (attempt - 1))
+    delays = {policy.delay(attempt, None, random.Random(seed)) for seed in range(20)}
+    assert all(ceiling / 2 <= d <= ceiling for d in delays) and len(delays) > 1

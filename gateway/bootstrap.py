@@ -5,13 +5,14 @@ Nothing else picks a store, reads `config/` or decides which channels run.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from adapters.base import Sender
-from adapters.email.parse import parse_email
+from adapters.email.parse import MailParseError, parse_email
 from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 from gateway.composer import TemplateComposer
@@ -23,6 +24,7 @@ from normalizer import LanguageDetector, Normalizer
 from ticketing.customers import CustomerDirectory
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import InboundMessage, InboxItem
 
@@ -34,7 +36,10 @@ def build_store(settings: Settings) -> Store:
     config = settings.file.store
     if config.backend == "sqlite":
         return SqliteStore(settings.data_path(config.path))
-    raise ValueError(f"store backend {config.backend!r} is not available yet")
+    dsn = settings.secret(config.url_env)
+    if not dsn:  # check-config reports this too; say it again rather than fail obscurely
+        raise ValueError(f"the postgresql store needs its URL in the environment variable {config.url_env}")
+    return PostgresStore(dsn)
 
 
 def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str, Sender]:
@@ -66,7 +71,13 @@ def email_parser(settings: Settings) -> Parser:
 
     def parse(item: InboxItem) -> InboundMessage:
         recipients = item.meta.get("rcpt_tos") or [fallback]
-        return parse_email(item.raw, received_at=item.received_at, recipient=recipients[0], max_attachment_bytes=limit)
+        message = parse_email(item.raw, received_at=item.received_at, recipient=recipients[0], max_attachment_bytes=limit)
+        if not message.sender_address:  # no usable From/Reply-To/Sender: the SMTP envelope still says who sent it
+            envelope_sender = str(item.meta.get("mail_from") or "").strip().lower()
+            if "@" not in envelope_sender:
+                raise MailParseError("no sender address in the headers or the SMTP envelope")
+            message = dataclasses.replace(message, sender_address=envelope_sender)
+        return message
 
     return parse
 

@@ -45,6 +45,8 @@ class MaildirSender:
         mailbox.Maildir(self._path, create=True).add(data)
 
     async def send(self, reply: OutboundReply) -> None:
+        if "@" not in reply.recipient:
+            raise PermanentFailure(f"not an email address: {reply.recipient!r}")
         data = self._compose(reply).as_bytes()
         try:
             await asyncio.to_thread(self._write, data)

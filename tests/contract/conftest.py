@@ -1,29 +1,60 @@
-"""Every Store implementation runs the same contract tests: add a backend to `BACKENDS`."""
+"""Every Store implementation runs the same contract tests: each backend is one entry of `BACKENDS`.
+
+PostgreSQL runs against the machine's server (`GATEWAY_TEST_POSTGRES_DSN`, default the local trust-auth
+database `test`), each test in a schema of its own that is dropped afterwards. Without a server the
+PostgreSQL cases are skipped, saying so.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from ticketing.store.base import Store
+from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 
 StoreFactory = Callable[[], Store]
+POSTGRES_DSN = os.environ.get("GATEWAY_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def _sqlite(tmp_path: Path) -> StoreFactory:
-    return lambda: SqliteStore(tmp_path / "contract.sqlite3")
+async def _postgres_reachable() -> str | None:
+    try:
+        connection = await asyncpg.connect(POSTGRES_DSN, timeout=3)
+    except (OSError, asyncpg.PostgresError) as error:
+        return f"PostgreSQL not reachable at {POSTGRES_DSN}: {error}"
+    await connection.close()
+    return None
 
 
-BACKENDS = {"sqlite": _sqlite}
+@pytest.fixture
+async def postgres_schema() -> AsyncIterator[str]:
+    problem = await _postgres_reachable()
+    if problem:
+        pytest.skip(problem)
+    schema = f"contract_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(POSTGRES_DSN)
+    await connection.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield schema
+    finally:
+        await connection.execute(f"DROP SCHEMA {schema} CASCADE")
+        await connection.close()
 
 
-@pytest.fixture(params=sorted(BACKENDS))
-def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
     """Makes stores over one database; calling it twice gives two handles on the same data (a restart)."""
-    return BACKENDS[request.param](tmp_path)
+    if request.param == "sqlite":
+        yield lambda: SqliteStore(tmp_path / "contract.sqlite3")
+    else:
+        schema = request.getfixturevalue("postgres_schema")
+        yield lambda: PostgresStore(POSTGRES_DSN, schema=schema)
 
 
 @pytest.fixture

@@ -67,9 +67,22 @@ async def test_a_message_acknowledged_before_a_crash_becomes_a_ticket_on_restart
         await after.store.close()
 
 
+async def test_the_envelope_sender_stands_in_for_a_missing_from(gateway: Gateway) -> None:
+    raw = b"Subject: VPN\r\nMessage-ID: <e1@a>\r\n\r\nLa VPN no conecta.\r\n"
+    await gateway.accept(AcceptRequest("email", "e1@a", raw, {"mail_from": "Sistemas@Andina.com.co"}, NOW))
+    await gateway.inbox.process_pending()
+    async with gateway.store.transaction() as tx:
+        [ticket] = await tx.list_tickets()
+    assert (ticket.requester_address, ticket.plan) == ("sistemas@andina.com.co", "standard")
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [(b"", "MailParseError"), (b"\x00\x01\x02 not a mail at all", "MailParseError")],
+    [
+        (b"", "MailParseError"),
+        (b"\x00\x01\x02 not a mail at all", "MailParseError"),
+        (b"Subject: who am I\r\n\r\nno From and no envelope sender\r\n", "MailParseError: no sender address"),
+    ],
 )
 async def test_unreadable_mail_is_quarantined_with_its_bytes(gateway: Gateway, raw: bytes, reason: str) -> None:
     await gateway.accept(AcceptRequest("email", "bad@x", raw, {}, NOW))

@@ -1,0 +1,117 @@
+"""The PostgreSQL store on asyncpg: the same portable SQL as SQLite, a connection pool, group-committed accepts.
+
+Transactions run at READ COMMITTED; row locks on the counter and the unique constraints make ticket numbers
+gapless and deduplication exact under concurrency. Migrations take an advisory lock, so several gateways may
+start at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from ticketing.store.base import AcceptRequest, AcceptResult, StoreError
+from ticketing.store.codec import Row
+from ticketing.store.group_commit import GroupCommitter
+from ticketing.store.schema import apply_migrations
+from ticketing.store.sql import StoreTransaction
+
+_PLACEHOLDER = re.compile(r"\?")
+MIGRATION_LOCK = 7_301_554  # any constant: the advisory lock that serializes schema migrations
+
+
+def numbered(sql: str) -> str:
+    """`?` placeholders (the portable form) as PostgreSQL's `$1, $2, ...`."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+class _Runner:
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._connection.execute(numbered(sql), *params)
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await self._connection.fetchrow(numbered(sql), *params)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return list(await self._connection.fetch(numbered(sql), *params))
+
+
+class PostgresStore:
+    """A `Store` in a PostgreSQL database (`dsn`), optionally in its own schema."""
+
+    dialect = "postgresql"
+
+    def __init__(self, dsn: str, schema: str | None = None, pool_size: int = 10) -> None:
+        self._dsn = dsn
+        self._schema = schema
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._accepts: GroupCommitter[AcceptRequest, AcceptResult] = GroupCommitter(self._accept_batch)
+
+    @property
+    def description(self) -> str:
+        return "postgresql" + (f" (schema {self._schema})" if self._schema else "")
+
+    async def open(self) -> None:
+        settings = {"search_path": self._schema} if self._schema else {}
+        try:
+            self._pool = await asyncpg.create_pool(
+                self._dsn, min_size=1, max_size=self._pool_size, server_settings=settings
+            )
+        except (OSError, asyncpg.PostgresError) as error:
+            raise StoreError(f"cannot connect to PostgreSQL: {error}") from error
+        async with self._raw_transaction() as connection:
+            await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await apply_migrations(_Runner(connection), self.dialect)
+        self._accepts.start()
+
+    async def close(self) -> None:
+        await self._accepts.stop()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    @asynccontextmanager
+    async def _raw_transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        try:
+            async with self._pool.acquire() as connection:
+                async with connection.transaction():
+                    yield connection
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
+            raise StoreError(f"PostgreSQL unavailable: {error}") from error
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[StoreTransaction]:
+        async with self._raw_transaction() as connection:
+            yield StoreTransaction(_Runner(connection))
+
+    async def accept(self, request: AcceptRequest) -> AcceptResult:
+        return await self._accepts.submit(request)
+
+    async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
+        async with self.transaction() as tx:
+            results = []
+            for item in batch:
+                inbox_id, duplicate = await tx.insert_inbox(
+                    item.channel, item.native_id, item.raw, item.meta, item.received_at
+                )
+                results.append(AcceptResult(inbox_id, duplicate))
+            return results
+
+    async def ping(self) -> bool:
+        try:
+            async with self.transaction() as tx:
+                await tx.counts()
+            return True
+        except (StoreError, asyncpg.PostgresError):
+            return False

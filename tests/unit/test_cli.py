@@ -1,0 +1,74 @@
+"""The `gateway` command's diagnostic tools and its errors: JSON with the public field names, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+
+PROJECT = Path(__file__).resolve().parents[2]
+CONFIG = str(PROJECT / "config" / "gateway.toml")
+MAIL = PROJECT / "tests" / "fixtures" / "mail"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main([*args, "--config", CONFIG])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_normalize_json_has_the_public_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "normalize", str(MAIL / "chatwoot" / "bounced_gmail.eml"), "--json")
+    assert code == 0
+    data = json.loads(out)
+    for field in ("body", "subject", "sender", "language", "priority", "ticket_ref", "auto_reply", "bounce", "attachments"):
+        assert field in data
+    assert data["bounce"] is True
+
+
+def test_normalize_a_spanish_reply(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw = (
+        "From: Ana <sistemas@andina.com.co>\r\nTo: soporte@tecnolinux.com\r\nSubject: RE: [TL-000123] VPN\r\n"
+        "Message-ID: <r1@andina.com.co>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Sigue sin conectar, es urgente.\r\n\r\nEl lun, 23 nov 2026 a las 9:00, Soporte TecnoLinux <soporte@tecnolinux.com>\r\n"
+        "escribió:\r\n> Recibimos su solicitud\r\n"
+    ).encode()
+    (tmp_path / "reply.eml").write_bytes(raw)
+    code, out, _ = run(capsys, "normalize", str(tmp_path / "reply.eml"), "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert (data["body"], data["language"], data["priority"], data["ticket_ref"]) == (
+        "Sigue sin conectar, es urgente.", "es", "high", "TL-000123",
+    )
+
+
+def test_sla_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "sla", "--priority", "high", "--plan", "standard", "--received", "2026-11-27T20:00:00Z", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert (data["response_due"], data["resolution_due"]) == ("2026-11-27T16:00:00-05:00", "2026-11-30T10:30:00-05:00")
+    assert data["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["normalize", "/nonexistent/mail.eml"], "gateway: error: cannot read /nonexistent/mail.eml: No such file or directory"),
+        (["sla", "--priority", "high", "--plan", "gold", "--received", "2026-11-27T10:00"], "gateway: error: unknown plan 'gold'"),
+        (["sla", "--priority", "high", "--plan", "standard", "--received", "yesterday"], "gateway: error: --received: not an ISO 8601"),
+    ],
+)
+def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and err.startswith(message)
+
+
+def test_a_bad_argument_is_one_line_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["sla", "--priority", "urgentisimo", "--plan", "standard", "--received", "2026-11-27T10:00"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and len(err.strip().splitlines()) == 1 and "invalid choice" in err

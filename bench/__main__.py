@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ticketing.store.base import AcceptRequest
@@ -19,7 +19,7 @@ RAW = b"From: ana@andina.com.co\r\nSubject: x\r\n\r\n" + b"texto " * 300
 
 
 def request(i: int) -> AcceptRequest:
-    return AcceptRequest("email", f"bench-{i}@x", RAW, {}, datetime.now(timezone.utc))
+    return AcceptRequest("email", f"bench-{i}@x", RAW, {}, datetime.now(UTC))
 
 
 async def concurrent(store: SqliteStore) -> float:

@@ -49,7 +49,9 @@ def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str
         domain = email.support_addresses[0].rsplit("@", 1)[1]
         out = email.outgoing
         if out.transport == "maildir":  # read by people as files: 8-bit text, not quoted-printable
-            senders[EMAIL] = MaildirSender(settings.data_path(out.maildir), MailComposer(email.from_address, domain, clock, "8bit"))
+            senders[EMAIL] = MaildirSender(
+                settings.data_path(out.maildir), MailComposer(email.from_address, domain, clock, "8bit")
+            )
         else:
             composer = MailComposer(email.from_address, domain, clock)
             senders[EMAIL] = SmtpRelaySender(
@@ -71,7 +73,9 @@ def email_parser(settings: Settings) -> Parser:
 
     def parse(item: InboxItem) -> InboundMessage:
         recipients = item.meta.get("rcpt_tos") or [fallback]
-        message = parse_email(item.raw, received_at=item.received_at, recipient=recipients[0], max_attachment_bytes=limit)
+        message = parse_email(
+            item.raw, received_at=item.received_at, recipient=recipients[0], max_attachment_bytes=limit
+        )
         if not message.sender_address:  # no usable From/Reply-To/Sender: the SMTP envelope still says who sent it
             envelope_sender = str(item.meta.get("mail_from") or "").strip().lower()
             if "@" not in envelope_sender:

@@ -11,21 +11,21 @@ import json
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from gateway.config_loader import ConfigError, Settings, load_settings
-from gateway.logs import configure_logging
 from gateway.errors import CommandError
+from gateway.logs import configure_logging
 from ticketing.types import Priority
 
 DEFAULT_CONFIG = "config/gateway.toml"
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -41,7 +41,9 @@ def _parse_received(text: str, local: ZoneInfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--received: not an ISO 8601 date and time: {text!r} (e.g. 2026-11-27T15:00:00-05:00)") from None
+        raise CommandError(
+            f"--received: not an ISO 8601 date and time: {text!r} (e.g. 2026-11-27T15:00:00-05:00)"
+        ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=local)
 
 
@@ -104,7 +106,7 @@ async def _with_store(settings: Settings, work: Callable[[Any], Coroutine[Any, A
 
 
 def cmd_tickets(args: argparse.Namespace) -> int:
-    from gateway.store_commands import show_ticket, list_tickets
+    from gateway.store_commands import list_tickets, show_ticket
 
     settings = _settings(args)
     if args.tickets_command == "show":
@@ -175,7 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     sla = commands.add_parser("sla", parents=[config, json_flag], help="compute SLA deadlines")
     sla.add_argument("--priority", required=True, choices=[p.value for p in Priority])
     sla.add_argument("--plan", required=True)
-    sla.add_argument("--received", required=True, help="ISO 8601, e.g. 2026-11-27T15:00:00-05:00 or ...Z (no offset: the SLA time zone)")
+    sla.add_argument(
+        "--received",
+        required=True,
+        help="ISO 8601, e.g. 2026-11-27T15:00:00-05:00 or ...Z (no offset: the SLA time zone)",
+    )
     sla.set_defaults(handler=cmd_sla)
 
     normalize = commands.add_parser("normalize", parents=[config, json_flag], help="show how a raw message is read")

@@ -22,7 +22,7 @@ DATE_FORMATS = {
 
 
 def gmt_label(moment: datetime) -> str:
-    """"GMT-5" for Bogota; minutes shown only when the offset has them ("GMT+5:30")."""
+    """ "GMT-5" for Bogota; minutes shown only when the offset has them ("GMT+5:30")."""
     offset = moment.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset else 0
     sign = "-" if minutes < 0 else "+"
@@ -41,9 +41,7 @@ def format_moment(moment: datetime | None, language: str, tz: ZoneInfo) -> str:
 class TemplateComposer:
     """A `ReplyComposer` over a folder of templates, falling back to the default language's template."""
 
-    def __init__(
-        self, templates_dir: Path, tz: ZoneInfo, default_language: str, common: Mapping[str, Any]
-    ) -> None:
+    def __init__(self, templates_dir: Path, tz: ZoneInfo, default_language: str, common: Mapping[str, Any]) -> None:
         self._tz = tz
         self._default_language = default_language
         self._common = dict(common)

@@ -6,6 +6,7 @@ raises `ConfigError` listing each problem as `file:line: where: what`.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,17 +89,18 @@ def _validate(model: type[Model], data: dict[str, Any], path: Path, text: str, p
         return None
 
 
+def _report_entry(problems: _Problems, path: Path, text: str, entry_id: str, index: int, field: str, what: str) -> None:
+    loc = ("organisation", index, field)
+    problems.add(path, f"organisation[{entry_id}].{field}", what, locate(text, loc))
+
+
 def _organisations(
     customers: CustomersFile, plans: list[str], region: str, path: Path, text: str, problems: _Problems
 ) -> list[Organisation]:
     organisations: list[Organisation] = []
     owner: dict[str, str] = {}
     for index, entry in enumerate(customers.organisation):
-        loc: tuple[str | int, ...] = ("organisation", index)
-
-        def report(field: str, what: str) -> None:
-            problems.add(path, f"organisation[{entry.id}].{field}", what, locate(text, (*loc, field)))
-
+        report = functools.partial(_report_entry, problems, path, text, entry.id, index)
         if entry.plan not in plans:
             report("plan", f"unknown plan {entry.plan!r} (gateway.toml defines: {', '.join(plans)})")
         phones = []
@@ -113,7 +115,12 @@ def _organisations(
             phones.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
         emails = [email.strip().lower() for email in entry.emails]
         domains = [domain.strip().lower().lstrip("@") for domain in entry.domains]
-        for field, values in (("emails", emails), ("domains", domains), ("phones", phones), ("slack_users", entry.slack_users)):
+        for field, values in (
+            ("emails", emails),
+            ("domains", domains),
+            ("phones", phones),
+            ("slack_users", entry.slack_users),
+        ):
             for value in values:
                 if field == "emails" and value.count("@") != 1:
                     report(field, f"not an email address: {value!r}")
@@ -178,7 +185,8 @@ def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
     config = _validate(GatewayFile, data, path, text, problems)
     # Where the other files are and which plans exist, even when gateway.toml itself has problems.
     defaults = GatewaySection()
-    section = data.get("gateway") if isinstance(data.get("gateway"), dict) else {}
+    raw_section = data.get("gateway")
+    section: dict[str, Any] = raw_section if isinstance(raw_section, dict) else {}
     plans = list(data["plans"]) if isinstance(data.get("plans"), dict) else []
     region = str(section.get("default_phone_region", defaults.default_phone_region))
     customers_path = path.parent / str(section.get("customers", defaults.customers))

@@ -10,7 +10,8 @@ from aiohttp import web
 from ticketing.store.base import Store
 
 STORE_KEY = web.AppKey("store", Store)
-CHANNELS_KEY = web.AppKey("channels", Callable[[], Mapping[str, Any]])
+ChannelsReport = Callable[[], Mapping[str, Any]]
+CHANNELS_KEY: web.AppKey[ChannelsReport] = web.AppKey("channels")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -31,7 +32,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "store": "ok", "queues": queues, "channels": channels})
 
 
-def create_app(store: Store, channels: Callable[[], Mapping[str, Any]]) -> web.Application:
+def create_app(store: Store, channels: ChannelsReport) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels

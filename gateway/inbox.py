@@ -7,12 +7,12 @@ retried, and quarantined after `max_attempts`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import structlog
 
+from gateway.wakeup import Wakeup
 from normalizer import Normalizer
 from ticketing.service import TicketService
 from ticketing.store.base import Store
@@ -41,28 +41,22 @@ class InboxProcessor:
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
-        self._wake = asyncio.Event()
-        self._stopping = False
+        self._wakeup = Wakeup()
         self._log = structlog.get_logger("gateway.inbox")
 
     def notify(self) -> None:
         """A message was committed: process it now rather than at the next retry tick."""
-        self._wake.set()
+        self._wakeup.notify()
 
     def stop(self) -> None:
         """Finish the message in hand, then return from `run()`."""
-        self._stopping = True
-        self._wake.set()
+        self._wakeup.stop()
 
     async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            processed = await self.process_pending()
-            if processed == 0 and not self._stopping:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._retry_seconds)
-                except asyncio.TimeoutError:
-                    pass
+        while not self._wakeup.stopping:
+            self._wakeup.begin_pass()
+            if await self.process_pending() == 0:
+                await self._wakeup.sleep(self._retry_seconds)
 
     async def process_pending(self) -> int:
         """Handle every pending message once; returns how many were finished (done, ignored or quarantined)."""
@@ -70,7 +64,7 @@ class InboxProcessor:
             items = await tx.pending_inbox()
         finished = 0
         for item in items:
-            if self._stopping:
+            if self._wakeup.stopping:
                 break
             finished += await self._process(item)
         return finished

@@ -7,7 +7,6 @@ It owns the retry policy: exponential backoff with full jitter, the peer's `Retr
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from adapters.base import PermanentFailure, Sender, TemporaryFailure
+from gateway.wakeup import Wakeup
 from ticketing.store.base import Store
 from ticketing.types import OutboxItem
 
@@ -50,32 +50,27 @@ class OutboxWorker:
         self._clock = clock
         self._rng = rng or random.Random()
         self._idle = idle_seconds
-        self._wake = asyncio.Event()
-        self._stopping = False
+        self._wakeup = Wakeup()
         self._log = structlog.get_logger("gateway.outbox")
 
     def notify(self) -> None:
-        self._wake.set()
+        """A reply was queued: deliver it now."""
+        self._wakeup.notify()
 
     def stop(self) -> None:
         """Finish the delivery in hand, then return from `run()`."""
-        self._stopping = True
-        self._wake.set()
+        self._wakeup.stop()
 
     async def run(self) -> None:
-        while not self._stopping:
-            self._wake.clear()
+        while not self._wakeup.stopping:
+            self._wakeup.begin_pass()
             await self.deliver_due()
             async with self._store.transaction() as tx:
                 next_due = await tx.next_outbox_due()
             wait = self._idle
             if next_due is not None:
                 wait = min(wait, max(0.0, (next_due - self._clock()).total_seconds()))
-            if wait > 0 and not self._stopping:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
-                except asyncio.TimeoutError:
-                    pass
+            await self._wakeup.sleep(wait)
 
     async def deliver_due(self) -> int:
         """One pass over the replies that are due; returns how many were sent."""
@@ -83,7 +78,7 @@ class OutboxWorker:
             items = await tx.due_outbox(self._clock())
         sent = 0
         for item in items:
-            if self._stopping:
+            if self._wakeup.stopping:
                 break
             sent += await self._deliver(item)
         return sent
@@ -116,5 +111,7 @@ class OutboxWorker:
         elif status == "dead":
             log.error("outbox.dead", attempt=attempt, error=error)
         else:
-            log.warning("outbox.retry", attempt=attempt, error=error, next_attempt_at=next_at.isoformat() if next_at else None)
+            log.warning(
+                "outbox.retry", attempt=attempt, error=error, next_attempt_at=next_at.isoformat() if next_at else None
+            )
         return 1 if status == "sent" else 0

@@ -100,7 +100,7 @@ class SlaSection(Section):
             try:
                 holidays.country_holidays(value)
             except NotImplementedError:
-                raise ValueError(f"the holidays package has no calendar for {value!r} (use e.g. \"CO\")") from None
+                raise ValueError(f'the holidays package has no calendar for {value!r} (use e.g. "CO")') from None
         return value
 
     @field_validator("priorities")

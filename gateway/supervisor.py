@@ -65,7 +65,10 @@ class Supervisor:
     def _print_banner(self) -> None:
         settings = self._gateway.settings
         email = settings.file.channels.email
-        lines = [f"Intake gateway for {settings.file.gateway.company} is running.", f"  HTTP:    {self._http_address}/healthz"]
+        lines = [
+            f"Intake gateway for {settings.file.gateway.company} is running.",
+            f"  HTTP:    {self._http_address}/healthz",
+        ]
         if email is not None and self._gateway.smtp is not None:
             host, port = self._gateway.smtp.address
             address = email.support_addresses[0]

@@ -73,8 +73,11 @@ def outbox_json(item: OutboxItem, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip() for line in [headers, *rows]]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [headers, *rows]
+    ]
     return "\n".join(lines)
 
 
@@ -94,14 +97,18 @@ def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo) -> str:
         ]
         for t in tickets
     ]
-    return table(["NUMBER", "STATUS", "PRIORITY", "PLAN", "REQUESTER", "RESPONSE DUE", "RESOLUTION DUE", "SUBJECT"], rows)
+    return table(
+        ["NUMBER", "STATUS", "PRIORITY", "PLAN", "REQUESTER", "RESPONSE DUE", "RESOLUTION DUE", "SUBJECT"], rows
+    )
 
 
 def ticket_text(ticket: Ticket, messages: Sequence[TicketMessage], tz: ZoneInfo) -> str:
     lines = [
         f"{ticket.number}  {ticket.subject}",
-        f"  status {ticket.status.value}, priority {ticket.priority.value}, plan {ticket.plan}, level {ticket.level or '-'}",
-        f"  requester {ticket.requester_name} <{ticket.requester_address}> ({ticket.organisation or 'no organisation'})",
+        f"  status {ticket.status.value}, priority {ticket.priority.value}, plan {ticket.plan}, "
+        f"level {ticket.level or '-'}",
+        f"  requester {ticket.requester_name} <{ticket.requester_address}> "
+        f"({ticket.organisation or 'no organisation'})",
         f"  received {short(ticket.received_at, tz)}, response due {short(ticket.response_due, tz)}, "
         f"resolution due {short(ticket.resolution_due, tz)}" + ("  [SLA clock paused]" if ticket.paused_since else ""),
         "",
@@ -118,7 +125,15 @@ def outbox_table(items: Sequence[OutboxItem], tz: ZoneInfo) -> str:
     if not items:
         return "The outbox is empty."
     rows = [
-        [str(i.id), i.reply.ticket_number, i.reply.channel, i.reply.recipient, i.status, str(i.attempts), i.last_error[:60]]
+        [
+            str(i.id),
+            i.reply.ticket_number,
+            i.reply.channel,
+            i.reply.recipient,
+            i.status,
+            str(i.attempts),
+            i.last_error[:60],
+        ]
         for i in items
     ]
     return table(["ID", "TICKET", "CHANNEL", "RECIPIENT", "STATUS", "ATTEMPTS", "LAST ERROR"], rows)

@@ -22,7 +22,7 @@ class LanguageDetector:
         self._detector = LanguageDetectorBuilder.from_languages(*_CODES).build()
 
     def detect(self, text: str) -> str:
-        """"es" or "en"; the default when lingua is less than `min_confidence` sure or the text is too short
+        """ "es" or "en"; the default when lingua is less than `min_confidence` sure or the text is too short
         ("ok" is both languages)."""
         sample = text[: self._max_chars]
         if sum(char.isalpha() for char in sample) < self._min_letters:

@@ -51,16 +51,30 @@ RULES: tuple[tuple[re.Pattern[str], Priority, str], ...] = (
     ),
     _rule(r"not (?:so |very |that )?urgent|non-?urgent|no (?:rush|hurry)", Priority.PLANNED, NEGATION),
     # Cues, most urgent first.
-    _rule(r"caid[oa]s?|se cay(?:o|eron)|sin servicio|no funciona nada|nada funciona|fuera de servicio"
-          r"|no hay servicio|sin sistema|produccion (?:esta )?(?:detenida|parada|caida)", Priority.CRITICAL, CUE),
-    _rule(r"(?:is|are|went|goes) down|outage|nothing works|production (?:is )?down|service unavailable",
-          Priority.CRITICAL, CUE),
-    _rule(r"urgente|urgencia|lo antes posible|lo mas pronto posible|cuanto antes|produccion afectada"
-          r"|afecta (?:a )?(?:la )?produccion|intermitentes?|intermitencia", Priority.HIGH, CUE),
+    _rule(
+        r"caid[oa]s?|se cay(?:o|eron)|sin servicio|no funciona nada|nada funciona|fuera de servicio"
+        r"|no hay servicio|sin sistema|produccion (?:esta )?(?:detenida|parada|caida)",
+        Priority.CRITICAL,
+        CUE,
+    ),
+    _rule(
+        r"(?:is|are|went|goes) down|outage|nothing works|production (?:is )?down|service unavailable",
+        Priority.CRITICAL,
+        CUE,
+    ),
+    _rule(
+        r"urgente|urgencia|lo antes posible|lo mas pronto posible|cuanto antes|produccion afectada"
+        r"|afecta (?:a )?(?:la )?produccion|intermitentes?|intermitencia",
+        Priority.HIGH,
+        CUE,
+    ),
     _rule(r"urgent(?:ly)?|asap|intermittent(?:ly)?|production (?:is )?(?:affected|impacted)", Priority.HIGH, CUE),
     _rule(r"lent[oa]s?|lentitud|errore?s?|no funciona|falla|fallando", Priority.MEDIUM, CUE),
-    _rule(r"slow(?:ly|ness)?|errors?|(?:does not|doesn't|is not|isn't) working|not working|fails|failing",
-          Priority.MEDIUM, CUE),
+    _rule(
+        r"slow(?:ly|ness)?|errors?|(?:does not|doesn't|is not|isn't) working|not working|fails|failing",
+        Priority.MEDIUM,
+        CUE,
+    ),
     _rule(r"consultas?|preguntas?|como (?:puedo|hago)|dudas?", Priority.LOW, CUE),
     _rule(r"questions?|how (?:do|can) i|how to", Priority.LOW, CUE),
     _rule(r"programar|agendar|planificar|cuando puedan|cuando tengan tiempo", Priority.PLANNED, CUE),

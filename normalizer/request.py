@@ -12,7 +12,6 @@ from normalizer.quotes import strip_quotes
 from normalizer.ticket_ref import find_ticket_ref
 from ticketing.types import InboundMessage, WrittenRequest
 
-
 # "RE: RV: [TL-000123]" carry no language; lingua reads "RE" as English.
 _SUBJECT_PREFIXES = re.compile(r"^\s*(?:(?:re|rv|aw|fw|fwd|tr)\s*:\s*|\[[^\]]*\]\s*)*", re.IGNORECASE)
 

@@ -49,7 +49,9 @@ class AgentActions:
                 await tx.add_message(ticket.id, TicketMessage(Direction.NOTE, "internal", text, now, agent))
                 await tx.add_event(ticket.id, TicketEvent(now, "note", agent, {}))
                 return None
-            incoming = [m.native_id for m in await tx.messages(ticket.id) if m.direction is Direction.IN and m.native_id]
+            incoming = [
+                m.native_id for m in await tx.messages(ticket.id) if m.direction is Direction.IN and m.native_id
+            ]
             reply = build_reply(
                 ticket,
                 kind="agent_reply",
@@ -98,8 +100,12 @@ class AgentActions:
             assert ticket.id is not None
             previous = ticket.priority
             set_priority(ticket, priority, self._sla)
-            data = {"from": previous, "to": priority, "response_due": ticket.response_due,
-                    "resolution_due": ticket.resolution_due}
+            data = {
+                "from": previous,
+                "to": priority,
+                "response_due": ticket.response_due,
+                "resolution_due": ticket.resolution_due,
+            }
             await tx.add_event(ticket.id, TicketEvent(now, "priority", agent, data))
             await tx.update_ticket(ticket, now)
             return ticket
@@ -109,7 +115,9 @@ class AgentActions:
         async with self._store.transaction() as tx:
             ticket = await self._load(tx, number)
             assert ticket.id is not None
-            await tx.add_event(ticket.id, TicketEvent(now, "assigned", agent, {"from": ticket.assignee, "to": assignee}))
+            await tx.add_event(
+                ticket.id, TicketEvent(now, "assigned", agent, {"from": ticket.assignee, "to": assignee})
+            )
             ticket.assignee = assignee
             await tx.update_ticket(ticket, now)
             return ticket

@@ -103,7 +103,9 @@ class TicketService:
                 return ticket
         return None
 
-    async def _add_to_ticket(self, tx: StoreTransaction, ticket: Ticket, request: WrittenRequest, now: datetime) -> None:
+    async def _add_to_ticket(
+        self, tx: StoreTransaction, ticket: Ticket, request: WrittenRequest, now: datetime
+    ) -> None:
         message = request.message
         assert ticket.id is not None
         direction = Direction.NOTE if request.auto_reply or request.bounce else Direction.IN

@@ -66,7 +66,7 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    """"1h", "4h", "90m", "1h30m", "2 h", "immediate"/"inmediata", "planned"/"planificado" -> Target."""
+    """ "1h", "4h", "90m", "1h30m", "2 h", "immediate"/"inmediata", "planned"/"planificado" -> Target."""
     word = text.strip().lower()
     if word in _IMMEDIATE_WORDS:
         return Target("immediate")
@@ -204,7 +204,7 @@ class SlaPolicy:
             clock: Calendar = self._immediate_clocks[plan]
             due, counted = add_working_minutes(clock, received, self.immediate_minutes, pauses)
             sentence = (
-                f"{label} due {_when(due)}: immediate (\"inmediata\") means {self.immediate_minutes} minutes on the "
+                f'{label} due {_when(due)}: immediate ("inmediata") means {self.immediate_minutes} minutes on the '
                 "24x7 clock from receipt, whatever the plan's hours."
             )
         else:

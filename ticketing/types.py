@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 
-class Priority(str, enum.Enum):
+class Priority(enum.StrEnum):
     """The agreement's five priorities, most urgent first."""
 
     CRITICAL = "critical"
@@ -22,7 +22,7 @@ class Priority(str, enum.Enum):
     PLANNED = "planned"
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     NEW = "new"
     OPEN = "open"
     WAITING_ON_CLIENT = "waiting_on_client"
@@ -31,7 +31,7 @@ class Status(str, enum.Enum):
     NOT_COVERED = "not_covered"
 
 
-class Direction(str, enum.Enum):
+class Direction(enum.StrEnum):
     IN = "in"
     OUT = "out"
     NOTE = "note"

@@ -23,8 +23,21 @@ from ticketing.types import AttachmentRef, InboundMessage
 
 CHANNEL = "email"
 SELECTED_HEADERS = (
-    "auto-submitted", "x-autoreply", "x-autorespond", "x-auto-response-suppress", "precedence", "list-id",
-    "list-unsubscribe", "return-path", "content-type", "from", "to", "cc", "date", "x-failed-recipients", "message-id",
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "return-path",
+    "content-type",
+    "from",
+    "to",
+    "cc",
+    "date",
+    "x-failed-recipients",
+    "message-id",
 )
 _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
@@ -241,6 +254,8 @@ def _part_bytes(part: Message) -> bytes:
     if isinstance(payload, list):
         chunks: list[bytes] = []
         for inner in payload:
+            if not isinstance(inner, Message):
+                continue
             for serialise_policy in (None, policy.compat32):
                 try:
                     chunks.append(inner.as_bytes(policy=serialise_policy))

@@ -98,9 +98,8 @@ class SmtpRelaySender:
             raise _smtp_failure(first.code, first.message) from error
         except aiosmtplib.SMTPResponseException as error:
             raise _smtp_failure(error.code, error.message) from error
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as error:
             raise TemporaryFailure(f"cannot reach {self._host}:{self._port}: {error}") from error
         if errors:
             code, text = next(iter(errors.values()))
             raise _smtp_failure(code, text)
-

@@ -91,7 +91,9 @@ async def test_messages_events_and_thread_lookup(store: Store) -> None:
         ticket_id = await tx.insert_ticket(new, NOW)
         await tx.add_message(ticket_id, TicketMessage(Direction.IN, "email", "hola", NOW, "ana@andina.com.co", "c1@x"))
         outbox_id = await tx.enqueue_reply(reply("ack"), NOW)
-        await tx.add_message(ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-ack"), outbox_id=outbox_id)
+        await tx.add_message(
+            ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-ack"), outbox_id=outbox_id
+        )
         await tx.add_event(ticket_id, TicketEvent(NOW, "created", "ana@andina.com.co", {"priority": "high"}))
     async with store.transaction() as tx:
         found = await tx.find_ticket_by_message_ids(["unknown@x", "gw-ack"])

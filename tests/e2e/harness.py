@@ -70,7 +70,11 @@ class RunningGateway:
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "gateway", *args, "--config", str(self.config)],
-            cwd=self.workdir, capture_output=True, text=True, timeout=60, env=_env(),
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_env(),
         )
 
     def cli_json(self, *args: str) -> Any:
@@ -101,18 +105,27 @@ def write_config(workdir: Path, smtp_port: int, http_port: int, outgoing: str) -
 
 
 @contextmanager
-def running_gateway(workdir: Path, outgoing: str = 'transport = "maildir"\nmaildir = "var/mail/sent"') -> Iterator[RunningGateway]:
+def running_gateway(
+    workdir: Path, outgoing: str = 'transport = "maildir"\nmaildir = "var/mail/sent"'
+) -> Iterator[RunningGateway]:
     smtp_port, http_port = free_port(), free_port()
     write_config(workdir, smtp_port, http_port, outgoing)
     log = (workdir / "gateway.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway", "run", "--config", str(workdir / "config" / "gateway.toml")],
-        cwd=workdir, stdout=log, stderr=subprocess.STDOUT, text=True, env=_env(),
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(),
     )
     gateway = RunningGateway(workdir, smtp_port, http_port, process)
     try:
-        wait_for(lambda: process.poll() is not None or "Stop with Ctrl+C" in (workdir / "gateway.log").read_text(),
-                 timeout=60, what="the gateway to start")
+        wait_for(
+            lambda: process.poll() is not None or "Stop with Ctrl+C" in (workdir / "gateway.log").read_text(),
+            timeout=60,
+            what="the gateway to start",
+        )
         assert process.poll() is None, (workdir / "gateway.log").read_text()
         yield gateway
     finally:

@@ -15,8 +15,13 @@ from tests.e2e.harness import running_gateway, smtp_sink, wait_for
 SUPPORT = "soporte@tecnolinux.com"
 
 
-def client_mail(subject: str, body: str, message_id: str, sender: str = "Ana Gómez <ana@andina.com.co>",
-                in_reply_to: str | None = None) -> EmailMessage:
+def client_mail(
+    subject: str,
+    body: str,
+    message_id: str,
+    sender: str = "Ana Gómez <ana@andina.com.co>",
+    in_reply_to: str | None = None,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = SUPPORT
@@ -56,26 +61,42 @@ def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: 
 
             [ticket] = gateway.cli_json("tickets", "list")
             assert (ticket["number"], ticket["priority"], ticket["plan"], ticket["status"]) == (
-                "TL-000001", "high", "standard", "new",
+                "TL-000001",
+                "high",
+                "standard",
+                "new",
             )
             assert ticket["response_due"] and ticket["resolution_due"]
 
             # The same Message-ID delivered again (a retrying mail server) changes nothing.
             send(gateway.smtp_port, first)
             # The client answers the acknowledgement: threaded by the tag and by In-Reply-To.
-            send(gateway.smtp_port, client_mail(
-                "RE: [TL-000001] Servidor de facturación caído",
-                "Adjunto más detalles: el error es 503.\n\nEl lun, 23 nov 2026 a las 9:00, Soporte escribió:\n> Recibimos su solicitud",
-                "<second-2@andina.com.co>", in_reply_to=ack["Message-ID"],
-            ))
+            send(
+                gateway.smtp_port,
+                client_mail(
+                    "RE: [TL-000001] Servidor de facturación caído",
+                    "Adjunto más detalles: el error es 503.\n\nEl lun, 23 nov 2026 a las 9:00, Soporte escribió:\n> Recibimos su solicitud",
+                    "<second-2@andina.com.co>",
+                    in_reply_to=ack["Message-ID"],
+                ),
+            )
             # A stranger quoting the number gets a ticket of their own.
-            send(gateway.smtp_port, client_mail(
-                "[TL-000001] quiero ver ese caso", "Hola", "<x-3@gmail.com>", sender="curioso@gmail.com",
-            ))
+            send(
+                gateway.smtp_port,
+                client_mail(
+                    "[TL-000001] quiero ver ese caso",
+                    "Hola",
+                    "<x-3@gmail.com>",
+                    sender="curioso@gmail.com",
+                ),
+            )
             wait_for(lambda: len(sink.messages) >= 2, what="the stranger's reply")
             shown = wait_for(
-                lambda: (t := gateway.cli_json("tickets", "show", "TL-000001"))
-                and sum(m["direction"] == "in" for m in t["messages"]) == 2 and t,
+                lambda: (
+                    (t := gateway.cli_json("tickets", "show", "TL-000001"))
+                    and sum(m["direction"] == "in" for m in t["messages"]) == 2
+                    and t
+                ),
                 what="the reply on TL-000001",
             )
             bodies = [m["body"] for m in shown["messages"] if m["direction"] == "in"]
@@ -83,7 +104,8 @@ def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: 
             assert [m["delivery_state"] for m in shown["messages"] if m["direction"] == "out"] == ["sent"]
             tickets = gateway.cli_json("tickets", "list")
             assert sorted((t["number"], t["status"]) for t in tickets) == [
-                ("TL-000001", "new"), ("TL-000002", "not_covered"),
+                ("TL-000001", "new"),
+                ("TL-000002", "not_covered"),
             ]
             assert [m["To"] for m in sink.messages] == ["ana@andina.com.co", "curioso@gmail.com"]
             health = gateway.healthz()
@@ -97,7 +119,9 @@ def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: 
 
 def test_default_configuration_writes_replies_to_the_local_maildir(tmp_path: Path) -> None:
     with running_gateway(tmp_path) as gateway:
-        send(gateway.smtp_port, client_mail("Consulta de licencias", "¿Cómo renuevo la licencia?", "<q-1@andina.com.co>"))
+        send(
+            gateway.smtp_port, client_mail("Consulta de licencias", "¿Cómo renuevo la licencia?", "<q-1@andina.com.co>")
+        )
         folder = tmp_path / "var" / "mail" / "sent"
         wait_for(lambda: (folder / "new").is_dir() and any((folder / "new").iterdir()), what="a reply in the Maildir")
         [(key, raw)] = [(k, m.as_bytes()) for k, m in mailbox.Maildir(folder, create=False).items()]

@@ -107,7 +107,9 @@ class ScriptedSender:
             raise self.failures.pop(0)
 
 
-async def outbox_after(gateway: Gateway, sender: ScriptedSender, clock: Clock, passes: int) -> list[tuple[str, int, str]]:
+async def outbox_after(
+    gateway: Gateway, sender: ScriptedSender, clock: Clock, passes: int
+) -> list[tuple[str, int, str]]:
     worker = OutboxWorker(gateway.store, {"email": sender}, RetryPolicy(3, 5.0, 60.0), clock, random.Random(7))
     async with gateway.store.transaction() as tx:
         await tx.enqueue_reply(
@@ -130,7 +132,9 @@ async def outbox_after(gateway: Gateway, sender: ScriptedSender, clock: Clock, p
         ([RuntimeError("bug in a sender")], [("sent", 2, "")]),  # treated as temporary, the worker survives
     ],
 )
-async def test_outbox_retry_policy(gateway: Gateway, failures: list[Exception], expected: list[tuple[str, int, str]]) -> None:
+async def test_outbox_retry_policy(
+    gateway: Gateway, failures: list[Exception], expected: list[tuple[str, int, str]]
+) -> None:
     clock = Clock()
     assert await outbox_after(gateway, ScriptedSender(failures), clock, passes=4) == expected
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import time, timedelta
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo

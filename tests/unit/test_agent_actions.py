@@ -40,7 +40,13 @@ async def test_the_first_public_reply_records_the_response_and_a_note_does_not(d
     assert ticket.responded_at == MONDAY_9 + timedelta(minutes=40) and ticket.status is Status.OPEN
     assert [e.kind for e in events].count("responded") == 1
     assert next(e for e in events if e.kind == "responded").data == {"within_sla": True}
-    assert [m.direction for m in messages] == [Direction.IN, Direction.OUT, Direction.NOTE, Direction.OUT, Direction.OUT]
+    assert [m.direction for m in messages] == [
+        Direction.IN,
+        Direction.OUT,
+        Direction.NOTE,
+        Direction.OUT,
+        Direction.OUT,
+    ]
     assert await outbox_kinds(desk) == ["acknowledgement", "agent_reply", "agent_reply"]
 
 
@@ -60,7 +66,10 @@ async def test_a_priority_change_recomputes_from_receipt(desk: Desk) -> None:
     await desk.receive("ana@andina.com.co", priority=Priority.LOW)
     desk.now = MONDAY_9 + timedelta(hours=3)
     ticket = await desk.agents.change_priority("TL-000001", Priority.HIGH, "U-agent")
-    assert (ticket.response_due, ticket.resolution_due) == (MONDAY_9 + timedelta(hours=1), MONDAY_9 + timedelta(hours=4))
+    assert (ticket.response_due, ticket.resolution_due) == (
+        MONDAY_9 + timedelta(hours=1),
+        MONDAY_9 + timedelta(hours=4),
+    )
     ticket = await desk.agents.change_priority("TL-000001", Priority.PLANNED, "U-agent")
     assert (ticket.response_due, ticket.resolution_due) == (None, None)
 

@@ -24,7 +24,17 @@ def test_normalize_json_has_the_public_fields(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "normalize", str(MAIL / "chatwoot" / "bounced_gmail.eml"), "--json")
     assert code == 0
     data = json.loads(out)
-    for field in ("body", "subject", "sender", "language", "priority", "ticket_ref", "auto_reply", "bounce", "attachments"):
+    for field in (
+        "body",
+        "subject",
+        "sender",
+        "language",
+        "priority",
+        "ticket_ref",
+        "auto_reply",
+        "bounce",
+        "attachments",
+    ):
         assert field in data
     assert data["bounce"] is True
 
@@ -41,12 +51,17 @@ def test_normalize_a_spanish_reply(tmp_path: Path, capsys: pytest.CaptureFixture
     data = json.loads(out)
     assert code == 0
     assert (data["body"], data["language"], data["priority"], data["ticket_ref"]) == (
-        "Sigue sin conectar, es urgente.", "es", "high", "TL-000123",
+        "Sigue sin conectar, es urgente.",
+        "es",
+        "high",
+        "TL-000123",
     )
 
 
 def test_sla_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "sla", "--priority", "high", "--plan", "standard", "--received", "2026-11-27T20:00:00Z", "--json")
+    code, out, _ = run(
+        capsys, "sla", "--priority", "high", "--plan", "standard", "--received", "2026-11-27T20:00:00Z", "--json"
+    )
     data = json.loads(out)
     assert code == 0
     assert (data["response_due"], data["resolution_due"]) == ("2026-11-27T16:00:00-05:00", "2026-11-30T10:30:00-05:00")
@@ -56,9 +71,18 @@ def test_sla_json(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["normalize", "/nonexistent/mail.eml"], "gateway: error: cannot read /nonexistent/mail.eml: No such file or directory"),
-        (["sla", "--priority", "high", "--plan", "gold", "--received", "2026-11-27T10:00"], "gateway: error: unknown plan 'gold'"),
-        (["sla", "--priority", "high", "--plan", "standard", "--received", "yesterday"], "gateway: error: --received: not an ISO 8601"),
+        (
+            ["normalize", "/nonexistent/mail.eml"],
+            "gateway: error: cannot read /nonexistent/mail.eml: No such file or directory",
+        ),
+        (
+            ["sla", "--priority", "high", "--plan", "gold", "--received", "2026-11-27T10:00"],
+            "gateway: error: unknown plan 'gold'",
+        ),
+        (
+            ["sla", "--priority", "high", "--plan", "standard", "--received", "yesterday"],
+            "gateway: error: --received: not an ISO 8601",
+        ),
     ],
 )
 def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:

@@ -45,18 +45,62 @@ def context(**overrides: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("language", "overrides", "expected", "absent"),
     [
-        ("es", {}, ["TL-000042", "Prioridad:  Alta", "a más tardar el lunes 30 de noviembre de 2026, 09:00 (GMT-5)",
-                    "fuera de nuestro horario", "empieza a contar el lunes 30 de noviembre de 2026, 08:00 (GMT-5)",
-                    '"[TL-000042]"'], ["Asignamos la prioridad"]),
-        ("en", {}, ["Priority:    High", "by Monday, November 30, 2026, 9:00 AM (GMT-5)", "outside our support hours"],
-         ["lunes"]),
-        ("es", {"outside_hours": False, "priority_stated": False}, ["Asignamos la prioridad"], ["fuera de nuestro horario"]),
-        ("es", {"priority": "critical", "response_target": "immediate", "resolution_target": "immediate"},
-         ["Prioridad:  Crítica", "inmediata, a más tardar el lunes"], []),
-        ("es", {"priority": "planned", "response_due": None, "resolution_due": None, "response_target": "planned",
-                "resolution_target": "planned"}, ["se acordará una fecha con usted"], ["(GMT-5)\n"]),
-        ("en", {"priority": "planned", "response_due": None, "resolution_due": None, "response_target": "planned",
-                "resolution_target": "planned", "outside_hours": False}, ["a date will be agreed with you"], []),
+        (
+            "es",
+            {},
+            [
+                "TL-000042",
+                "Prioridad:  Alta",
+                "a más tardar el lunes 30 de noviembre de 2026, 09:00 (GMT-5)",
+                "fuera de nuestro horario",
+                "empieza a contar el lunes 30 de noviembre de 2026, 08:00 (GMT-5)",
+                '"[TL-000042]"',
+            ],
+            ["Asignamos la prioridad"],
+        ),
+        (
+            "en",
+            {},
+            ["Priority:    High", "by Monday, November 30, 2026, 9:00 AM (GMT-5)", "outside our support hours"],
+            ["lunes"],
+        ),
+        (
+            "es",
+            {"outside_hours": False, "priority_stated": False},
+            ["Asignamos la prioridad"],
+            ["fuera de nuestro horario"],
+        ),
+        (
+            "es",
+            {"priority": "critical", "response_target": "immediate", "resolution_target": "immediate"},
+            ["Prioridad:  Crítica", "inmediata, a más tardar el lunes"],
+            [],
+        ),
+        (
+            "es",
+            {
+                "priority": "planned",
+                "response_due": None,
+                "resolution_due": None,
+                "response_target": "planned",
+                "resolution_target": "planned",
+            },
+            ["se acordará una fecha con usted"],
+            ["(GMT-5)\n"],
+        ),
+        (
+            "en",
+            {
+                "priority": "planned",
+                "response_due": None,
+                "resolution_due": None,
+                "response_target": "planned",
+                "resolution_target": "planned",
+                "outside_hours": False,
+            },
+            ["a date will be agreed with you"],
+            [],
+        ),
     ],
 )
 def test_acknowledgement(language: str, overrides: dict[str, Any], expected: list[str], absent: list[str]) -> None:
@@ -67,8 +111,10 @@ def test_acknowledgement(language: str, overrides: dict[str, Any], expected: lis
         assert piece not in text
 
 
-@pytest.mark.parametrize(("language", "phrase"), [("es", "no tiene tiempos de respuesta comprometidos"),
-                                                  ("en", "carries no committed response times")])
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [("es", "no tiene tiempos de respuesta comprometidos"), ("en", "carries no committed response times")],
+)
 def test_not_covered_promises_nothing(language: str, phrase: str) -> None:
     text = composer().render("not_covered", language, context(response_due=None, resolution_due=None, covered=False))
     assert phrase in text and "TL-000042" in text and "(GMT-5)" not in text
@@ -80,8 +126,11 @@ def test_unknown_language_falls_back_to_spanish() -> None:
 
 @pytest.mark.parametrize(
     ("moment", "label"),
-    [(DUE, "GMT-5"), (datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Kolkata")), "GMT+5:30"),
-     (datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")), "GMT+0")],
+    [
+        (DUE, "GMT-5"),
+        (datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Kolkata")), "GMT+5:30"),
+        (datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")), "GMT+0"),
+    ],
 )
 def test_gmt_label(moment: datetime, label: str) -> None:
     assert gmt_label(moment) == label

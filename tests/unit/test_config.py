@@ -86,7 +86,11 @@ def test_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_secrets_are_named_not_written(config_dir: Path) -> None:
-    edit(config_dir / "gateway.toml", 'transport = "maildir"', 'transport = "smtp"\nusername_env = "RELAY_USER"\npassword_env = "RELAY_PASS"')
+    edit(
+        config_dir / "gateway.toml",
+        'transport = "maildir"',
+        'transport = "smtp"\nusername_env = "RELAY_USER"\npassword_env = "RELAY_PASS"',
+    )
     with pytest.raises(ConfigError) as caught:
         load_settings(config_dir / "gateway.toml", {"RELAY_USER": "desk"})
     assert [p.split(": ", 1)[1] for p in caught.value.problems] == [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from ticketing.types import InboundMessage
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 SHARED_MIME = Path("/work/shared/fixtures/mime")
-RECEIVED = datetime(2025, 2, 3, 15, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2025, 2, 3, 15, 0, tzinfo=UTC)
 GW_HEX = "0123456789abcdef0123456789abcdef"
 
 
@@ -34,71 +34,132 @@ def mail(headers: str, body: str = "Hola\n", *, encoding: str = "utf-8") -> byte
 # --- real fixtures ---------------------------------------------------------------------------------------------
 
 FIXTURE_CASES: list[tuple[str, dict[str, Any]]] = [
-    ("chatwoot/only_html.eml", {  # CRLF, text/html only
-        "native_id": "6215d71711c38_10bc61914022323@tejaswinis-MacBook-Pro.local.mail",
-        "sender_address": "tejaswini@ex.com", "subject": "test html only mail", "text": "",
-        "html_contains": "This is html only mail", "attachments": [], "thread_hints": (),
-    }),
-    ("chatwoot/references.eml", {
-        "sender_address": "sony@chatwoot.com", "sender_name": "Sony Mathew",
-        "thread_hints": ("4e6e35f5a38b4_479f13bb90078178@small-app-01.mail", "test-in-reply-to"),
-    }),
-    ("chatwoot/multiple_in_reply_to.eml", {
-        "thread_hints": (
-            "4e6e35f5a38b4_479f13bb90078171@small-app-01.mail",
-            "4e6e35f5a38b4_479f13bb90078131@small-app-01.mail",
-            "4e6e35f5a38b4_479f13bb90078178@small-app-01.mail",
-        ),
-    }),
-    ("chatwoot/non_utf_encoded_mail.eml", {  # RFC 2047 word inside quotes, base64 body
-        "sender_address": "example@gmail.com", "sender_name": "متجر سوق نت",
-        "subject": "أهلين عميلنا الكريم", "text_contains": "أنظروا",
-        "thread_hints": ("4e6e35f5a38b4_479f13bb90078178@small-app-01.mail",),
-    }),
+    (
+        "chatwoot/only_html.eml",
+        {  # CRLF, text/html only
+            "native_id": "6215d71711c38_10bc61914022323@tejaswinis-MacBook-Pro.local.mail",
+            "sender_address": "tejaswini@ex.com",
+            "subject": "test html only mail",
+            "text": "",
+            "html_contains": "This is html only mail",
+            "attachments": [],
+            "thread_hints": (),
+        },
+    ),
+    (
+        "chatwoot/references.eml",
+        {
+            "sender_address": "sony@chatwoot.com",
+            "sender_name": "Sony Mathew",
+            "thread_hints": ("4e6e35f5a38b4_479f13bb90078178@small-app-01.mail", "test-in-reply-to"),
+        },
+    ),
+    (
+        "chatwoot/multiple_in_reply_to.eml",
+        {
+            "thread_hints": (
+                "4e6e35f5a38b4_479f13bb90078171@small-app-01.mail",
+                "4e6e35f5a38b4_479f13bb90078131@small-app-01.mail",
+                "4e6e35f5a38b4_479f13bb90078178@small-app-01.mail",
+            ),
+        },
+    ),
+    (
+        "chatwoot/non_utf_encoded_mail.eml",
+        {  # RFC 2047 word inside quotes, base64 body
+            "sender_address": "example@gmail.com",
+            "sender_name": "متجر سوق نت",
+            "subject": "أهلين عميلنا الكريم",
+            "text_contains": "أنظروا",
+            "thread_hints": ("4e6e35f5a38b4_479f13bb90078178@small-app-01.mail",),
+        },
+    ),
     ("chatwoot/mail_with_invalid_to.eml", {"sender_address": "", "sender_name": "Mark Whatney"}),
     ("chatwoot/malformed_reply_to.eml", {"sender_address": "sender@example.com", "sender_name": "Sender"}),
     ("chatwoot/mail_with_no_date.eml", {"sender_address": "testemail@gmail.com"}),
-    ("chatwoot/bounced_with_no_from.eml", {  # CRLF, From: "" (Mail Delivery System), Return-Path: <>
-        "sender_address": "", "subject": "Undelivered Mail Returned to Sender",
-        "attachments": [("attachment-1", "message/delivery-status"), ("attachment-2", "message/rfc822")],
-    }),
-    ("chatwoot/cid_inline_images_without_disposition.eml", {
-        "text": "This is a plain text version of the message.\n", "html_contains": 'src="cid:image001.jpg@test"',
-        "attachments": [("image001.jpg", "image/jpeg")],
-    }),
-    ("cpython/msg_02.txt", {  # multipart/digest: five attached messages, their text is not the body
-        "attachments": [(f"attachment-{n}", "message/rfc822") for n in range(1, 6)], "text_contains": "Today's Topics",
-    }),
+    (
+        "chatwoot/bounced_with_no_from.eml",
+        {  # CRLF, From: "" (Mail Delivery System), Return-Path: <>
+            "sender_address": "",
+            "subject": "Undelivered Mail Returned to Sender",
+            "attachments": [("attachment-1", "message/delivery-status"), ("attachment-2", "message/rfc822")],
+        },
+    ),
+    (
+        "chatwoot/cid_inline_images_without_disposition.eml",
+        {
+            "text": "This is a plain text version of the message.\n",
+            "html_contains": 'src="cid:image001.jpg@test"',
+            "attachments": [("image001.jpg", "image/jpeg")],
+        },
+    ),
+    (
+        "cpython/msg_02.txt",
+        {  # multipart/digest: five attached messages, their text is not the body
+            "attachments": [(f"attachment-{n}", "message/rfc822") for n in range(1, 6)],
+            "text_contains": "Today's Topics",
+        },
+    ),
     ("cpython/msg_07.txt", {"attachments": [("dingusfish.gif", "image/gif")], "sender_name": "Barry"}),
-    ("cpython/msg_13.txt", {  # nested multipart/mixed inside multipart/mixed
-        "attachments": [("dingusfish.gif", "image/gif")], "text_contains": "Hi there,",
-    }),
+    (
+        "cpython/msg_13.txt",
+        {  # nested multipart/mixed inside multipart/mixed
+            "attachments": [("dingusfish.gif", "image/gif")],
+            "text_contains": "Hi there,",
+        },
+    ),
     ("cpython/msg_29.txt", {"sender_address": "bbb@ddd.com", "sender_name": "John X. Doe", "text_contains": "Hi,"}),
     ("cpython/msg_33.txt", {"text_contains": "part 1"}),  # RFC 2231 charset*= and boundary*=
-    ("cpython/msg_42.txt", {  # an attached message whose own multipart is empty
-        "text": "Stuff\n", "attachments": [("attachment-1", "message/rfc822")],
-    }),
-    ("cpython/msg_46.txt", {  # the whole message is message/rfc822 (Groupwise forward)
-        "text": "", "attachments": [("attachment-1", "message/rfc822")], "sender_address": "sender@example.net",
-    }),
-    ("ruby_mail/error_emails/header_fields_with_empty_values.eml", {  # ISO-8859-1, QP body and RFC 2047 name
-        "sender_name": "Jørn Støylen", "text_contains": "Jørn Støylen -- http://www.prikkprikkprikk.no",
-    }),
-    ("ruby_mail/error_emails/invalid_subject_characters.eml", {  # raw 8-bit Latin-1 in the Subject header
-        "subject_startswith": "Formação FrenetikPolis",
-    }),
+    (
+        "cpython/msg_42.txt",
+        {  # an attached message whose own multipart is empty
+            "text": "Stuff\n",
+            "attachments": [("attachment-1", "message/rfc822")],
+        },
+    ),
+    (
+        "cpython/msg_46.txt",
+        {  # the whole message is message/rfc822 (Groupwise forward)
+            "text": "",
+            "attachments": [("attachment-1", "message/rfc822")],
+            "sender_address": "sender@example.net",
+        },
+    ),
+    (
+        "ruby_mail/error_emails/header_fields_with_empty_values.eml",
+        {  # ISO-8859-1, QP body and RFC 2047 name
+            "sender_name": "Jørn Støylen",
+            "text_contains": "Jørn Støylen -- http://www.prikkprikkprikk.no",
+        },
+    ),
+    (
+        "ruby_mail/error_emails/invalid_subject_characters.eml",
+        {  # raw 8-bit Latin-1 in the Subject header
+            "subject_startswith": "Formação FrenetikPolis",
+        },
+    ),
     ("ruby_mail/mime_emails/raw_email_encoded_stack_level_too_deep.eml", {"text_contains": "Nicolas Fouché"}),
     ("ruby_mail/rfc6532/utf8_headers.eml", {"sender_address": "jdöe@mächine.example", "sender_name": "Jöhn Doe"}),
-    ("ruby_mail/attachment_emails/attachment_with_unquoted_name.eml", {
-        "attachments": [("This is a test.txt", "text/plain")], "text": "This is the first part.\n",
-    }),
-    ("ruby_mail/attachment_emails/attachment_with_base64_encoded_name.eml", {
-        "attachments": [("This is a test.pdf", "application/pdf")],
-    }),
+    (
+        "ruby_mail/attachment_emails/attachment_with_unquoted_name.eml",
+        {
+            "attachments": [("This is a test.txt", "text/plain")],
+            "text": "This is the first part.\n",
+        },
+    ),
+    (
+        "ruby_mail/attachment_emails/attachment_with_base64_encoded_name.eml",
+        {
+            "attachments": [("This is a test.pdf", "application/pdf")],
+        },
+    ),
     ("ruby_mail/attachment_emails/attachment_nonascii_filename.eml", {"attachments": [("ciële.txt", "text/plain")]}),
-    ("ruby_mail/attachment_emails/attachment_message_rfc822.eml", {
-        "attachments": [("ForwardedMessage.eml", "message/rfc822")],
-    }),
+    (
+        "ruby_mail/attachment_emails/attachment_message_rfc822.eml",
+        {
+            "attachments": [("ForwardedMessage.eml", "message/rfc822")],
+        },
+    ),
 ]
 
 
@@ -153,13 +214,22 @@ BASE = "From: Ana Pérez <Ana@Cliente.example>\nTo: soporte@example.com\nSubject
         (mail(BASE), "native_id", "abc@cliente.example"),
         (mail(BASE), "sender_address", "ana@cliente.example"),
         (mail(BASE), "sender_name", "Ana Pérez"),
-        (mail("From: =?utf-8?Q?Jos=C3=A9?= <jose@x.example>\nSubject: =?iso-8859-1?Q?Caf=E9_ca=EDdo?="), "subject",
-         "Café caído"),
+        (
+            mail("From: =?utf-8?Q?Jos=C3=A9?= <jose@x.example>\nSubject: =?iso-8859-1?Q?Caf=E9_ca=EDdo?="),
+            "subject",
+            "Café caído",
+        ),
         (mail("From: a@x.example\nSubject: Hola\n   mundo,\n\tsigue  caído"), "subject", "Hola mundo, sigue caído"),
-        (mail("From: a@x.example\nSubject: =?utf-8?Q?bad=ZZword?= y =?x-nope?B?????="), "subject",
-         "bad=ZZword y =?x-nope?B?????="),  # decoded leniently, the unknown charset left as written
-        (mail("To: s@example.com\nReply-To: Luis <luis@x.example>\nSubject: sin From"), "sender_address",
-         "luis@x.example"),
+        (
+            mail("From: a@x.example\nSubject: =?utf-8?Q?bad=ZZword?= y =?x-nope?B?????="),
+            "subject",
+            "bad=ZZword y =?x-nope?B?????=",
+        ),  # decoded leniently, the unknown charset left as written
+        (
+            mail("To: s@example.com\nReply-To: Luis <luis@x.example>\nSubject: sin From"),
+            "sender_address",
+            "luis@x.example",
+        ),
         (mail('From: "Ana" <>\nSender: Ana Sender <ana.sender@x.example>'), "sender_address", "ana.sender@x.example"),
         (mail('From: "Ana" <>\nSender: <ana.sender@x.example>'), "sender_name", "Ana"),
         (mail("From: nadie\nReturn-Path: <rp@x.example>"), "sender_address", "rp@x.example"),
@@ -168,9 +238,19 @@ BASE = "From: Ana Pérez <Ana@Cliente.example>\nTo: soporte@example.com\nSubject
         (mail("From: a@x.example\nDate: not a date at all"), "received_at", RECEIVED),
     ],
     ids=[
-        "message-id", "address-lowercased", "display-name", "rfc2047-words", "folded-subject", "bad-rfc2047-words",
-        "no-from-uses-reply-to", "empty-from-uses-sender", "from-name-kept-with-fallback-address",
-        "return-path-last-resort", "no-address-at-all", "message-id-without-brackets", "date-not-trusted",
+        "message-id",
+        "address-lowercased",
+        "display-name",
+        "rfc2047-words",
+        "folded-subject",
+        "bad-rfc2047-words",
+        "no-from-uses-reply-to",
+        "empty-from-uses-sender",
+        "from-name-kept-with-fallback-address",
+        "return-path-last-resort",
+        "no-address-at-all",
+        "message-id-without-brackets",
+        "date-not-trusted",
     ],
 )
 def test_header_fallbacks(raw: bytes, field: str, expected: object) -> None:
@@ -188,7 +268,10 @@ def test_thread_hints_in_order_deduplicated_with_gateway_keys() -> None:
         f"References: <first@x.example>\n <gw-{GW_HEX}@soporte.example> <first@x.example>\n <last@x.example>"
     )
     assert parse(raw).thread_hints == (
-        f"gw-{GW_HEX}@soporte.example", f"gw-{GW_HEX}", "first@x.example", "last@x.example",
+        f"gw-{GW_HEX}@soporte.example",
+        f"gw-{GW_HEX}",
+        "first@x.example",
+        "last@x.example",
     )
 
 
@@ -202,12 +285,12 @@ def test_a_look_alike_gateway_id_gives_no_bare_key() -> None:
     [
         ("text/plain; charset=iso-8859-1", "Señor, el menú €".encode("cp1252"), "Señor, el menú €"),
         ("text/plain; charset=windows-1252", "“Caído” – ñandú".encode("cp1252"), "“Caído” – ñandú"),
-        ("text/plain; charset=us-ascii", "mal etiquetado: ñ".encode("utf-8"), "mal etiquetado: ñ"),
-        ("text/plain; charset=x-unknown-label", "acción".encode("utf-8"), "acción"),
+        ("text/plain; charset=us-ascii", "mal etiquetado: ñ".encode(), "mal etiquetado: ñ"),
+        ("text/plain; charset=x-unknown-label", "acción".encode(), "acción"),
         ("text/plain; charset=x-unknown-label", "acción".encode("cp1252"), "acción"),
         ("text/plain; charset=utf-8", b"roto \xff aqu\xc3\xad", "roto \ufffd aquí"),
-        ("text/plain; charset=base64", "texto".encode("utf-8"), "texto"),
-        ("text/plain", "sin charset ñ".encode("utf-8"), "sin charset ñ"),
+        ("text/plain; charset=base64", b"texto", "texto"),
+        ("text/plain", "sin charset ñ".encode(), "sin charset ñ"),
     ],
 )
 def test_body_charsets(charset_header: str, body: bytes, expected: str) -> None:
@@ -341,7 +424,7 @@ def test_absurd_nesting_is_quarantined() -> None:
 
 def test_broken_structure_still_parses() -> None:
     raw = mail(
-        "From: a@x.example\nContent-Type: multipart/mixed; boundary=\"NUNCA\"\nContent-Transfer-Encoding: x-rara",
+        'From: a@x.example\nContent-Type: multipart/mixed; boundary="NUNCA"\nContent-Transfer-Encoding: x-rara',
         "no hay ninguna frontera aqui\n",
     )
     assert "frontera" in parse(raw).text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,13 @@ AUTO_REPLY_CASES: list[tuple[str, dict[str, str], str, str, bool]] = [
     ("normal return-path", {"return-path": f"<{CLIENT}>"}, "VPN", CLIENT, False),
     ("mailer-daemon", {}, "Undelivered Mail", "MAILER-DAEMON@mx.example", True),
     ("postmaster", {}, "Delivery report", "postmaster@mx.example", True),
-    ("read receipt", {"content-type": 'multipart/report; report-type="disposition-notification"'}, "Leído", CLIENT,
-     True),
+    (
+        "read receipt",
+        {"content-type": 'multipart/report; report-type="disposition-notification"'},
+        "Leído",
+        CLIENT,
+        True,
+    ),
     ("respuesta automática", {}, "Respuesta automática: VPN", CLIENT, True),
     ("respuesta automatica without accent", {}, "RESPUESTA AUTOMATICA: VPN", CLIENT, True),
     ("fuera de la oficina", {}, "Fuera de la oficina", CLIENT, True),
@@ -61,15 +66,33 @@ BOUNCE_CASES: list[tuple[str, dict[str, str], str, str, str, bool]] = [
     ("plain request", {}, "text/plain", CLIENT, "VPN", False),
     ("delivery-status report", {}, DSN, "mailer-daemon@mx.example", "Returned mail", True),
     ("delivery-status unquoted", {}, "multipart/report; report-type=delivery-status", CLIENT, "x", True),
-    ("disposition notification is no bounce", {}, 'multipart/report; report-type="disposition-notification"', CLIENT,
-     "Leído", False),
-    ("x-failed-recipients", {"x-failed-recipients": "bob@x.example"}, "text/plain", "mailer-daemon@mx.example", "x",
-     True),
+    (
+        "disposition notification is no bounce",
+        {},
+        'multipart/report; report-type="disposition-notification"',
+        CLIENT,
+        "Leído",
+        False,
+    ),
+    (
+        "x-failed-recipients",
+        {"x-failed-recipients": "bob@x.example"},
+        "text/plain",
+        "mailer-daemon@mx.example",
+        "x",
+        True,
+    ),
     ("mailer-daemon undelivered", {}, "text/plain", "MAILER-DAEMON@mx.example", "Undelivered Mail Returned", True),
     ("mailer-daemon dsn subject", {}, "text/plain", "mailer-daemon@google.com", "Delivery Status Notification", True),
     ("mailer-daemon failure notice", {}, "text/plain", "MAILER-DAEMON@yahoo.com", "failure notice", True),
-    ("postmaster no se puede entregar", {}, "text/plain", "postmaster@cliente.example",
-     "No se puede entregar: Reunión", True),
+    (
+        "postmaster no se puede entregar",
+        {},
+        "text/plain",
+        "postmaster@cliente.example",
+        "No se puede entregar: Reunión",
+        True,
+    ),
     ("null sender with bounce subject", {"return-path": "<>"}, "text/plain", "", "Undeliverable: VPN", True),
     ("mailer-daemon other subject", {}, "text/plain", "mailer-daemon@mx.example", "Your mailbox quota", False),
     ("client writes about an undelivered mail", {}, "text/plain", CLIENT, "Undelivered mail to my boss", False),
@@ -100,7 +123,7 @@ def test_is_bounce(headers: dict[str, str], content_type: str, sender: str, subj
 )
 def test_fixture_flags(name: str, auto_reply: bool, bounce: bool) -> None:
     message = parse_email(
-        (FIXTURES / name).read_bytes(), received_at=datetime.now(timezone.utc), recipient="soporte@example.com"
+        (FIXTURES / name).read_bytes(), received_at=datetime.now(UTC), recipient="soporte@example.com"
     )
     content_type = message.headers.get("content-type", "")
     assert is_auto_reply(message.headers, message.subject, message.sender_address) is auto_reply

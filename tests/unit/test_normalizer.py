@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from normalizer.ticket_ref import find_ticket_ref
 from ticketing.types import InboundMessage, Priority
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
-RECEIVED = datetime(2025, 2, 3, 15, 0, tzinfo=timezone.utc)
+RECEIVED = datetime(2025, 2, 3, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,15 @@ def normalizer(detector: LanguageDetector) -> Normalizer:
 
 def inbound(subject: str = "", text: str = "", html: str = "", **fields: object) -> InboundMessage:
     message = InboundMessage(
-        channel="email", native_id="id-1", sender_address="ana@cliente.example", sender_name="Ana",
-        recipient="soporte@example.com", subject=subject, text=text, html=html, received_at=RECEIVED,
+        channel="email",
+        native_id="id-1",
+        sender_address="ana@cliente.example",
+        sender_name="Ana",
+        recipient="soporte@example.com",
+        subject=subject,
+        text=text,
+        html=html,
+        received_at=RECEIVED,
     )
     return replace(message, **fields)  # type: ignore[arg-type]
 
@@ -57,24 +64,46 @@ def test_reply_is_cleaned_and_keeps_the_original(normalizer: Normalizer) -> None
 @pytest.mark.parametrize(
     ("message", "body", "language", "priority", "ticket_ref"),
     [
-        (inbound("[TL-000123] Correo", "The mail server is down since 9am."), "The mail server is down since 9am.",
-         "en", Priority.CRITICAL, "TL-000123"),
-        (inbound("Impresora", "", "<p>La impresora está <b>lenta</b>.</p><p>Gracias,<br>Ana</p>"),
-         "La impresora está lenta.", "es", Priority.MEDIUM, None),
-        (inbound("Consulta", "   ", "<div>¿Cómo puedo cambiar mi contraseña?</div>"),
-         "¿Cómo puedo cambiar mi contraseña?", "es", Priority.LOW, None),
+        (
+            inbound("[TL-000123] Correo", "The mail server is down since 9am."),
+            "The mail server is down since 9am.",
+            "en",
+            Priority.CRITICAL,
+            "TL-000123",
+        ),
+        (
+            inbound("Impresora", "", "<p>La impresora está <b>lenta</b>.</p><p>Gracias,<br>Ana</p>"),
+            "La impresora está lenta.",
+            "es",
+            Priority.MEDIUM,
+            None,
+        ),
+        (
+            inbound("Consulta", "   ", "<div>¿Cómo puedo cambiar mi contraseña?</div>"),
+            "¿Cómo puedo cambiar mi contraseña?",
+            "es",
+            Priority.LOW,
+            None,
+        ),
         (inbound("RE: [tl-42]", "ok"), "ok", "es", None, "TL-000042"),
         (inbound("", ""), "", "es", None, None),
     ],
     ids=["english-subject-tag", "html-only", "blank-text-uses-html", "short-text-default-language", "empty"],
 )
 def test_normalize_table(
-    normalizer: Normalizer, message: InboundMessage, body: str, language: str, priority: Priority | None,
+    normalizer: Normalizer,
+    message: InboundMessage,
+    body: str,
+    language: str,
+    priority: Priority | None,
     ticket_ref: str | None,
 ) -> None:
     request = normalizer.normalize(message)
     assert (request.body, request.language, request.priority, request.ticket_ref) == (
-        body, language, priority, ticket_ref,
+        body,
+        language,
+        priority,
+        ticket_ref,
     )
     assert request.message is message
 
@@ -83,8 +112,13 @@ def test_normalize_table(
     ("headers", "sender", "subject", "auto_reply", "bounce"),
     [
         ({"auto-submitted": "auto-replied"}, "ana@cliente.example", "Fuera de la oficina", True, False),
-        ({"content-type": 'multipart/report; report-type="delivery-status"', "return-path": "<>"},
-         "mailer-daemon@mx.example", "Undelivered Mail Returned to Sender", True, True),
+        (
+            {"content-type": 'multipart/report; report-type="delivery-status"', "return-path": "<>"},
+            "mailer-daemon@mx.example",
+            "Undelivered Mail Returned to Sender",
+            True,
+            True,
+        ),
         ({}, "ana@cliente.example", "Automatic reply: VPN", True, False),
         ({}, "ana@cliente.example", "VPN", False, False),
     ],

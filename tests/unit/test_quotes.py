@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -222,5 +222,5 @@ def test_crlf_and_blank_runs_are_normalised() -> None:
 @pytest.mark.parametrize("name", ["android", "apple_mail", "gmail", "iphone", "outlook", "thunderbird", "yahoo"])
 def test_talon_replies_from_real_clients(name: str) -> None:
     raw = (TALON / f"{name}.eml").read_bytes()
-    message = parse_email(raw, received_at=datetime.now(timezone.utc), recipient="support@example.com")
+    message = parse_email(raw, received_at=datetime.now(UTC), recipient="support@example.com")
     assert strip_quotes(message.text) == "Hello"

@@ -136,34 +136,81 @@ def test_deadlines(
 # (priority, plan, received, pauses, response_due, resolution_due)
 PAUSES = [
     # Pause 09:30-10:00 inside hours: response 30 + 30 from 10:00 -> 10:30; resolution 30 + 210 -> 13:30.
-    ("high", "standard", "2026-11-24 09:00", [("2026-11-24 09:30", "2026-11-24 10:00")],
-     "2026-11-24 10:30", "2026-11-24 13:30"),
+    (
+        "high",
+        "standard",
+        "2026-11-24 09:00",
+        [("2026-11-24 09:30", "2026-11-24 10:00")],
+        "2026-11-24 10:30",
+        "2026-11-24 13:30",
+    ),
     # Pause Fri 16:00 -> Mon 09:00, partly outside hours: it hides 30 min Fri + 60 min Mon of open time.
     # Response 60 fits 15:00-16:00 -> 16:00 (unchanged). Resolution 60 Fri, 180 left from Mon 09:00 -> 12:00.
-    ("high", "standard", "2026-11-27 15:00", [("2026-11-27 16:00", "2026-11-30 09:00")],
-     "2026-11-27 16:00", "2026-11-30 12:00"),
+    (
+        "high",
+        "standard",
+        "2026-11-27 15:00",
+        [("2026-11-27 16:00", "2026-11-30 09:00")],
+        "2026-11-27 16:00",
+        "2026-11-30 12:00",
+    ),
     # Pause wholly on the weekend hides no open time: low from Fri 15:00 is as without pause,
     # response 90 Fri + 150 -> Mon 10:30; resolution 90 + 390 -> Mon 14:30.
-    ("low", "standard", "2026-11-27 15:00", [("2026-11-28 10:00", "2026-11-29 18:00")],
-     "2026-11-30 10:30", "2026-11-30 14:30"),
+    (
+        "low",
+        "standard",
+        "2026-11-27 15:00",
+        [("2026-11-28 10:00", "2026-11-29 18:00")],
+        "2026-11-30 10:30",
+        "2026-11-30 14:30",
+    ),
     # Pause already running at receipt (08:30-10:00): counting starts 10:00 -> response 11:00, resolution 14:00.
-    ("high", "standard", "2026-11-24 09:00", [("2026-11-24 08:30", "2026-11-24 10:00")],
-     "2026-11-24 11:00", "2026-11-24 14:00"),
+    (
+        "high",
+        "standard",
+        "2026-11-24 09:00",
+        [("2026-11-24 08:30", "2026-11-24 10:00")],
+        "2026-11-24 11:00",
+        "2026-11-24 14:00",
+    ),
     # Overlapping pauses, unsorted: they merge into 09:30-10:30. Response 30 + 30 -> 11:00; resolution 30 + 210
     # from 10:30 -> 14:00.
-    ("high", "standard", "2026-11-24 09:00",
-     [("2026-11-24 10:00", "2026-11-24 10:30"), ("2026-11-24 09:30", "2026-11-24 10:15")],
-     "2026-11-24 11:00", "2026-11-24 14:00"),
+    (
+        "high",
+        "standard",
+        "2026-11-24 09:00",
+        [("2026-11-24 10:00", "2026-11-24 10:30"), ("2026-11-24 09:30", "2026-11-24 10:15")],
+        "2026-11-24 11:00",
+        "2026-11-24 14:00",
+    ),
     # 7x24 pause across midnight, Fri 23:45 - Sat 00:15: response 15 + 45 from 00:15 -> 01:00;
     # resolution 15 + 225 -> 04:00.
-    ("high", "7x24", "2026-11-27 23:30", [("2026-11-27 23:45", "2026-11-28 00:15")],
-     "2026-11-28 01:00", "2026-11-28 04:00"),
+    (
+        "high",
+        "7x24",
+        "2026-11-27 23:30",
+        [("2026-11-27 23:45", "2026-11-28 00:15")],
+        "2026-11-28 01:00",
+        "2026-11-28 04:00",
+    ),
     # Pauses still apply to "immediate": 22:00-22:05 counted, pause 22:05-22:35, 10 left -> 22:45.
-    ("critical", "standard", "2026-11-24 22:00", [("2026-11-24 22:05", "2026-11-24 22:35")],
-     "2026-11-24 22:45", "2026-11-24 22:45"),
+    (
+        "critical",
+        "standard",
+        "2026-11-24 22:00",
+        [("2026-11-24 22:05", "2026-11-24 22:35")],
+        "2026-11-24 22:45",
+        "2026-11-24 22:45",
+    ),
     # Pause given in UTC: 14:30Z-15:00Z = 09:30-10:00 Bogota, same as the first case.
-    ("high", "standard", "2026-11-24 09:00", [("2026-11-24T14:30:00Z", "2026-11-24T15:00:00Z")],
-     "2026-11-24 10:30", "2026-11-24 13:30"),
+    (
+        "high",
+        "standard",
+        "2026-11-24 09:00",
+        [("2026-11-24T14:30:00Z", "2026-11-24T15:00:00Z")],
+        "2026-11-24 10:30",
+        "2026-11-24 13:30",
+    ),
 ]
 
 
@@ -182,16 +229,34 @@ WORKING_MINUTES = [
     # Zero minutes before opening, with a pause over the opening: the clock first runs at 08:20.
     ("business", "2026-11-30 07:00", 0, [("2026-11-30 08:00", "2026-11-30 08:20")], "2026-11-30 08:20", []),
     # Resolution of the Friday case: Fri 15:00-16:30 (90) then Mon 08:00-10:30 (150).
-    ("business", "2026-11-27 15:00", 240, [], "2026-11-30 10:30",
-     [("2026-11-27 15:00", "2026-11-27 16:30"), ("2026-11-30 08:00", "2026-11-30 10:30")]),
+    (
+        "business",
+        "2026-11-27 15:00",
+        240,
+        [],
+        "2026-11-30 10:30",
+        [("2026-11-27 15:00", "2026-11-27 16:30"), ("2026-11-30 08:00", "2026-11-30 10:30")],
+    ),
     # Five full days from Mon 08:00 (5 x 510 = 2550): ends Fri 16:30, each day counted whole.
-    ("business", "2026-11-23 08:00", 2550, [], "2026-11-27 16:30",
-     [(f"2026-11-{d} 08:00", f"2026-11-{d} 16:30") for d in (23, 24, 25, 26, 27)]),
+    (
+        "business",
+        "2026-11-23 08:00",
+        2550,
+        [],
+        "2026-11-27 16:30",
+        [(f"2026-11-{d} 08:00", f"2026-11-{d} 16:30") for d in (23, 24, 25, 26, 27)],
+    ),
     # 7x24, three days (4320 min) from Fri 12:00 -> Mon 12:00, counted as one span.
     ("always", "2026-11-27 12:00", 3 * 1440, [], "2026-11-30 12:00", [("2026-11-27 12:00", "2026-11-30 12:00")]),
     # 7x24 with a 2-hour pause Sat 10:00-12:00: 60 min -> 1h later; counted split around the pause.
-    ("always", "2026-11-28 09:00", 120, [("2026-11-28 10:00", "2026-11-28 12:00")], "2026-11-28 13:00",
-     [("2026-11-28 09:00", "2026-11-28 10:00"), ("2026-11-28 12:00", "2026-11-28 13:00")]),
+    (
+        "always",
+        "2026-11-28 09:00",
+        120,
+        [("2026-11-28 10:00", "2026-11-28 12:00")],
+        "2026-11-28 13:00",
+        [("2026-11-28 09:00", "2026-11-28 10:00"), ("2026-11-28 12:00", "2026-11-28 13:00")],
+    ),
 ]
 
 
@@ -331,17 +396,32 @@ def test_unknown_plan_and_coverage() -> None:
 # (priority, plan, received, pauses, phrases the explanation must contain)
 EXPLANATIONS = [
     # Outside hours: the clock start is named, and the holiday skipped.
-    ("high", "standard", "2026-11-13 16:30", [],
-     ["clock starts at the next opening, Tue 2026-11-17 08:00", "Independence of Cartagena"]),
+    (
+        "high",
+        "standard",
+        "2026-11-13 16:30",
+        [],
+        ["clock starts at the next opening, Tue 2026-11-17 08:00", "Independence of Cartagena"],
+    ),
     # Inside hours, counted intervals named.
-    ("high", "standard", "2026-11-27 15:00", [],
-     ["clock starts at once", "Fri 2026-11-27 15:00–16:30 and Mon 2026-11-30 08:00–10:30"]),
+    (
+        "high",
+        "standard",
+        "2026-11-27 15:00",
+        [],
+        ["clock starts at once", "Fri 2026-11-27 15:00–16:30 and Mon 2026-11-30 08:00–10:30"],
+    ),
     ("critical", "standard", "2026-11-24 22:00", [], ["inmediata", "15 minutes on the 24x7 clock"]),
     ("planned", "standard", "2026-11-24 10:00", [], ["a date will be agreed"]),
     ("high", "free", "2026-11-24 10:00", [], ["not covered"]),
     # Pause 09:30-10:00 hides 30 minutes of open time.
-    ("high", "standard", "2026-11-24 09:00", [("2026-11-24 09:30", "2026-11-24 10:00")],
-     ["stood still for 30 min", "waited on the client"]),
+    (
+        "high",
+        "standard",
+        "2026-11-24 09:00",
+        [("2026-11-24 09:30", "2026-11-24 10:00")],
+        ["stood still for 30 min", "waited on the client"],
+    ),
 ]
 
 
@@ -371,11 +451,16 @@ def test_to_json() -> None:
     }
     planned = policy.compute(Priority.PLANNED, "standard", at("2026-11-28 10:00")).to_json()
     assert (planned["clock_starts"], planned["response_due"], planned["resolution_due"]) == (
-        "2026-11-30T08:00:00-05:00", None, None,
+        "2026-11-30T08:00:00-05:00",
+        None,
+        None,
     )
     free = policy.compute(Priority.HIGH, "free", at("2026-11-28 10:00")).to_json()
     assert (free["covered"], free["clock_starts"], free["response_due"], free["resolution_due"]) == (
-        False, None, None, None,
+        False,
+        None,
+        None,
+        None,
     )
 
 

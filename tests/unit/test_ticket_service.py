@@ -10,6 +10,7 @@ from tests.conftest import at
 from tests.unit.desk import BOGOTA, MONDAY_9, Desk
 from ticketing.types import Direction, Priority, Status
 
+
 async def test_a_client_request_opens_a_ticket_and_queues_the_acknowledgement(desk: Desk) -> None:
     assert await desk.receive("ana@andina.com.co", priority=Priority.HIGH) == ("created", "TL-000001")
     async with desk.store.transaction() as tx:
@@ -18,13 +19,18 @@ async def test_a_client_request_opens_a_ticket_and_queues_the_acknowledgement(de
         inbox = await tx.inbox_items("done")
     assert ticket is not None and ticket.id is not None
     assert (ticket.status, ticket.plan, ticket.organisation, ticket.priority) == (
-        Status.NEW, "standard", "andina", Priority.HIGH,
+        Status.NEW,
+        "standard",
+        "andina",
+        Priority.HIGH,
     )
     assert ticket.response_due == MONDAY_9 + timedelta(hours=1)
     assert ticket.resolution_due == MONDAY_9 + timedelta(hours=4)
     [item] = outbox
     assert (item.reply.kind, item.reply.recipient, item.reply.subject) == (
-        "acknowledgement", "ana@andina.com.co", "[TL-000001] Servidor caído",
+        "acknowledgement",
+        "ana@andina.com.co",
+        "[TL-000001] Servidor caído",
     )
     assert item.reply.thread_key == "m1@client" and item.reply.text == "acknowledgement/es/TL-000001"
     assert [(i.native_id, i.status) for i in inbox] == [("m1@client", "done")]
@@ -104,7 +110,8 @@ async def test_auto_replies_never_open_tickets_or_get_answers(desk: Desk) -> Non
     assert await desk.receive("robot@andina.com.co", "Fuera de la oficina", auto_reply=True) == ("ignored", None)
     await desk.receive("ana@andina.com.co")
     assert await desk.receive("ana@andina.com.co", "Respuesta automática", ref="TL-000001", auto_reply=True) == (
-        "added", "TL-000001",
+        "added",
+        "TL-000001",
     )
     async with desk.store.transaction() as tx:
         outbox = await tx.list_outbox()
@@ -137,7 +144,11 @@ async def test_a_closed_ticket_is_not_reopened_by_a_new_message(desk: Desk) -> N
     ],
 )
 async def test_language_and_priority(
-    desk: Desk, sender: str, language: str | None, priority: Priority | None, expected_language: str,
+    desk: Desk,
+    sender: str,
+    language: str | None,
+    priority: Priority | None,
+    expected_language: str,
     expected_priority: Priority,
 ) -> None:
     await desk.receive(sender, language=language, priority=priority)

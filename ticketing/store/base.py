@@ -7,11 +7,13 @@ messages, events and the outbox that commits or rolls back as a whole.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from ticketing.store.group_commit import GroupCommitter
 from ticketing.store.sql import StoreTransaction
 
 
@@ -49,3 +51,38 @@ class Store(Protocol):
 
     async def ping(self) -> bool: ...
 
+
+class GroupCommitStore:
+    """What every SQL backend shares: group-committed `accept()` and `ping()`, on top of its `transaction()`."""
+
+    def __init__(self) -> None:
+        self._accepts: GroupCommitter[AcceptRequest, AcceptResult] = GroupCommitter(self._accept_batch)
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        raise NotImplementedError
+
+    async def accept(self, request: AcceptRequest) -> AcceptResult:
+        return await self._accepts.submit(request)
+
+    async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
+        try:
+            async with self.transaction() as tx:
+                results = []
+                for item in batch:
+                    inbox_id, duplicate = await tx.insert_inbox(
+                        item.channel, item.native_id, item.raw, item.meta, item.received_at
+                    )
+                    results.append(AcceptResult(inbox_id, duplicate))
+                return results
+        except StoreError:
+            raise
+        except Exception as error:  # a driver error: the callers answer "try again later"
+            raise StoreError(f"accept failed: {error}") from error
+
+    async def ping(self) -> bool:
+        try:
+            async with self.transaction() as tx:
+                await tx.counts()
+            return True
+        except Exception:
+            return False

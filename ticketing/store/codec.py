@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ticketing.types import (
@@ -26,7 +26,7 @@ def utc_text(moment: datetime) -> str:
     """A timestamp as stored: ISO 8601 in UTC with microseconds, so text order is time order."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to the store")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def opt_utc_text(moment: datetime | None) -> str | None:

@@ -57,7 +57,7 @@ class GroupCommitter(Generic[Item, Result]):
                     if not future.done():
                         future.set_exception(error)
             else:
-                for (_, future), result in zip(batch, results):
+                for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)
             for _ in batch:

@@ -14,9 +14,8 @@ from typing import Any
 
 import asyncpg
 
-from ticketing.store.base import AcceptRequest, AcceptResult, StoreError
+from ticketing.store.base import GroupCommitStore, StoreError
 from ticketing.store.codec import Row
-from ticketing.store.group_commit import GroupCommitter
 from ticketing.store.schema import apply_migrations
 from ticketing.store.sql import StoreTransaction
 
@@ -44,17 +43,17 @@ class _Runner:
         return list(await self._connection.fetch(numbered(sql), *params))
 
 
-class PostgresStore:
+class PostgresStore(GroupCommitStore):
     """A `Store` in a PostgreSQL database (`dsn`), optionally in its own schema."""
 
     dialect = "postgresql"
 
     def __init__(self, dsn: str, schema: str | None = None, pool_size: int = 10) -> None:
+        super().__init__()
         self._dsn = dsn
         self._schema = schema
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
-        self._accepts: GroupCommitter[AcceptRequest, AcceptResult] = GroupCommitter(self._accept_batch)
 
     @property
     def description(self) -> str:
@@ -94,24 +93,3 @@ class PostgresStore:
     async def transaction(self) -> AsyncIterator[StoreTransaction]:
         async with self._raw_transaction() as connection:
             yield StoreTransaction(_Runner(connection))
-
-    async def accept(self, request: AcceptRequest) -> AcceptResult:
-        return await self._accepts.submit(request)
-
-    async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
-        async with self.transaction() as tx:
-            results = []
-            for item in batch:
-                inbox_id, duplicate = await tx.insert_inbox(
-                    item.channel, item.native_id, item.raw, item.meta, item.received_at
-                )
-                results.append(AcceptResult(inbox_id, duplicate))
-            return results
-
-    async def ping(self) -> bool:
-        try:
-            async with self.transaction() as tx:
-                await tx.counts()
-            return True
-        except (StoreError, asyncpg.PostgresError):
-            return False

@@ -72,9 +72,7 @@ class StoreTransaction:
         return int(existing["id"]), True
 
     async def pending_inbox(self, limit: int = 50) -> list[InboxItem]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?", [limit]
-        )
+        rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?", [limit])
         return [codec.inbox_from_row(row) for row in rows]
 
     async def inbox_items(self, status: str, limit: int = 100) -> list[InboxItem]:
@@ -104,9 +102,7 @@ class StoreTransaction:
         )
 
     async def count_inbox_attempt(self, inbox_id: int, error: str) -> int:
-        await self._db.execute(
-            "UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?", [error, inbox_id]
-        )
+        await self._db.execute("UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?", [error, inbox_id])
         row = await self._db.fetchone("SELECT attempts FROM inbox WHERE id = ?", [inbox_id])
         return int(row["attempts"]) if row else 0
 
@@ -117,9 +113,7 @@ class StoreTransaction:
         await self._db.execute(
             "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", [prefix]
         )
-        row = await self._db.fetchone(
-            "UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", [prefix]
-        )
+        row = await self._db.fetchone("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", [prefix])
         assert row is not None
         return f"{prefix}-{int(row['value']):06d}"
 

@@ -7,13 +7,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
-from ticketing.store.base import AcceptRequest, AcceptResult, StoreError
+from ticketing.store.base import GroupCommitStore, StoreError
 from ticketing.store.codec import Row
-from ticketing.store.group_commit import GroupCommitter
 from ticketing.store.schema import apply_migrations
 from ticketing.store.sql import StoreTransaction
 
@@ -32,23 +31,23 @@ class _Runner:
             row = await cursor.fetchone()
             # Drain the cursor so INSERT ... RETURNING statements complete.
             await cursor.fetchall()
-        return row
+        return cast(Row | None, row)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._connection.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+            return cast(list[Row], list(await cursor.fetchall()))
 
 
-class SqliteStore:
+class SqliteStore(GroupCommitStore):
     """A `Store` in one SQLite file. Transactions are serialized on one connection (SQLite has one writer)."""
 
     dialect = "sqlite"
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self._path = path
         self._connection: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
-        self._accepts: GroupCommitter[AcceptRequest, AcceptResult] = GroupCommitter(self._accept_batch)
 
     @property
     def description(self) -> str:
@@ -94,27 +93,3 @@ class SqliteStore:
             except sqlite3.Error as error:
                 await connection.execute("ROLLBACK")
                 raise StoreError(f"commit failed: {error}") from error
-
-    async def accept(self, request: AcceptRequest) -> AcceptResult:
-        return await self._accepts.submit(request)
-
-    async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
-        try:
-            async with self.transaction() as tx:
-                results = []
-                for item in batch:
-                    inbox_id, duplicate = await tx.insert_inbox(
-                        item.channel, item.native_id, item.raw, item.meta, item.received_at
-                    )
-                    results.append(AcceptResult(inbox_id, duplicate))
-                return results
-        except sqlite3.Error as error:
-            raise StoreError(f"accept failed: {error}") from error
-
-    async def ping(self) -> bool:
-        try:
-            async with self.transaction() as tx:
-                await tx.counts()
-            return True
-        except (StoreError, sqlite3.Error):
-            return False

@@ -15,7 +15,7 @@ import structlog
 from gateway.wakeup import Wakeup
 from normalizer import Normalizer
 from ticketing.service import TicketService
-from ticketing.store.base import Store
+from ticketing.store.base import Store, StoreError
 from ticketing.types import InboundMessage, InboxItem
 
 Parser = Callable[[InboxItem], InboundMessage]
@@ -55,7 +55,12 @@ class InboxProcessor:
     async def run(self) -> None:
         while not self._wakeup.stopping:
             self._wakeup.begin_pass()
-            if await self.process_pending() == 0:
+            try:
+                finished = await self.process_pending()
+            except Exception as error:  # the store is unreachable: everything stays pending; try again soon
+                self._log.error("inbox.unavailable", error=f"{type(error).__name__}: {error}")
+                finished = 0
+            if finished == 0:
                 await self._wakeup.sleep(self._retry_seconds)
 
     async def process_pending(self) -> int:
@@ -84,7 +89,10 @@ class InboxProcessor:
             return 1
         try:
             outcome = await self._service.ingest(item.id, request)
-        except Exception as error:
+        except StoreError as error:  # not the message's fault: it stays pending, attempts are not counted
+            log.warning("inbox.store_unavailable", error=str(error))
+            return 0
+        except Exception as error:  # e.g. a template an admin broke: retried, then quarantined, visible
             return await self._count_failure(item, error)
         self._on_ingested()
         log.info("inbox.processed", action=outcome.action, ticket=outcome.ticket_number, reason=outcome.reason)

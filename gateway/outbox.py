@@ -64,13 +64,20 @@ class OutboxWorker:
     async def run(self) -> None:
         while not self._wakeup.stopping:
             self._wakeup.begin_pass()
-            await self.deliver_due()
-            async with self._store.transaction() as tx:
-                next_due = await tx.next_outbox_due()
-            wait = self._idle
-            if next_due is not None:
-                wait = min(wait, max(0.0, (next_due - self._clock()).total_seconds()))
+            try:
+                await self.deliver_due()
+                wait = await self._seconds_until_next()
+            except Exception as error:  # the store is unreachable: replies stay queued; try again soon
+                self._log.error("outbox.unavailable", error=f"{type(error).__name__}: {error}")
+                wait = self._policy.base_delay
             await self._wakeup.sleep(wait)
+
+    async def _seconds_until_next(self) -> float:
+        async with self._store.transaction() as tx:
+            next_due = await tx.next_outbox_due()
+        if next_due is None:
+            return self._idle
+        return min(self._idle, max(0.0, (next_due - self._clock()).total_seconds()))
 
     async def deliver_due(self) -> int:
         """One pass over the replies that are due; returns how many were sent."""

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from gateway.bootstrap import Gateway, build_gateway
+from gateway.bootstrap import Gateway, build_gateway, build_service, email_parser
 from gateway.config_loader import load_settings
+from gateway.inbox import InboxProcessor
 from gateway.outbox import OutboxWorker, RetryPolicy
+from normalizer import LanguageDetector, Normalizer
 from tests.conftest import PROJECT, at
-from ticketing.store.base import AcceptRequest
+from ticketing.store.base import AcceptRequest, AcceptResult, Store, StoreError
+from ticketing.store.sql import StoreTransaction
 from ticketing.types import OutboundReply
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
@@ -155,3 +160,58 @@ def test_backoff_grows_with_jitter_and_stays_capped(attempt: int) -> None:
     ceiling = min(900.0, 5.0 * 2 ** (attempt - 1))
     delays = {policy.delay(attempt, None, random.Random(seed)) for seed in range(20)}
     assert all(ceiling / 2 <= d <= ceiling for d in delays) and len(delays) > 1
+
+
+class FlakyStore:
+    """A Store that can be switched off: every new transaction fails as a lost database connection would."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.down = False
+
+    async def open(self) -> None:
+        await self.inner.open()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def accept(self, request: AcceptRequest) -> AcceptResult:
+        return await self.inner.accept(request)
+
+    async def ping(self) -> bool:
+        return not self.down
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        if self.down:
+            raise StoreError("connection refused")
+        return self.inner.transaction()
+
+
+@pytest.mark.parametrize("pipeline_sees_outage", [True, False])  # False: only the ticket transaction fails
+async def test_a_store_outage_delays_but_never_quarantines(gateway: Gateway, pipeline_sees_outage: bool) -> None:
+    flaky = FlakyStore(gateway.store)
+    clock = Clock()
+    service = build_service(gateway.settings, flaky, clock)
+    normalizer = Normalizer("TL", LanguageDetector("es"))
+    parsers = {"email": email_parser(gateway.settings)}
+    pipeline_store = flaky if pipeline_sees_outage else gateway.store
+    processor = InboxProcessor(pipeline_store, parsers, normalizer, service, clock, 2, 0.05)
+    await gateway.accept(AcceptRequest("email", "p1@andina.com.co", MAIL, {}, NOW))
+
+    flaky.down = True
+    running = asyncio.create_task(processor.run())
+    await asyncio.sleep(0.3)  # several passes fail while the store is down; max_attempts is only 2
+    assert not running.done()
+    flaky.down = False
+    processor.notify()
+    for _ in range(100):
+        async with gateway.store.transaction() as tx:
+            if await tx.list_tickets():
+                break
+        await asyncio.sleep(0.02)
+    processor.stop()
+    await asyncio.wait_for(running, 5)
+    async with gateway.store.transaction() as tx:
+        [done] = await tx.inbox_items("done")
+        assert await tx.inbox_items("quarantined") == []
+    assert done.attempts == 0 and done.native_id == "p1@andina.com.co"

@@ -15,7 +15,7 @@ from adapters.base import Sender
 from adapters.email.parse import MailParseError, parse_email
 from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
-from gateway.composer import TemplateComposer
+from gateway.composer import TemplateComposer, company_facts
 from gateway.config_loader import Settings
 from gateway.inbox import InboxProcessor, Parser
 from gateway.outbox import OutboxWorker, RetryPolicy
@@ -109,10 +109,7 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
     config = settings.file
     email = config.channels.email
     composer = TemplateComposer(
-        settings.templates_dir,
-        ZoneInfo(config.sla.timezone),
-        config.gateway.default_language,
-        {"company": config.gateway.company, "support_address": email.support_addresses[0] if email else ""},
+        settings.templates_dir, ZoneInfo(config.sla.timezone), config.gateway.default_language, company_facts(config)
     )
     options = ServiceOptions(
         ticket_prefix=config.gateway.ticket_prefix,

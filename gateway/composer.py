@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_datetime
 
+from gateway.settings import GatewayFile
+
 DATE_FORMATS = {
     "es": "EEEE d 'de' MMMM 'de' y, HH:mm",
     "en": "EEEE, MMMM d, y, h:mm a",
@@ -36,6 +38,12 @@ def format_moment(moment: datetime | None, language: str, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     text = format_datetime(local, DATE_FORMATS.get(language, DATE_FORMATS["en"]), tzinfo=tz, locale=language)
     return f"{text} ({gmt_label(local)})"
+
+
+def company_facts(config: GatewayFile) -> dict[str, Any]:
+    """What every template may use besides the ticket's facts."""
+    email = config.channels.email
+    return {"company": config.gateway.company, "support_address": email.support_addresses[0] if email else ""}
 
 
 class TemplateComposer:

@@ -10,16 +10,20 @@ import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import jinja2
 import phonenumbers
 from pydantic import BaseModel, ValidationError
 
+from gateway.composer import TemplateComposer, company_facts
 from gateway.settings import CustomersFile, GatewayFile, GatewaySection
 from gateway.toml_locate import locate
 from ticketing.customers import Organisation
+from ticketing.replies import ReplyFacts
 
 LANGUAGES = ("es", "en")
 REPLY_KINDS = ("acknowledgement", "not_covered")
@@ -142,8 +146,14 @@ def _organisations(
     return organisations
 
 
-def _check_templates(templates_dir: Path, problems: _Problems) -> None:
+def _check_templates(templates_dir: Path, config: GatewayFile | None, problems: _Problems) -> None:
+    """Every reply template exists, parses, and renders with sample facts (an unknown name is caught here)."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir))
+    composer = None
+    if config is not None:
+        tz = ZoneInfo(config.sla.timezone)
+        composer = TemplateComposer(templates_dir, tz, config.gateway.default_language, company_facts(config))
+        sample = ReplyFacts.sample(datetime.now(tz)).as_context()
     for language in LANGUAGES:
         for kind in REPLY_KINDS:
             name = f"{language}/{kind}.txt"
@@ -153,8 +163,12 @@ def _check_templates(templates_dir: Path, problems: _Problems) -> None:
                 continue
             try:
                 environment.parse(path.read_text(encoding="utf-8"), name, str(path))
+                if composer is not None:
+                    composer.render(kind, language, sample)
             except jinja2.TemplateSyntaxError as error:
-                problems.add(path, "", f"template error: {error.message}", error.lineno)
+                problems.add(Path(error.filename or path), "", f"template error: {error.message}", error.lineno)
+            except (jinja2.TemplateError, TypeError, ValueError, KeyError) as error:
+                problems.add(path, "", f"template does not render: {error}")
 
 
 def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text: str, problems: _Problems) -> None:
@@ -197,7 +211,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> Settings:
         customers = _validate(CustomersFile, customers_loaded[0], customers_path, customers_loaded[1], problems)
         if customers:
             organisations = _organisations(customers, plans, region, customers_path, customers_loaded[1], problems)
-    _check_templates(templates_dir, problems)
+    _check_templates(templates_dir, config, problems)
     if config is not None:
         _check_secrets(config, env, path, text, problems)
     if problems.items or config is None:

@@ -8,11 +8,58 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ticketing.types import OutboundReply, Ticket
 
 MAX_REFERENCES = 20
+
+
+@dataclass(frozen=True)
+class ReplyFacts:
+    """Everything a reply template may use: the contract between the core and the admin's templates."""
+
+    number: str
+    subject: str
+    requester_name: str
+    organisation: str | None
+    plan: str
+    priority: str
+    priority_stated: bool  # the client stated or implied it; False: the default was applied
+    covered: bool
+    received_at: datetime
+    clock_starts: datetime | None
+    outside_hours: bool  # received while closed, so the clock starts at the next opening
+    response_due: datetime | None
+    resolution_due: datetime | None
+    response_target: str  # "minutes", "immediate" or "planned"
+    resolution_target: str
+
+    def as_context(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def sample(cls, now: datetime) -> ReplyFacts:
+        """Plausible facts, to check that every template renders before a client ever sees it."""
+        return cls(
+            number="TL-000123",
+            subject="Servidor caído",
+            requester_name="Ana Gómez",
+            organisation="Distribuidora Andina S.A.S.",
+            plan="standard",
+            priority="high",
+            priority_stated=False,
+            covered=True,
+            received_at=now,
+            clock_starts=now + timedelta(hours=1),
+            outside_hours=True,
+            response_due=now + timedelta(hours=2),
+            resolution_due=now + timedelta(hours=5),
+            response_target="minutes",
+            resolution_target="minutes",
+        )
 
 
 class ReplyComposer(Protocol):

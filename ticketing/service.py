@@ -13,7 +13,7 @@ from typing import Any
 
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_status
-from ticketing.replies import ReplyComposer, build_reply
+from ticketing.replies import ReplyComposer, ReplyFacts, build_reply
 from ticketing.sla import SlaPolicy, SlaResult
 from ticketing.store.base import Store
 from ticketing.store.sql import StoreTransaction
@@ -167,7 +167,7 @@ class TicketService:
             data["referenced"] = request.ticket_ref or (previous.number if previous else None)
         await tx.add_event(ticket_id, TicketEvent(now, "created", message.sender_address, data))
         kind = "acknowledgement" if covered else "not_covered"
-        context = self._reply_context(ticket, org, sla, request)
+        context = self._reply_facts(ticket, org, sla, request).as_context()
         reply = build_reply(
             ticket,
             kind=kind,
@@ -196,28 +196,28 @@ class TicketService:
         subjects = self._options.fallback_subject
         return subjects.get(language) or subjects.get(self._options.default_language) or "Support request"
 
-    def _reply_context(
+    def _reply_facts(
         self, ticket: Ticket, org: Organisation | None, sla: SlaResult, request: WrittenRequest
-    ) -> dict[str, Any]:
+    ) -> ReplyFacts:
         targets = self._sla.targets(ticket.priority)
-        return {
-            "ticket": ticket,
-            "number": ticket.number,
-            "subject": ticket.subject,
-            "requester_name": ticket.requester_name,
-            "organisation": org.name if org else None,
-            "plan": ticket.plan,
-            "priority": ticket.priority.value,
-            "priority_stated": request.priority is not None,
-            "response_due": sla.response_due,
-            "resolution_due": sla.resolution_due,
-            "response_target": targets.response.kind,
-            "resolution_target": targets.resolution.kind,
-            "received_at": ticket.received_at,
-            "clock_starts": sla.clock_starts,
+        clock_starts = sla.clock_starts
+        return ReplyFacts(
+            number=ticket.number,
+            subject=ticket.subject,
+            requester_name=ticket.requester_name,
+            organisation=org.name if org else None,
+            plan=ticket.plan,
+            priority=ticket.priority.value,
+            priority_stated=request.priority is not None,
+            covered=sla.covered,
+            received_at=ticket.received_at,
+            clock_starts=clock_starts,
             # Only "minutes" targets wait for the opening; "immediate" runs on the 24x7 clock.
-            "outside_hours": sla.clock_starts is not None
-            and sla.clock_starts > ticket.received_at
+            outside_hours=clock_starts is not None
+            and clock_starts > ticket.received_at
             and "minutes" in (targets.response.kind, targets.resolution.kind),
-            "covered": sla.covered,
-        }
+            response_due=sla.response_due,
+            resolution_due=sla.resolution_due,
+            response_target=targets.response.kind,
+            resolution_target=targets.resolution.kind,
+        )

@@ -98,3 +98,12 @@ def test_secrets_are_named_not_written(config_dir: Path) -> None:
     ]
     settings = load_settings(config_dir / "gateway.toml", {"RELAY_USER": "desk", "RELAY_PASS": "s3cret"})
     assert settings.secret(settings.file.channels.email.outgoing.password_env) == "s3cret"  # type: ignore[union-attr]
+
+
+def test_a_template_naming_an_unknown_fact_is_caught_before_a_client_sees_it(config_dir: Path) -> None:
+    edit(config_dir / "templates" / "es" / "acknowledgement.txt", "{{ number }}.", "{{ numero }}.")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_dir / "gateway.toml", {})
+    [problem] = caught.value.problems
+    assert problem.startswith(str(config_dir / "templates" / "es" / "acknowledgement.txt"))
+    assert "'numero' is undefined" in problem

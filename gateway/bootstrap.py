@@ -107,7 +107,6 @@ class Gateway:
 
 def build_service(settings: Settings, store: Store, clock: Callable[[], datetime]) -> TicketService:
     config = settings.file
-    email = config.channels.email
     composer = TemplateComposer(
         settings.templates_dir, ZoneInfo(config.sla.timezone), config.gateway.default_language, company_facts(config)
     )

@@ -115,6 +115,7 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
         default_priority=config.gateway.default_priority,
         default_language=config.gateway.default_language,
         fallback_subject=FALLBACK_SUBJECTS,
+        unknown_sender_plan=config.gateway.unknown_sender_plan,
     )
     directory = CustomerDirectory(settings.organisations)
     return TicketService(store, directory, build_sla_policy(settings), composer, options, clock)

@@ -30,6 +30,7 @@ class GatewaySection(Section):
     default_language: Literal["es", "en"] = "es"
     default_priority: Priority = Priority.MEDIUM
     default_phone_region: str = Field("CO", pattern=r"^[A-Z]{2}$")
+    unknown_sender_plan: str = "free"
     customers: str = "customers.toml"
     templates: str = "templates"
 
@@ -181,6 +182,15 @@ class GatewayFile(Section):
     channels: Channels = Channels()
     outbox: OutboxSection = OutboxSection()
     inbox: InboxSection = InboxSection()
+
+    @model_validator(mode="after")
+    def _unknown_sender_plan_exists(self) -> GatewayFile:
+        if self.gateway.unknown_sender_plan not in self.plans:
+            raise ValueError(
+                f"gateway.unknown_sender_plan {self.gateway.unknown_sender_plan!r} is not one of the plans "
+                f"({', '.join(self.plans)})"
+            )
+        return self
 
 
 class CustomerEntry(Section):

@@ -27,7 +27,6 @@ from ticketing.types import (
     WrittenRequest,
 )
 
-UNKNOWN_PLAN = "free"
 REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}  # a client message brings these back to open
 
 
@@ -46,6 +45,7 @@ class ServiceOptions:
     default_priority: Priority
     default_language: str
     fallback_subject: dict[str, str]
+    unknown_sender_plan: str = "free"
 
 
 class TicketService:
@@ -130,7 +130,7 @@ class TicketService:
         previous: Ticket | None,
     ) -> Ticket:
         message = request.message
-        plan = org.plan if org else UNKNOWN_PLAN
+        plan = org.plan if org else self._options.unknown_sender_plan
         priority = request.priority or self._options.default_priority
         covered = self._sla.is_covered(plan)
         sla = self._sla.compute(priority, plan, message.received_at)

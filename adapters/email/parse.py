@@ -16,7 +16,7 @@ from datetime import datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 
 from ticketing.types import AttachmentRef, InboundMessage
@@ -82,6 +82,21 @@ def parse_email(
         raise MailParseError(f"unreadable message structure: {type(exc).__name__}") from exc
 
 
+def native_id_of(raw: bytes) -> str:
+    """The mail's key for deduplication, read from its headers alone (the SMTP intake's view of `native_id`)."""
+    try:
+        return _native_id(BytesHeaderParser(policy=policy.default).parsebytes(raw), raw)
+    except Exception:  # a header the parser chokes on must not lose the mail: fall back to the digest
+        return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _native_id(message: Message, raw: bytes) -> str:
+    """The Message-ID without brackets, or a digest of the bytes when the mail has none."""
+    value = _header(message, "message-id")
+    found = _MSG_ID.findall(value)
+    return (found[0] if found else value.strip("<> ")) or f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
 def _build(
     message: Message, raw: bytes, received_at: datetime, recipient: str, max_attachment_bytes: int
 ) -> InboundMessage:
@@ -90,11 +105,9 @@ def _build(
     htmls: list[str] = []
     attachments: list[AttachmentRef] = []
     _collect(message, 0, texts, htmls, attachments, max_attachment_bytes)
-    message_ids = _MSG_ID.findall(_header(message, "message-id"))
-    native_id = message_ids[0] if message_ids else _header(message, "message-id").strip("<> ")
     return InboundMessage(
         channel=CHANNEL,
-        native_id=native_id or f"sha256:{hashlib.sha256(raw).hexdigest()}",
+        native_id=_native_id(message, raw),
         sender_address=address,
         sender_name=name,
         recipient=recipient,

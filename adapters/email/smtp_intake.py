@@ -7,30 +7,18 @@ Answers in SMTP's own terms: 550 for an address that is not ours, 552 for a mess
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
 from typing import Any
 
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from adapters.email.parse import native_id_of
 from ticketing.store.base import AcceptRequest, AcceptResult
 
 Accept = Callable[[AcceptRequest], Awaitable[AcceptResult]]
 CHANNEL = "email"
-
-
-def native_id_of(raw: bytes) -> str:
-    """The Message-ID without brackets, or a digest of the bytes when the mail has none."""
-    try:
-        value = BytesHeaderParser(policy=default_policy).parsebytes(raw).get("Message-ID")
-    except Exception:  # a header the parser chokes on must not lose the mail: fall back to the digest
-        value = None
-    text = str(value or "").strip().strip("<>").strip()
-    return text if text else "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 class SupportMailHandler:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler, native_id_of
+from adapters.email.parse import native_id_of
+from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 from tests.conftest import at, free_port
 from ticketing.store.base import AcceptRequest, AcceptResult
 from ticketing.store.sqlite import SqliteStore

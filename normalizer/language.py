@@ -21,13 +21,17 @@ class LanguageDetector:
         self._max_chars = max_chars
         self._detector = LanguageDetectorBuilder.from_languages(*_CODES).build()
 
-    def detect(self, text: str) -> str:
-        """ "es" or "en"; the default when lingua is less than `min_confidence` sure or the text is too short
-        ("ok" is both languages)."""
+    def guess(self, text: str) -> str | None:
+        """ "es" or "en"; None when lingua is less than `min_confidence` sure or the text is too short ("ok" is
+        both languages), so the caller can fall back to what it knows of the client."""
         sample = text[: self._max_chars]
         if sum(char.isalpha() for char in sample) < self._min_letters:
-            return self.default
+            return None
         values = self._detector.compute_language_confidence_values(sample)
         if not values or values[0].value < self._min_confidence:
-            return self.default
-        return _CODES.get(values[0].language, self.default)
+            return None
+        return _CODES.get(values[0].language)
+
+    def detect(self, text: str) -> str:
+        """Like `guess`, with the configured default when unsure."""
+        return self.guess(text) or self.default

@@ -36,7 +36,7 @@ class Normalizer:
             message=message,
             body=body,
             original_body=text,
-            language=self._language_detector.detect(f"{_SUBJECT_PREFIXES.sub('', message.subject)}\n{body}"),
+            language=self._language_detector.guess(f"{_SUBJECT_PREFIXES.sub('', message.subject)}\n{body}"),
             priority=priority,
             priority_reason=reason,
             ticket_ref=ticket_ref,

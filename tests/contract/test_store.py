@@ -166,3 +166,14 @@ async def test_data_survives_a_restart_and_migrations_run_once(store_factory: St
         assert await second.ping()
     finally:
         await second.close()
+
+
+async def test_mailbox_state_round_trips_32_bit_values(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.get_mailbox_state("soporte/INBOX") is None
+        await tx.set_mailbox_state("soporte/INBOX", 4_294_967_295, 12, NOW)
+        await tx.set_mailbox_state("soporte/INBOX", 4_294_967_295, 4_000_000_000, NOW)
+        await tx.set_mailbox_state("ventas/INBOX", 7, 1, NOW)
+    async with store.transaction() as tx:
+        assert await tx.get_mailbox_state("soporte/INBOX") == (4_294_967_295, 4_000_000_000)
+        assert await tx.get_mailbox_state("ventas/INBOX") == (7, 1)

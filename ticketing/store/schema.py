@@ -115,6 +115,15 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
     """,
+    # 2: where each IMAP mailbox's intake stands (UIDVALIDITY and UIDs are 32-bit unsigned: BIGINT)
+    """
+    CREATE TABLE mailbox_state (
+        mailbox TEXT PRIMARY KEY,
+        uidvalidity BIGINT NOT NULL,
+        last_uid BIGINT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

@@ -106,6 +106,21 @@ class StoreTransaction:
         row = await self._db.fetchone("SELECT attempts FROM inbox WHERE id = ?", [inbox_id])
         return int(row["attempts"]) if row else 0
 
+    # --- IMAP mailboxes --------------------------------------------------------------------------------
+
+    async def get_mailbox_state(self, mailbox: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID processed) of a mailbox, or None if never read."""
+        row = await self._db.fetchone("SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", [mailbox])
+        return (int(row["uidvalidity"]), int(row["last_uid"])) if row else None
+
+    async def set_mailbox_state(self, mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+            "updated_at = excluded.updated_at",
+            [mailbox, uidvalidity, last_uid, codec.utc_text(now)],
+        )
+
     # --- tickets -----------------------------------------------------------------------------------
 
     async def next_ticket_number(self, prefix: str) -> str:

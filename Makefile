@@ -35,6 +35,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.loop_stall
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache

@@ -5,19 +5,20 @@ Nothing else picks a store, reads `config/` or decides which channels run.
 
 from __future__ import annotations
 
-import dataclasses
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from adapters.base import Sender
-from adapters.email.parse import MailParseError, parse_email
 from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 from gateway.composer import TemplateComposer, company_facts
 from gateway.config_loader import Settings
-from gateway.inbox import InboxProcessor, Parser
+from gateway.email_reader import EmailReader, EmailReadOptions
+from gateway.inbox import InboxProcessor, Reader
 from gateway.outbox import OutboxWorker, RetryPolicy
 from gateway.policy import build_sla_policy
 from normalizer import LanguageDetector, Normalizer
@@ -26,7 +27,6 @@ from ticketing.service import ServiceOptions, TicketService
 from ticketing.store.base import AcceptRequest, AcceptResult, Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
-from ticketing.types import InboundMessage, InboxItem
 
 EMAIL = "email"
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
@@ -66,24 +66,18 @@ def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str
     return senders
 
 
-def email_parser(settings: Settings) -> Parser:
-    email = settings.file.channels.email
-    limit = email.max_attachment_bytes if email else 10_000_000
-    fallback = email.support_addresses[0] if email else ""
-
-    def parse(item: InboxItem) -> InboundMessage:
-        recipients = item.meta.get("rcpt_tos") or [fallback]
-        message = parse_email(
-            item.raw, received_at=item.received_at, recipient=recipients[0], max_attachment_bytes=limit
-        )
-        if not message.sender_address:  # no usable From/Reply-To/Sender: the SMTP envelope still says who sent it
-            envelope_sender = str(item.meta.get("mail_from") or "").strip().lower()
-            if "@" not in envelope_sender:
-                raise MailParseError("no sender address in the headers or the SMTP envelope")
-            message = dataclasses.replace(message, sender_address=envelope_sender)
-        return message
-
-    return parse
+def email_reader(settings: Settings, large_mail_executor: Executor | None) -> EmailReader:
+    config = settings.file
+    email = config.channels.email
+    options = EmailReadOptions(
+        ticket_prefix=config.gateway.ticket_prefix,
+        default_language=config.gateway.default_language,
+        max_attachment_bytes=email.max_attachment_bytes if email else 10_000_000,
+        fallback_recipient=email.support_addresses[0] if email else "",
+        own_domains=email.domains if email else frozenset(),
+    )
+    normalizer = Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language))
+    return EmailReader(options, normalizer, large_mail_executor)
 
 
 @dataclass
@@ -96,6 +90,7 @@ class Gateway:
     inbox: InboxProcessor
     outbox: OutboxWorker
     smtp: SmtpIntake | None
+    large_mail: ProcessPoolExecutor
 
     async def accept(self, request: AcceptRequest) -> AcceptResult:
         """Commit a raw message, then wake the inbox pipeline (the channel acks after this returns)."""
@@ -131,12 +126,11 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds),
         clock,
     )
-    normalizer = Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language))
-    parsers: dict[str, Parser] = {EMAIL: email_parser(settings)}
-    inbox = InboxProcessor(
-        store, parsers, normalizer, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify
-    )
-    gateway = Gateway(settings, store, service, inbox, outbox, None)
+    # Large mail is read in a separate process (started on first use, one worker); see gateway.email_reader.
+    large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail)}
+    inbox = InboxProcessor(store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify)
+    gateway = Gateway(settings, store, service, inbox, outbox, None, large_mail)
     email = config.channels.email
     if email is not None and email.enabled:
         handler = SupportMailHandler(frozenset(email.support_addresses), gateway.accept, clock)

@@ -1,4 +1,4 @@
-"""The inbox pipeline: committed raw messages -> parse -> normalize -> ticketing, after the channel's ack.
+"""The inbox pipeline: committed raw messages -> read (parse + normalize) -> ticketing, after the channel's ack.
 
 Runs from the durable inbox, so a crash between the ack and the ticket resumes on restart. A message that
 cannot be parsed or normalized is quarantined with its raw bytes and the reason; a failure of the store is
@@ -7,26 +7,24 @@ retried, and quarantined after `max_attempts`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 import structlog
 
 from gateway.wakeup import Wakeup
-from normalizer import Normalizer
 from ticketing.service import TicketService
 from ticketing.store.base import Store, StoreError
-from ticketing.types import InboundMessage, InboxItem
+from ticketing.types import InboxItem, WrittenRequest
 
-Parser = Callable[[InboxItem], InboundMessage]
+Reader = Callable[[InboxItem], Awaitable[WrittenRequest]]  # one channel's raw message -> written request
 
 
 class InboxProcessor:
     def __init__(
         self,
         store: Store,
-        parsers: Mapping[str, Parser],
-        normalizer: Normalizer,
+        readers: Mapping[str, Reader],
         service: TicketService,
         clock: Callable[[], datetime],
         max_attempts: int = 5,
@@ -34,8 +32,7 @@ class InboxProcessor:
         on_ingested: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
-        self._parsers = parsers
-        self._normalizer = normalizer
+        self._readers = readers
         self._service = service
         self._clock = clock
         self._max_attempts = max_attempts
@@ -76,11 +73,11 @@ class InboxProcessor:
 
     async def _process(self, item: InboxItem) -> int:
         log = self._log.bind(inbox_id=item.id, channel=item.channel, native_id=item.native_id)
-        parser = self._parsers.get(item.channel)
+        reader = self._readers.get(item.channel)
         try:
-            if parser is None:
-                raise ValueError(f"no parser for channel {item.channel!r}")
-            request = self._normalizer.normalize(parser(item))
+            if reader is None:
+                raise ValueError(f"no reader for channel {item.channel!r}")
+            request = await reader(item)  # readers work off the event loop (a 25 MB mail must not stall it)
         except Exception as error:  # unreadable input: keep the raw bytes, say why, never drop it
             reason = f"{type(error).__name__}: {error}"
             async with self._store.transaction() as tx:

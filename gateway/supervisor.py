@@ -59,6 +59,7 @@ class Supervisor:
             gateway.inbox.stop()
             gateway.outbox.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.to_thread(gateway.large_mail.shutdown)
             await gateway.store.close()
             self._log.info("gateway.stopped")
 

@@ -42,6 +42,7 @@ SELECTED_HEADERS = (
 _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
 _MAX_DEPTH = 30
+_HEADER_SCAN_BYTES = 256 * 1024
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _GATEWAY_ID = re.compile(r"^(gw-[0-9a-fA-F]{32})@[^@\s]+$")
 _VALID_ADDRESS = re.compile(r"^[^@\s<>\"(),;]+@[^@\s<>\"(),;]+$")
@@ -84,8 +85,10 @@ def parse_email(
 
 def native_id_of(raw: bytes) -> str:
     """The mail's key for deduplication, read from its headers alone (the SMTP intake's view of `native_id`)."""
+    head = raw[:_HEADER_SCAN_BYTES]  # the header block only: this runs on the event loop for every mail
+    end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
     try:
-        return _native_id(BytesHeaderParser(policy=policy.default).parsebytes(raw), raw)
+        return _native_id(BytesHeaderParser(policy=policy.default).parsebytes(head[:end]), raw)
     except Exception:  # a header the parser chokes on must not lose the mail: fall back to the digest
         return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 

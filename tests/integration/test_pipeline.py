@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import multiprocessing
 import random
 import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,15 +16,14 @@ from pathlib import Path
 import pytest
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from gateway.bootstrap import Gateway, build_gateway, build_service, email_parser
+from gateway.bootstrap import Gateway, build_gateway, build_service, email_reader
 from gateway.config_loader import load_settings
 from gateway.inbox import InboxProcessor
 from gateway.outbox import OutboxWorker, RetryPolicy
-from normalizer import LanguageDetector, Normalizer
 from tests.conftest import PROJECT, at
 from ticketing.store.base import AcceptRequest, AcceptResult, Store, StoreError
 from ticketing.store.sql import StoreTransaction
-from ticketing.types import OutboundReply
+from ticketing.types import InboxItem, OutboundReply
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
 MAIL = (
@@ -192,10 +194,9 @@ async def test_a_store_outage_delays_but_never_quarantines(gateway: Gateway, pip
     flaky = FlakyStore(gateway.store)
     clock = Clock()
     service = build_service(gateway.settings, flaky, clock)
-    normalizer = Normalizer("TL", LanguageDetector("es"))
-    parsers = {"email": email_parser(gateway.settings)}
+    readers = {"email": email_reader(gateway.settings, None)}
     pipeline_store = flaky if pipeline_sees_outage else gateway.store
-    processor = InboxProcessor(pipeline_store, parsers, normalizer, service, clock, 2, 0.05)
+    processor = InboxProcessor(pipeline_store, readers, service, clock, 2, 0.05)
     await gateway.accept(AcceptRequest("email", "p1@andina.com.co", MAIL, {}, NOW))
 
     flaky.down = True
@@ -215,3 +216,24 @@ async def test_a_store_outage_delays_but_never_quarantines(gateway: Gateway, pip
         [done] = await tx.inbox_items("done")
         assert await tx.inbox_items("quarantined") == []
     assert done.attempts == 0 and done.native_id == "p1@andina.com.co"
+
+
+async def test_large_mail_is_read_in_a_worker_process_with_the_same_result(gateway: Gateway) -> None:
+    attachment = base64.encodebytes(b"\x89PNG" + bytes(range(256)) * 8_000).replace(b"\n", b"\r\n")
+    raw = (
+        b"From: Ana <sistemas@andina.com.co>\r\nTo: soporte@tecnolinux.com\r\nSubject: Captura del error\r\n"
+        b'Message-ID: <big@andina.com.co>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAdjunto la captura; el sistema no funciona nada.\r\n"
+        b'--b\r\nContent-Type: image/png; name="captura.png"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + attachment
+        + b"--b--\r\n"
+    )
+    item = InboxItem(1, "email", "big@andina.com.co", raw, {}, NOW, "pending", 0, "")
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        in_process = await email_reader(gateway.settings, pool)(item)
+    in_thread = await email_reader(gateway.settings, None)(item)
+    assert len(raw) > 1_000_000  # over the threshold: the process path was taken
+    assert in_process == in_thread
+    assert in_process.priority is not None and in_process.priority.value == "critical"
+    [picture] = in_process.message.attachments
+    assert (picture.filename, picture.size) == ("captura.png", 4 + 256 * 8_000)

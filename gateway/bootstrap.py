@@ -66,18 +66,28 @@ def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str
     return senders
 
 
-def email_reader(settings: Settings, large_mail_executor: Executor | None) -> EmailReader:
+def email_read_options(settings: Settings) -> EmailReadOptions:
     config = settings.file
     email = config.channels.email
-    options = EmailReadOptions(
+    return EmailReadOptions(
         ticket_prefix=config.gateway.ticket_prefix,
         default_language=config.gateway.default_language,
         max_attachment_bytes=email.max_attachment_bytes if email else 10_000_000,
         fallback_recipient=email.support_addresses[0] if email else "",
         own_domains=email.domains if email else frozenset(),
     )
-    normalizer = Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language))
-    return EmailReader(options, normalizer, large_mail_executor)
+
+
+def email_reader(settings: Settings, large_mail_executor: Executor | None) -> EmailReader:
+    options = email_read_options(settings)
+    return EmailReader(options, build_normalizer(settings), large_mail_executor)
+
+
+def build_normalizer(settings: Settings) -> Normalizer:
+    config = settings.file
+    email = config.channels.email
+    own_domains = email.domains if email else frozenset()
+    return Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language), own_domains)
 
 
 @dataclass
@@ -111,6 +121,7 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
         default_language=config.gateway.default_language,
         fallback_subject=FALLBACK_SUBJECTS,
         unknown_sender_plan=config.gateway.unknown_sender_plan,
+        acknowledgements_per_hour=config.gateway.acknowledgements_per_sender_per_hour,
     )
     directory = CustomerDirectory(settings.organisations)
     return TicketService(store, directory, build_sla_policy(settings), composer, options, clock)

@@ -52,7 +52,7 @@ def read_in_worker(
     raw: bytes, received_at: datetime, meta: dict[str, Any], options: EmailReadOptions
 ) -> WrittenRequest:
     """The worker process's entry point: it builds its own normalizer (nothing is shared across processes)."""
-    normalizer = Normalizer(options.ticket_prefix, LanguageDetector(options.default_language))
+    normalizer = Normalizer(options.ticket_prefix, LanguageDetector(options.default_language), options.own_domains)
     return normalizer.normalize(parse_committed_mail(raw, received_at, meta, options))
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.email.parse import parse_email
+from gateway.bootstrap import build_normalizer, email_read_options
 from gateway.config_loader import Settings
+from gateway.email_reader import parse_committed_mail
 from gateway.errors import CommandError
-from normalizer import LanguageDetector, Normalizer
 
 
 def normalize_file(settings: Settings, path: Path, channel: str, now: datetime) -> dict[str, Any]:
@@ -17,16 +17,11 @@ def normalize_file(settings: Settings, path: Path, channel: str, now: datetime) 
         raw = path.read_bytes()
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
-    config = settings.file
-    email = config.channels.email
-    recipient = email.support_addresses[0] if email else ""
-    limit = email.max_attachment_bytes if email else 10_000_000
     try:
-        message = parse_email(raw, received_at=now, recipient=recipient, max_attachment_bytes=limit)
+        message = parse_committed_mail(raw, now, {}, email_read_options(settings))
     except Exception as error:  # the gateway would quarantine it: say why
         raise CommandError(f"{path}: would be quarantined: {error}") from None
-    normalizer = Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language))
-    request = normalizer.normalize(message)
+    request = build_normalizer(settings).normalize(message)
     return {
         "native_id": message.native_id,
         "sender": message.sender_address,
@@ -39,6 +34,9 @@ def normalize_file(settings: Settings, path: Path, channel: str, now: datetime) 
         "thread_hints": list(message.thread_hints),
         "auto_reply": request.auto_reply,
         "bounce": request.bounce,
+        "failed_recipients": list(message.failed_recipients),
+        "failure_reason": message.failure_reason or None,
+        "own_message": request.own_message,
         "attachments": [
             {"filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "note": a.note}
             for a in message.attachments

@@ -31,6 +31,7 @@ class GatewaySection(Section):
     default_priority: Priority = Priority.MEDIUM
     default_phone_region: str = Field("CO", pattern=r"^[A-Z]{2}$")
     unknown_sender_plan: str = "free"
+    acknowledgements_per_sender_per_hour: int = Field(10, ge=0)
     customers: str = "customers.toml"
     templates: str = "templates"
 

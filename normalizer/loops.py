@@ -53,6 +53,9 @@ def is_auto_reply(headers: Mapping[str, str], subject: str, sender: str) -> bool
         return True
     if _header(headers, "x-autoreply") or _header(headers, "x-autorespond"):
         return True
+    suppress = _header(headers, "x-auto-response-suppress").lower()  # Exchange: "do not answer me automatically"
+    if any(value in suppress for value in ("all", "oof", "autoreply")):
+        return True
     if _header(headers, "precedence").lower() in _BULK_PRECEDENCE:
         return True
     if _header(headers, "list-id"):
@@ -77,3 +80,15 @@ def is_bounce(headers: Mapping[str, str], content_type: str, sender: str, subjec
     if _is_robot_sender(sender) or null_sender:
         return report_type is not None or bool(_BOUNCE_SUBJECT.search(fold(subject)))
     return False
+
+
+_OWN_ID = re.compile(r"^gw-[0-9a-f]{32}@(?P<domain>[^@\s]+)$", re.IGNORECASE)
+
+
+def is_own_message(native_id: str, headers: Mapping[str, str], sender: str, own_domains: frozenset[str]) -> bool:
+    """True for mail the gateway itself sent that came back in (a CC, a forward rule, a relay loop)."""
+    own_id = _OWN_ID.match(native_id)
+    if own_id and own_id.group("domain").lower() in own_domains:
+        return True
+    sender_domain = sender.strip().lower().rpartition("@")[2]
+    return bool(_header(headers, "x-gateway-ticket")) and sender_domain in own_domains

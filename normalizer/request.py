@@ -6,7 +6,7 @@ import re
 
 from normalizer.html_text import html_to_text
 from normalizer.language import LanguageDetector
-from normalizer.loops import is_auto_reply, is_bounce
+from normalizer.loops import is_auto_reply, is_bounce, is_own_message
 from normalizer.priority import detect_priority
 from normalizer.quotes import strip_quotes
 from normalizer.ticket_ref import find_ticket_ref
@@ -19,9 +19,12 @@ _SUBJECT_PREFIXES = re.compile(r"^\s*(?:(?:re|rv|aw|fw|fwd|tr)\s*:\s*|\[[^\]]*\]
 class Normalizer:
     """Pure and stateless apart from its configuration: the same message always gives the same request."""
 
-    def __init__(self, ticket_prefix: str, language_detector: LanguageDetector) -> None:
+    def __init__(
+        self, ticket_prefix: str, language_detector: LanguageDetector, own_domains: frozenset[str] = frozenset()
+    ) -> None:
         self._ticket_prefix = ticket_prefix
         self._language_detector = language_detector
+        self._own_domains = frozenset(domain.lower() for domain in own_domains)
 
     def normalize(self, message: InboundMessage) -> WrittenRequest:
         """The request as the client wrote it now. `original_body` keeps the full text, quotes included."""
@@ -42,4 +45,5 @@ class Normalizer:
             ticket_ref=ticket_ref,
             auto_reply=is_auto_reply(message.headers, message.subject, message.sender_address),
             bounce=is_bounce(message.headers, content_type, message.sender_address, message.subject),
+            own_message=is_own_message(message.native_id, message.headers, message.sender_address, self._own_domains),
         )

@@ -68,6 +68,11 @@ class ReplyComposer(Protocol):
         ...
 
 
+def is_message_key(value: str) -> bool:
+    """Whether `value` is one of our own message keys (as `new_message_key` makes them)."""
+    return value.startswith("gw-") and len(value) == 35 and "@" not in value
+
+
 def new_message_key() -> str:
     """Our own id for an outgoing message; email turns it into the Message-ID `<gw-...@domain>`."""
     return f"gw-{uuid.uuid4().hex}"
@@ -92,7 +97,7 @@ def build_reply(
 ) -> OutboundReply:
     """A reply to the ticket's requester on the ticket's channel, threaded under the message `answering`."""
     # Bare message keys ("gw-...") are lookup aliases the email parser adds; the chain keeps full ids only.
-    chain = [ref for ref in references if ref and not (ref.startswith("gw-") and "@" not in ref)]
+    chain = [ref for ref in references if ref and not is_message_key(ref)]
     if answering and answering not in chain:
         chain.append(answering)
     return OutboundReply(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_status
-from ticketing.replies import ReplyComposer, ReplyFacts, build_reply
+from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, is_message_key
 from ticketing.sla import SlaPolicy, SlaResult
 from ticketing.store.base import Store
 from ticketing.store.sql import StoreTransaction
@@ -27,6 +27,7 @@ from ticketing.types import (
     WrittenRequest,
 )
 
+ACKNOWLEDGEMENT_KINDS = ("acknowledgement", "not_covered")
 REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}  # a client message brings these back to open
 
 
@@ -46,6 +47,7 @@ class ServiceOptions:
     default_language: str
     fallback_subject: dict[str, str]
     unknown_sender_plan: str = "free"
+    acknowledgements_per_hour: int = 10  # per sender; 0 means no cap
 
 
 class TicketService:
@@ -72,18 +74,46 @@ class TicketService:
         now = self._clock()
         async with self._store.transaction() as tx:
             existing = await self._find_existing(tx, request, org)
-            if existing is not None and existing.status is not Status.CLOSED:
+            if request.own_message:
+                outcome = IngestOutcome("ignored", None, "our own outgoing message, come back")
+            elif request.bounce:
+                outcome = await self._record_bounce(tx, request, now)
+            elif existing is not None and existing.status is not Status.CLOSED:
                 await self._add_to_ticket(tx, existing, request, now)
                 outcome = IngestOutcome("added", existing.number)
-            elif request.auto_reply or request.bounce:
-                kind = "bounce" if request.bounce else "auto_reply"
-                outcome = IngestOutcome("ignored", None, f"{kind} that matches no open ticket")
+            elif request.auto_reply:
+                outcome = IngestOutcome("ignored", None, "auto_reply that matches no open ticket")
             else:
                 ticket = await self._create_ticket(tx, inbox_id, request, org, now, previous=existing)
                 outcome = IngestOutcome("created", ticket.number)
             status = "ignored" if outcome.action == "ignored" else "done"
             await tx.finish_inbox(inbox_id, status, now, outcome.ticket_number, outcome.reason)
         return outcome
+
+    async def _record_bounce(self, tx: StoreTransaction, request: WrittenRequest, now: datetime) -> IngestOutcome:
+        """A delivery failure of one of our replies: a note on its ticket, and the failed addresses flagged."""
+        message = request.message
+        our_keys = [hint for hint in message.thread_hints if is_message_key(hint)]
+        ticket = await tx.find_ticket_by_message_ids(our_keys)
+        if ticket is None or ticket.id is None:
+            return IngestOutcome("ignored", None, "bounce that matches none of our replies")
+        failed = ", ".join(message.failed_recipients) or "unknown recipient"
+        summary = f"Delivery failed to {failed}" + (f" ({message.failure_reason})" if message.failure_reason else "")
+        note = TicketMessage(
+            Direction.NOTE,
+            message.channel,
+            summary,
+            message.received_at,
+            message.sender_address,
+            message.native_id,
+            request.original_body,
+        )
+        await tx.add_message(ticket.id, note, message.attachments)
+        data = {"failed": list(message.failed_recipients), "reason": message.failure_reason}
+        await tx.add_event(ticket.id, TicketEvent(now, "bounce", message.sender_address, data))
+        for address in message.failed_recipients:
+            await tx.flag_address(address, message.failure_reason or "delivery failed", ticket.number, now)
+        return IngestOutcome("added", ticket.number, "bounce")
 
     def _may_continue(self, ticket: Ticket, sender: str, org: Organisation | None) -> bool:
         """Only the requester, or someone from the same organisation, may add to a ticket (no hijacking)."""
@@ -108,9 +138,9 @@ class TicketService:
     ) -> None:
         message = request.message
         assert ticket.id is not None
-        direction = Direction.NOTE if request.auto_reply or request.bounce else Direction.IN
+        direction = Direction.NOTE if request.auto_reply else Direction.IN
         await tx.add_message(ticket.id, self._incoming(request, direction), message.attachments)
-        kind = "bounce" if request.bounce else "auto_reply" if request.auto_reply else "client_message"
+        kind = "auto_reply" if request.auto_reply else "client_message"
         await tx.add_event(ticket.id, TicketEvent(now, kind, message.sender_address, {"channel": message.channel}))
         if direction is Direction.IN and ticket.status in REOPENS:
             previous = ticket.status
@@ -177,8 +207,22 @@ class TicketService:
             references=message.thread_hints,
             fallback_subject=self._fallback_subject(language),
         )
-        await queue_reply(tx, ticket_id, reply, now, sender="gateway")
+        if await self._over_acknowledgement_cap(tx, ticket.requester_address, now):
+            cap = self._options.acknowledgements_per_hour
+            await tx.add_event(
+                ticket_id, TicketEvent(now, "acknowledgement_suppressed", "gateway", {"cap_per_hour": cap})
+            )
+        else:
+            await queue_reply(tx, ticket_id, reply, now, sender="gateway")
         return ticket
+
+    async def _over_acknowledgement_cap(self, tx: StoreTransaction, recipient: str, now: datetime) -> bool:
+        """A loop that slips past every robot check still gets at most N acknowledgements an hour."""
+        cap = self._options.acknowledgements_per_hour
+        if cap <= 0:
+            return False
+        sent = await tx.count_replies_since(recipient, ACKNOWLEDGEMENT_KINDS, now - timedelta(hours=1))
+        return sent >= cap
 
     def _incoming(self, request: WrittenRequest, direction: Direction) -> TicketMessage:
         message = request.message

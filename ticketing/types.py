@@ -65,6 +65,9 @@ class InboundMessage:
     thread_hints: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
     attachments: tuple[AttachmentRef, ...] = ()
+    # For a delivery failure report (a bounce): the addresses that failed and why.
+    failed_recipients: tuple[str, ...] = ()
+    failure_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class WrittenRequest:
     ticket_ref: str | None
     auto_reply: bool = False
     bounce: bool = False
+    own_message: bool = False  # something the gateway itself sent, come back in: never answered or recorded
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 
+from adapters.email.dsn import read_delivery_report
 from ticketing.types import AttachmentRef, InboundMessage
 
 CHANNEL = "email"
@@ -38,6 +39,7 @@ SELECTED_HEADERS = (
     "date",
     "x-failed-recipients",
     "message-id",
+    "x-gateway-ticket",
 )
 _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
@@ -108,6 +110,7 @@ def _build(
     htmls: list[str] = []
     attachments: list[AttachmentRef] = []
     _collect(message, 0, texts, htmls, attachments, max_attachment_bytes)
+    report = read_delivery_report(message)  # a bounce: which of our messages bounced, to whom, and why
     return InboundMessage(
         channel=CHANNEL,
         native_id=_native_id(message, raw),
@@ -118,9 +121,11 @@ def _build(
         text="\n".join(texts),
         html="\n".join(htmls),
         received_at=received_at,
-        thread_hints=_thread_hints(message),
+        thread_hints=_thread_hints(message, report.original_ids if report else ()),
         headers=_selected_headers(message),
         attachments=tuple(attachments),
+        failed_recipients=report.failed if report else (),
+        failure_reason=" ".join(filter(None, (report.status, report.diagnostic))) if report else "",
     )
 
 
@@ -216,16 +221,19 @@ def _sender(message: Message) -> tuple[str, str]:
     return "", from_name
 
 
-def _thread_hints(message: Message) -> tuple[str, ...]:
-    """Message ids from In-Reply-To then References, plus the bare key of our own outgoing ids."""
-    hints: list[str] = []
+def _thread_hints(message: Message, returned_ids: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Message ids from In-Reply-To, References and (for a bounce) the returned message, plus the bare key of
+    our own outgoing ids."""
+    ids: list[str] = []
     for name in ("in-reply-to", "references"):
         for value in _header_values(message, name):
-            for message_id in _MSG_ID.findall(value) or value.replace(",", " ").split():
-                gateway = _GATEWAY_ID.match(message_id)
-                for hint in (message_id, gateway.group(1) if gateway else None):
-                    if hint and hint not in hints:
-                        hints.append(hint)
+            ids += _MSG_ID.findall(value) or value.replace(",", " ").split()
+    hints: list[str] = []
+    for message_id in [*ids, *returned_ids]:
+        gateway = _GATEWAY_ID.match(message_id)
+        for hint in (message_id, gateway.group(1) if gateway else None):
+            if hint and hint not in hints:
+                hints.append(hint)
     return tuple(hints)
 
 

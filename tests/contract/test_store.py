@@ -177,3 +177,18 @@ async def test_mailbox_state_round_trips_32_bit_values(store: Store) -> None:
     async with store.transaction() as tx:
         assert await tx.get_mailbox_state("soporte/INBOX") == (4_294_967_295, 4_000_000_000)
         assert await tx.get_mailbox_state("ventas/INBOX") == (7, 1)
+
+
+async def test_address_flags_and_reply_counts(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.address_flag("ana@andina.com.co") is None
+        await tx.flag_address("Ana@Andina.com.co", "5.1.1 user unknown", "TL-000001", NOW)
+        await tx.flag_address("ana@andina.com.co", "5.2.2 mailbox full", "TL-000002", NOW)
+        for key, minutes_ago in (("a", 90), ("b", 30), ("c", 5)):
+            await tx.enqueue_reply(reply(key), NOW - timedelta(minutes=minutes_ago))
+    async with store.transaction() as tx:
+        flag = await tx.address_flag("ANA@andina.com.co")
+        since = NOW - timedelta(hours=1)
+        assert await tx.count_replies_since("ana@andina.com.co", ["reply"], since) == 2
+        assert await tx.count_replies_since("ana@andina.com.co", ["acknowledgement"], since) == 0
+    assert flag is not None and (flag["reason"], flag["ticket_number"]) == ("5.2.2 mailbox full", "TL-000002")

@@ -237,3 +237,82 @@ async def test_large_mail_is_read_in_a_worker_process_with_the_same_result(gatew
     assert in_process.priority is not None and in_process.priority.value == "critical"
     [picture] = in_process.message.attachments
     assert (picture.filename, picture.size) == ("captura.png", 4 + 256 * 8_000)
+
+
+def bounce_of(message_id: str, failed: str) -> bytes:
+    """A Postfix-style RFC 3464 report for a message of ours."""
+    return (
+        "From: MAILER-DAEMON@mail.andina.com.co (Mail Delivery System)\r\nTo: soporte@tecnolinux.com\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mail.andina.com.co>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n\r\n'
+        "--r\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you that your message could not be delivered.\r\n"
+        "--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.andina.com.co\r\n\r\n"
+        f"Final-Recipient: rfc822; {failed}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{failed}>: Recipient address rejected: User unknown\r\n"
+        "--r\r\nContent-Type: message/rfc822\r\n\r\n"
+        f"From: soporte@tecnolinux.com\r\nTo: {failed}\r\nSubject: [TL-000001] Impresora\r\nMessage-ID: <{message_id}>\r\n"
+        "\r\nRecibimos su solicitud.\r\n--r--\r\n"
+    ).encode()
+
+
+async def ingest(gateway: Gateway, native_id: str, raw: bytes) -> None:
+    await gateway.accept(AcceptRequest("email", native_id, raw, {"rcpt_tos": ["soporte@tecnolinux.com"]}, NOW))
+    await gateway.inbox.process_pending()
+
+
+async def test_a_bounce_of_our_reply_is_a_note_on_its_ticket_and_flags_the_address(gateway: Gateway) -> None:
+    await ingest(gateway, "p1@andina.com.co", MAIL)
+    async with gateway.store.transaction() as tx:
+        [ack] = await tx.list_outbox()
+    await ingest(
+        gateway,
+        "dsn-1@mail.andina.com.co",
+        bounce_of(f"{ack.reply.message_key}@tecnolinux.com", "sistemas@andina.com.co"),
+    )
+    async with gateway.store.transaction() as tx:
+        [ticket] = await tx.list_tickets()
+        assert ticket.id is not None
+        messages = await tx.messages(ticket.id)
+        events = await tx.events(ticket.id)
+        flag = await tx.address_flag("sistemas@andina.com.co")
+        outbox = await tx.list_outbox()
+    assert [m.direction.value for m in messages] == ["in", "out", "note"]
+    assert messages[-1].body.startswith("Delivery failed to sistemas@andina.com.co (5.1.1 smtp; 550 5.1.1")
+    assert events[-1].kind == "bounce" and events[-1].data["failed"] == ["sistemas@andina.com.co"]
+    assert flag is not None and flag["ticket_number"] == "TL-000001" and flag["reason"].startswith("5.1.1")
+    assert len(outbox) == 1  # no acknowledgement of the bounce
+
+
+async def test_a_bounce_of_someone_elses_mail_is_ignored_visibly(gateway: Gateway) -> None:
+    await ingest(gateway, "dsn-1@mail.andina.com.co", bounce_of("newsletter-7@example.com", "x@andina.com.co"))
+    async with gateway.store.transaction() as tx:
+        assert await tx.list_tickets() == [] and await tx.list_outbox() == []
+        [ignored] = await tx.inbox_items("ignored")
+    assert ignored.error == "bounce that matches none of our replies"
+
+
+async def test_our_own_mail_coming_back_is_never_ingested(gateway: Gateway) -> None:
+    own = (
+        b"From: Soporte TecnoLinux <soporte@tecnolinux.com>\r\nTo: soporte@tecnolinux.com\r\n"
+        b"Subject: [TL-000001] Impresora\r\nMessage-ID: <gw-0123456789abcdef0123456789abcdef@tecnolinux.com>\r\n"
+        b"X-Gateway-Ticket: TL-000001\r\n\r\nRecibimos su solicitud.\r\n"
+    )
+    await ingest(gateway, "gw-0123456789abcdef0123456789abcdef@tecnolinux.com", own)
+    async with gateway.store.transaction() as tx:
+        assert await tx.list_tickets() == [] and await tx.list_outbox() == []
+        [ignored] = await tx.inbox_items("ignored")
+    assert ignored.error == "our own outgoing message, come back"
+
+
+async def test_acknowledgements_per_sender_are_capped(gateway: Gateway) -> None:
+    for n in range(12):  # a loop that slips past every robot check: each mail looks like a new request
+        raw = MAIL.replace(b"<p1@andina.com.co>", f"<loop-{n}@andina.com.co>".encode())
+        await ingest(gateway, f"loop-{n}@andina.com.co", raw)
+    async with gateway.store.transaction() as tx:
+        tickets = await tx.list_tickets()
+        acks = await tx.list_outbox()
+        last = tickets[0]
+        assert last.id is not None
+        events = [e.kind for e in await tx.events(last.id)]
+    assert len(tickets) == 12 and len(acks) == 10  # the example configuration's cap
+    assert events == ["created", "acknowledgement_suppressed"]

@@ -124,6 +124,16 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     );
     """,
+    # 3: addresses our replies bounced from, and the index the acknowledgement cap counts with
+    """
+    CREATE TABLE address_flags (
+        address TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        ticket_number TEXT,
+        flagged_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_recipient ON outbox (recipient, created_at);
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

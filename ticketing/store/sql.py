@@ -299,6 +299,30 @@ class StoreTransaction:
         rows = await self._db.fetchall(f"SELECT * FROM outbox {where} ORDER BY id DESC LIMIT ?", [limit])
         return [codec.outbox_from_row(row) for row in rows]
 
+    async def count_replies_since(self, recipient: str, kinds: Sequence[str], since: datetime) -> int:
+        """How many replies of these kinds were queued to `recipient` since `since` (the acknowledgement cap)."""
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? AND created_at >= ? "
+            f"AND kind IN ({_placeholders(len(kinds))})",
+            [recipient, codec.utc_text(since), *kinds],
+        )
+        return int(row["n"]) if row else 0
+
+    # --- address flags -----------------------------------------------------------------------------
+
+    async def flag_address(self, address: str, reason: str, ticket_number: str | None, now: datetime) -> None:
+        """Remember that mail to `address` bounced (the latest reason wins)."""
+        await self._db.execute(
+            "INSERT INTO address_flags (address, reason, ticket_number, flagged_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (address) DO UPDATE SET reason = excluded.reason, ticket_number = excluded.ticket_number, "
+            "flagged_at = excluded.flagged_at",
+            [address.lower(), reason, ticket_number, codec.utc_text(now)],
+        )
+
+    async def address_flag(self, address: str) -> dict[str, Any] | None:
+        row = await self._db.fetchone("SELECT * FROM address_flags WHERE address = ?", [address.lower()])
+        return dict(row) if row else None
+
     async def counts(self) -> dict[str, int]:
         """Queue depths for /healthz: pending/quarantined inbox, pending/dead outbox."""
         result: dict[str, int] = {}

@@ -40,14 +40,18 @@ async def show_ticket(store: Store, settings: Settings, number: str, as_json: bo
         messages = await tx.messages(ticket.id)
         events = await tx.events(ticket.id)
         attachments = await tx.attachments(ticket.id)
+        flag = await tx.address_flag(ticket.requester_address)
     tz = _tz(settings)
     if as_json:
         data = views.ticket_json(ticket, tz)
         data["messages"] = [views.message_json(message, tz) for message in messages]
         data["events"] = [views.event_json(event, tz) for event in events]
         data["attachments"] = attachments
+        data["requester_bounced"] = flag and {"reason": flag["reason"], "at": flag["flagged_at"]}
         _dump(data)
     else:
+        if flag:
+            print(f"!! mail to {ticket.requester_address} bounced: {flag['reason']}")
         print(views.ticket_text(ticket, messages, tz))
     return 0
 

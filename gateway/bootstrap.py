@@ -8,11 +8,12 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from adapters.base import Sender
+from adapters.email.imap import ImapMailbox, ImapMailboxConfig
 from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 from gateway.composer import TemplateComposer, company_facts
@@ -21,6 +22,7 @@ from gateway.email_reader import EmailReader, EmailReadOptions
 from gateway.inbox import InboxProcessor, Reader
 from gateway.outbox import OutboxWorker, RetryPolicy
 from gateway.policy import build_sla_policy
+from gateway.settings import ImapMailboxSection
 from normalizer import LanguageDetector, Normalizer
 from ticketing.customers import CustomerDirectory
 from ticketing.service import ServiceOptions, TicketService
@@ -101,6 +103,7 @@ class Gateway:
     outbox: OutboxWorker
     smtp: SmtpIntake | None
     large_mail: ProcessPoolExecutor
+    mailboxes: dict[str, ImapMailbox] = field(default_factory=dict)  # by name
 
     async def accept(self, request: AcceptRequest) -> AcceptResult:
         """Commit a raw message, then wake the inbox pipeline (the channel acks after this returns)."""
@@ -144,7 +147,29 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     gateway = Gateway(settings, store, service, inbox, outbox, None, large_mail)
     email = config.channels.email
     if email is not None and email.enabled:
-        handler = SupportMailHandler(frozenset(email.support_addresses), gateway.accept, clock)
-        intake = email.smtp_intake
-        gateway.smtp = SmtpIntake(handler, intake.host, intake.port, email.max_message_bytes)
+        if email.smtp_intake.enabled:
+            handler = SupportMailHandler(frozenset(email.support_addresses), gateway.accept, clock)
+            intake = email.smtp_intake
+            gateway.smtp = SmtpIntake(handler, intake.host, intake.port, email.max_message_bytes)
+        gateway.mailboxes = {
+            mailbox.name: ImapMailbox(imap_config(settings, mailbox), store, gateway.accept, clock)
+            for mailbox in email.imap
+        }
     return gateway
+
+
+def imap_config(settings: Settings, mailbox: ImapMailboxSection) -> ImapMailboxConfig:
+    return ImapMailboxConfig(
+        name=mailbox.name,
+        host=mailbox.host,
+        port=mailbox.port,
+        security=mailbox.security,
+        username=settings.secret(mailbox.username_env) or "",
+        password=settings.secret(mailbox.password_env) or "",
+        folder=mailbox.folder,
+        address=mailbox.address,
+        after_commit=mailbox.after_commit,
+        move_to=mailbox.move_to,
+        idle=mailbox.idle,
+        poll_seconds=mailbox.poll_seconds,
+    )

@@ -172,7 +172,7 @@ def _check_templates(templates_dir: Path, config: GatewayFile | None, problems: 
 
 
 def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text: str, problems: _Problems) -> None:
-    wanted: list[tuple[tuple[str, ...], str | None]] = [(("store", "url_env"), config.store.url_env)]
+    wanted: list[tuple[tuple[str | int, ...], str | None]] = [(("store", "url_env"), config.store.url_env)]
     if config.store.backend == "postgresql" and not config.store.url_env:
         problems.add(path, "store.url_env", "the postgresql backend needs url_env", locate(text, ("store",)))
     email = config.channels.email
@@ -181,9 +181,12 @@ def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text
             (("channels", "email", "outgoing", "username_env"), email.outgoing.username_env),
             (("channels", "email", "outgoing", "password_env"), email.outgoing.password_env),
         ]
+    for index, mailbox in enumerate(email.imap if email and email.enabled else []):
+        base = ("channels", "email", "imap", index)
+        wanted += [((*base, "username_env"), mailbox.username_env), ((*base, "password_env"), mailbox.password_env)]
     for loc, name in wanted:
         if name and not env.get(name):
-            problems.add(path, ".".join(loc), f"environment variable {name} is not set", locate(text, loc))
+            problems.add(path, ".".join(map(str, loc)), f"environment variable {name} is not set", locate(text, loc))
 
 
 def load_settings(path: Path, env: Mapping[str, str]) -> Settings:

@@ -120,8 +120,26 @@ class PlanSection(Section):
 
 
 class SmtpIntake(Section):
+    enabled: bool = True
     host: str = "127.0.0.1"
     port: Port = 2525
+
+
+class ImapMailboxSection(Section):
+    """One mailbox the gateway reads (`[[channels.email.imap]]`); its password comes from the environment."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    host: str
+    port: Port = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username_env: str
+    password_env: str
+    folder: str = "INBOX"
+    address: str = ""
+    after_commit: Literal["seen", "move"] = "seen"
+    move_to: str = "Procesados"
+    idle: bool = True
+    poll_seconds: float = Field(60.0, ge=1)
 
 
 class OutgoingMail(Section):
@@ -142,7 +160,16 @@ class EmailChannel(Section):
     max_message_bytes: int = Field(26_214_400, ge=1024)
     max_attachment_bytes: int = Field(10_485_760, ge=0)
     smtp_intake: SmtpIntake = SmtpIntake()
+    imap: list[ImapMailboxSection] = []
     outgoing: OutgoingMail = OutgoingMail()
+
+    @model_validator(mode="after")
+    def _unique_mailbox_names(self) -> EmailChannel:
+        names = [mailbox.name for mailbox in self.imap]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"IMAP mailbox names must be unique: {', '.join(repeated)}")
+        return self
 
     @field_validator("support_addresses")
     @classmethod

@@ -30,6 +30,10 @@ class Supervisor:
         if smtp is not None:
             host, port = smtp.address
             result["email"] = {"smtp": f"{host}:{port}", "in_flight": smtp.handler.in_flight}
+        if self._gateway.mailboxes:
+            result.setdefault("email", {})["imap"] = {
+                name: box.status() for name, box in self._gateway.mailboxes.items()
+            }
         return result
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -40,6 +44,7 @@ class Supervisor:
             asyncio.create_task(gateway.inbox.run(), name="inbox"),
             asyncio.create_task(gateway.outbox.run(), name="outbox"),
         ]
+        mailbox_tasks = [asyncio.create_task(box.run(), name=f"imap-{name}") for name, box in gateway.mailboxes.items()]
         runner = web.AppRunner(create_app(gateway.store, self.channels), handle_signals=False)
         try:
             if gateway.smtp is not None:
@@ -55,6 +60,9 @@ class Supervisor:
             self._log.info("gateway.stopping")
             if gateway.smtp is not None:
                 await gateway.smtp.stop()
+            for box in gateway.mailboxes.values():
+                box.stop()
+            await asyncio.gather(*mailbox_tasks, return_exceptions=True)
             await runner.cleanup()
             gateway.inbox.stop()
             gateway.outbox.stop()

@@ -8,18 +8,16 @@ trusted: `received_at` is the gateway's receipt time.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import re
-from collections.abc import Callable
 from datetime import datetime
 from email import policy
-from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 
 from adapters.email.dsn import read_delivery_report
+from adapters.email.mime_parts import clean_text, collect, decode_words
 from ticketing.types import AttachmentRef, InboundMessage
 
 CHANNEL = "email"
@@ -43,18 +41,12 @@ SELECTED_HEADERS = (
 )
 _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
-_MAX_DEPTH = 30
 _HEADER_SCAN_BYTES = 256 * 1024
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _GATEWAY_ID = re.compile(r"^(gw-[0-9a-fA-F]{32})@[^@\s]+$")
 _VALID_ADDRESS = re.compile(r"^[^@\s<>\"(),;]+@[^@\s<>\"(),;]+$")
-_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _WHITESPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SURROGATES = re.compile("[\udc80-\udcff]")
-_RAW_FILENAME = re.compile(r"(?:^|;)\s*(?:file)?name\s*=\s*(\"[^\"]*\"|[^;]*)", re.IGNORECASE)
-# Labels that in practice also cover UTF-8 (mislabelled) and windows-1252 (as WHATWG decodes "iso-8859-1").
-_WESTERN_LABELS = frozenset({"ascii", "iso8859-1", "cp1252"})
 
 
 class MailParseError(Exception):
@@ -109,7 +101,7 @@ def _build(
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[AttachmentRef] = []
-    _collect(message, 0, texts, htmls, attachments, max_attachment_bytes)
+    collect(message, 0, texts, htmls, attachments, max_attachment_bytes)
     report = read_delivery_report(message)  # a bounce: which of our messages bounced, to whom, and why
     return InboundMessage(
         channel=CHANNEL,
@@ -132,29 +124,6 @@ def _build(
 # Headers -------------------------------------------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    """Make a parsed string safe to store: undecodable bytes (surrogate escapes) become text or U+FFFD."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        pass
-    try:
-        return _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _decode_words(text: str) -> str:
-    """Decode RFC 2047 words the policy left alone (inside quotes, in parameters); keep the text if they are bad."""
-    if not _ENCODED_WORD.search(text):
-        return text
-    try:
-        return str(make_header(decode_header(text)))
-    except Exception:
-        return text
-
-
 def _header_values(message: Message, name: str) -> list[str]:
     """Every value of header `name`, decoded and unfolded.
 
@@ -167,13 +136,13 @@ def _header_values(message: Message, name: str) -> list[str]:
             continue
         raw = str(raw)
         if _SURROGATES.search(raw):
-            value = _decode_words(_clean(raw))
+            value = decode_words(clean_text(raw))
         else:
             try:
-                value = _decode_words(str(message.policy.header_fetch_parse(key, raw)))
+                value = decode_words(str(message.policy.header_fetch_parse(key, raw)))
             except Exception:
-                value = _decode_words(raw)
-        values.append(_WHITESPACE.sub(" ", _clean(value)).strip())
+                value = decode_words(raw)
+        values.append(_WHITESPACE.sub(" ", clean_text(value)).strip())
     return values
 
 
@@ -194,13 +163,16 @@ def _selected_headers(message: Message) -> dict[str, str]:
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
     """(address, display name) pairs of an address header, however broken it is."""
     raw = [str(value) for key, value in message.raw_items() if key.lower() == name]
-    lenient = [(_clean(address), _clean(_decode_words(display))) for display, address in getaddresses(raw)]
+    lenient = [(clean_text(address), clean_text(decode_words(display))) for display, address in getaddresses(raw)]
     try:
         header = message[name]
         if header is not None and hasattr(header, "addresses"):
             names = {address.lower(): display for address, display in lenient if display}
             return [
-                (_clean(item.addr_spec), _clean(item.display_name) or names.get(_clean(item.addr_spec).lower(), ""))
+                (
+                    clean_text(item.addr_spec),
+                    clean_text(item.display_name) or names.get(clean_text(item.addr_spec).lower(), ""),
+                )
                 for item in header.addresses
             ]  # old "addr (Name)" comments: the strict parser drops the name, the lenient one keeps it
     except Exception:
@@ -213,7 +185,7 @@ def _sender(message: Message) -> tuple[str, str]:
     from_name = ""
     for name in _SENDER_HEADERS:
         for address, display in _addresses(message, name):
-            display = _decode_words(display).strip()
+            display = decode_words(display).strip()
             from_name = from_name or (display if name == "from" else "")
             address = address.strip().strip("<>").lower()
             if _VALID_ADDRESS.match(address):
@@ -235,125 +207,3 @@ def _thread_hints(message: Message, returned_ids: tuple[str, ...] = ()) -> tuple
             if hint and hint not in hints:
                 hints.append(hint)
     return tuple(hints)
-
-
-# Bodies and attachments ----------------------------------------------------------------------------------------
-
-
-def _decode_bytes(data: bytes, charset: str | None) -> str:
-    """Text of a body part. Western labels (us-ascii, iso-8859-1, windows-1252) try UTF-8 then windows-1252; others
-    the declared charset then UTF-8. When nothing decodes cleanly: the declared charset (or windows-1252) with U+FFFD.
-    """
-    codec: str | None = None
-    if charset:
-        try:
-            codec = codecs.lookup(charset.strip().strip('"').lower()).name
-        except (LookupError, ValueError, TypeError):
-            codec = None
-    candidates = ("utf-8", "cp1252") if codec in _WESTERN_LABELS else (codec, "utf-8")
-    for candidate in candidates:
-        if candidate:
-            try:
-                return data.decode(candidate)
-            except (UnicodeDecodeError, LookupError):
-                continue
-    fallback = "cp1252" if codec in _WESTERN_LABELS or codec is None else codec
-    try:
-        return data.decode(fallback, errors="replace")
-    except LookupError:  # a codec that is not a text encoding ("base64", "zlib")
-        return data.decode("cp1252", errors="replace")
-
-
-def _safe(call: Callable[[], object], default: str) -> str:
-    try:
-        value = call()
-    except Exception:
-        return default
-    return value if isinstance(value, str) else default
-
-
-def _part_bytes(part: Message) -> bytes:
-    """The decoded content of a leaf part, or the serialised messages of a message/* part."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        chunks: list[bytes] = []
-        for inner in payload:
-            if not isinstance(inner, Message):
-                continue
-            for serialise_policy in (None, policy.compat32):
-                try:
-                    chunks.append(inner.as_bytes(policy=serialise_policy))
-                    break
-                except Exception:
-                    continue
-        return b"\n".join(chunks)
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if isinstance(data, bytes):
-        return data
-    return _clean(payload if isinstance(payload, str) else "").encode("utf-8", "replace")
-
-
-def _raw_filename(part: Message) -> str:
-    """The name as written in Content-Disposition or Content-Type, for values the policy cuts short or drops
-    (unquoted names with spaces, bare RFC 2047 words)."""
-    for header in ("content-disposition", "content-type"):
-        for key, raw in part.raw_items():
-            if key.lower() != header:
-                continue
-            params = ";" + _WHITESPACE.sub(" ", _clean(str(raw))).partition(";")[2]
-            match = _RAW_FILENAME.search(params)
-            if match and match.group(1).strip(' "'):
-                return match.group(1).strip(' "')
-    return ""
-
-
-def _filename(part: Message, number: int) -> str:
-    name = _safe(part.get_filename, "")
-    raw_name = _raw_filename(part)
-    if not name or (raw_name.startswith(name) and len(raw_name) > len(name)):
-        name = raw_name
-    name = _clean(_decode_words(name))
-    name = _CONTROL.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip().strip(".")
-    return name[:255] or f"attachment-{number}"
-
-
-def _attachment(part: Message, content_type: str, number: int, max_bytes: int) -> AttachmentRef:
-    data = _part_bytes(part)
-    over = len(data) > max_bytes
-    return AttachmentRef(
-        filename=_filename(part, number),
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        content=None if over else data,
-        note=f"over the size limit ({max_bytes} bytes)" if over else "",
-    )
-
-
-def _collect(
-    part: Message, depth: int, texts: list[str], htmls: list[str], attachments: list[AttachmentRef], max_bytes: int
-) -> None:
-    """Walk the MIME tree in order: inline text/plain and text/html parts are the body, everything else attaches.
-
-    An attached message (message/rfc822) is one attachment: its own body is not the client's request.
-    """
-    content_type = _safe(part.get_content_type, "application/octet-stream").lower()
-    maintype = content_type.partition("/")[0]
-    payload = part.get_payload()
-    if maintype == "multipart" and isinstance(payload, list) and depth < _MAX_DEPTH:
-        for inner in payload:
-            if isinstance(inner, Message):
-                _collect(inner, depth + 1, texts, htmls, attachments, max_bytes)
-        return
-    disposition = _safe(part.get_content_disposition, "")
-    has_name = bool(_safe(part.get_filename, "") or _raw_filename(part))
-    is_text = content_type in ("text/plain", "text/html") or (maintype == "multipart" and not isinstance(payload, list))
-    if is_text and disposition != "attachment" and not has_name:
-        charset = _safe(part.get_content_charset, "") or None
-        text = _decode_bytes(_part_bytes(part), charset).replace("\r\n", "\n")
-        (htmls if content_type == "text/html" else texts).append(text)
-        return
-    attachments.append(_attachment(part, content_type, len(attachments) + 1, max_bytes))

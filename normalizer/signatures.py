@@ -1,85 +1,89 @@
-"""What clients and their mail servers append below a message: signatures, phone footers, legal notices.
+"""What clients and their mail servers add around a message: signatures, phone footers, legal notices, banners.
 
 `drop_footers` removes them from the end of a reply, one block at a time, until the last block is the client's
-own text. Every rule only looks at the tail, and a rule that would remove the first line of the text does not fire:
-a message that is nothing but a footer is still a message.
+own text; a phone footer ("Enviado desde mi iPhone") ends the client's text wherever it stands, since what a phone
+puts below it is the quoted history. `drop_banners` removes what goes above the text: an "external sender" warning and
+a phone footer some clients put first. A rule that would remove the first line of the text does not fire: a message
+that is nothing but a footer is still a message. The patterns are tables in `normalizer.footer_rules`.
 """
 
 from __future__ import annotations
 
 import re
 
-from normalizer.folding import fold
+from normalizer.folding import fold, fold_with_positions
+from normalizer.footer_rules import (
+    BANNER,
+    DEVICE_FOOTER,
+    DEVICE_FOOTER_SENTENCE,
+    DEVICE_FOOTER_VERB_LAST,
+    DEVICE_FOOTER_WORDS,
+    DISCLAIMER,
+    SIGN_OFF,
+)
 
-# "-- " is the standard separator; some clients and HTML conversions drop the trailing space.
+_FOLD_LIMIT = 300  # footers are short lines: never fold more of a (possibly huge) line than this
+# "-- " is the standard separator; some clients and HTML conversions drop the trailing space or use a dash.
 _SIGNATURE_SEPARATOR = "-- "
-_MAX_LINES_AFTER_BARE_DASHES = 10
-_SEPARATOR_LINE = re.compile(r"^\s*[_\-=*~]{5,}\s*$")
+_BARE_SEPARATORS = ("--", "__", "—", "–")
+_MAX_LINES_AFTER_BARE_SEPARATOR = 10
+_SEPARATOR_LINE = re.compile(r"^\s*(?:[_\-=*~—]{5,}|\**(?:\s*[.·•*]){5,}\s*\**)\s*$")
+_DECORATION = re.compile(r"^\s*\**(?:\s*[.·•*]){5,}\s*\**\s*$")  # "**. . . . . . . . . .**" above a footer
 _LIST_FOOTER_RULE = re.compile(r"^\s*_{20,}\s*$")  # Outlook and Mailman draw underscores above their footers
 _MAX_LIST_FOOTER_LINES = 6
-
-# Phone and webmail footers, matched on folded (lowercase, no accents) lines.
-_SENT_FROM = re.compile(
-    r"^\s*(?:enviado (?:desde|con|via)|sent (?:from|with|via|using)|obtener outlook|get outlook|descargar outlook"
-    r"|download outlook)\b.{0,60}$"
-)
-_SENT_FROM_WINDOW = 3  # the footer must be among the last non-blank lines
-
-# Legal notices start a paragraph of their own; matched on folded lines.
-_DISCLAIMER = re.compile(
-    r"^[\s*]*(?:aviso de confidencialidad|aviso legal|nota de confidencialidad|clausula de confidencialidad"
-    r"|confidentiality notice|privileged (?:and|&) confidential|antes de imprimir|please consider the environment"
-    r"|(?:confidencialidad|confidential|confidentiality|disclaimer|aviso|advertencia)\s*(?::|$)"
-    r"|(?:este|el presente) (?:correo|mensaje|e-?mail)(?: electronico)?(?: y sus (?:anexos|adjuntos))?"
-    r" (?:es|son|contiene|puede contener|y cualquier|esta dirigido|va dirigido)"
-    r"|la informacion (?:contenida|incluida) en este"
-    r"|this (?:e-?mail|message|communication)(?: and any (?:files|attachments)[\w ]{0,40}?)?"
-    r" (?:is|are|may contain|contains) (?:confidential|intended|privileged|strictly)"
-    r"|the information (?:contained|included) in this)"
-)
-
-# Closing lines. Strong closings end a message whatever punctuation follows; "Gracias"/"Thanks" only with a comma
-# (so "Gracias. No puedo imprimir." stays). An optional name may follow on the same line.
-_NAME = r"(?:\s*(?-i:[A-ZÁÉÍÓÚÑ][\w.'-]*)(?:\s+(?-i:[A-ZÁÉÍÓÚÑ][\w.'-]*)){0,3})?"
-_STRONG_SIGN_OFF = (
-    r"(?:(?:un|muchos|afectuosos|cordiales) )?saludos?(?: cordiales)?|(?:un )?cordial(?:es)? saludos?|atentamente"
-    r"|cordialmente|quedo atent[oa]|(?:un )?abrazos?|all the best|best(?: regards| wishes)?"
-    r"|(?:kind|warm|warmest) regards|regards|sincerely|cheers"
-)
-_WEAK_SIGN_OFF = (
-    r"(?:(?:muchas|mil|much[ií]simas) )?gracias(?: de antemano)?|(?:many )?thanks(?: in advance)?"
-    r"|thank you(?: in advance)?"
-)
-_SIGN_OFF = re.compile(
-    rf"^\s*(?:(?:{_STRONG_SIGN_OFF})\s*[,.!]*|(?:{_WEAK_SIGN_OFF})\s*,){_NAME}\s*[,.]?\s*$", re.IGNORECASE
-)
-_MAX_SIGNATURE_LINES = 6
+_MAX_SIGNATURE_LINES = 8
 _MAX_SIGNATURE_LINE_WORDS = 8
+_MAX_NAME_WORDS = 4
+_SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
+# "P.D.: también falla el correo" under a signature is the client's text.
+_POSTSCRIPT = re.compile(r"^(?:p\.\s?[ds]\.|pd\b|ps\b)", re.IGNORECASE)
+
+
+def _folded(line: str) -> str:
+    return fold(line[:_FOLD_LIMIT])
 
 
 def _non_blank(lines: list[str]) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def _signature_separator(lines: list[str]) -> int | None:
-    for index, line in enumerate(lines):
-        if index == 0:
-            continue
-        if line == _SIGNATURE_SEPARATOR or line.rstrip() in ("--", "__"):
-            if line == _SIGNATURE_SEPARATOR or len(_non_blank(lines[index + 1 :])) <= _MAX_LINES_AFTER_BARE_DASHES:
-                return index
-    return None
-
-
 def _tail_indexes(lines: list[str], count: int) -> list[int]:
     return [index for index, line in enumerate(lines) if line.strip()][-count:]
 
 
-def _sent_from(lines: list[str]) -> int | None:
-    for index in _tail_indexes(lines, _SENT_FROM_WINDOW):
-        if index > 0 and _SENT_FROM.match(fold(lines[index])):
+def _looks_like_signature_line(line: str) -> bool:
+    stripped = line.strip()
+    short = len(stripped.split()) <= _MAX_SIGNATURE_LINE_WORDS and not stripped.endswith(("?", ":"))
+    return short and not _POSTSCRIPT.match(stripped)
+
+
+def _signature_separator(lines: list[str]) -> int | None:
+    for index, line in enumerate(lines):
+        if index == 0:
+            continue
+        if line == _SIGNATURE_SEPARATOR:
+            return index
+        if line.strip() not in _BARE_SEPARATORS and not _DECORATION.match(line):
+            continue
+        after = _non_blank(lines[index + 1 :])
+        if len(after) <= _MAX_LINES_AFTER_BARE_SEPARATOR and all(map(_looks_like_signature_line, after)):
             return index
     return None
+
+
+def is_device_footer(line: str) -> bool:
+    """A phone or webmail footer line: "Enviado desde mi iPhone", "Get Outlook for iOS<https://…>"."""
+    folded = _folded(line.strip().strip("\u202a\u202b\u202c\u200e\u200f"))
+    found = DEVICE_FOOTER.match(folded)
+    if found:
+        rest = found.group("rest")
+        return len(rest.split()) <= DEVICE_FOOTER_WORDS and not DEVICE_FOOTER_SENTENCE.search(rest)
+    return bool(DEVICE_FOOTER_VERB_LAST.match(folded))
+
+
+def _device_footer(lines: list[str]) -> int | None:
+    first = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    return next((index for index in range(first + 1, len(lines)) if is_device_footer(lines[index])), None)
 
 
 def _starts_paragraph(lines: list[str], index: int) -> bool:
@@ -89,20 +93,28 @@ def _starts_paragraph(lines: list[str], index: int) -> bool:
 
 def _disclaimer(lines: list[str]) -> int | None:
     for index, line in enumerate(lines):
-        if index > 0 and _starts_paragraph(lines, index) and _DISCLAIMER.match(fold(line)):
+        if index > 0 and line.strip() and _starts_paragraph(lines, index) and DISCLAIMER.match(_folded(line)):
             return index
     return None
 
 
-def _looks_like_signature_line(line: str) -> bool:
-    stripped = line.strip()
-    return len(stripped.split()) <= _MAX_SIGNATURE_LINE_WORDS and not stripped.endswith(("?", "!", ":"))
+def is_sign_off(line: str) -> bool:
+    """A closing line ("Saludos,", "Cordialmente", "Best regards, Ann", "Mit freundlichen Grüßen")."""
+    folded, positions = fold_with_positions(line[:_FOLD_LIMIT])
+    found = SIGN_OFF.match(folded)
+    if not found:
+        return False
+    start = found.start("rest")
+    rest = line[positions[start] :] if start < len(positions) else ""
+    if _SYMBOLS_ONLY.match(rest):
+        return True  # nothing, punctuation or an emoji
+    words = rest.strip().rstrip(",.").split()
+    return len(words) <= _MAX_NAME_WORDS and all(word[:1].isupper() for word in words)
 
 
 def _sign_off(lines: list[str]) -> int | None:
     for index in _tail_indexes(lines, _MAX_SIGNATURE_LINES + 1):
-        line = lines[index]
-        if index == 0 or not _SIGN_OFF.match(line):
+        if index == 0 or not is_sign_off(lines[index]):
             continue
         if all(_looks_like_signature_line(rest) for rest in _non_blank(lines[index + 1 :])):
             return index
@@ -125,7 +137,7 @@ def _trailing_separator(lines: list[str]) -> int | None:
 
 def drop_footers(lines: list[str]) -> list[str]:
     """`lines` without trailing signatures, phone footers, legal notices and closings."""
-    rules = (_signature_separator, _sent_from, _disclaimer, _sign_off, _list_footer, _trailing_separator)
+    rules = (_signature_separator, _device_footer, _disclaimer, _sign_off, _list_footer, _trailing_separator)
     while True:
         while lines and not lines[-1].strip():
             lines = lines[:-1]
@@ -133,3 +145,18 @@ def drop_footers(lines: list[str]) -> list[str]:
         if not cuts:
             return lines
         lines = lines[: min(cuts)]
+
+
+def drop_banners(lines: list[str]) -> list[str]:
+    """`lines` without an "external sender" warning paragraph or a phone footer above the client's text."""
+    start = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+    if start == len(lines):
+        return lines
+    end = start + 1
+    if BANNER.match(_folded(lines[start].strip())):
+        while end < len(lines) and lines[end].strip():
+            end += 1
+    elif not is_device_footer(lines[start]):
+        return lines
+    rest = lines[end:]
+    return rest if any(line.strip() for line in rest) else lines

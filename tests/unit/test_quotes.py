@@ -98,8 +98,16 @@ SPANISH: list[tuple[str, str, str]] = [
         "Respondo entre líneas.\n\nEl lun, 3 feb 2025 a las 10:00, Soporte <soporte@example.com> escribió:\n"
         "> ¿Qué versión de Windows usa?\nWindows 11.\n> ¿Reinició el equipo?\nSí, dos veces.\n"
         "> Quedamos atentos.\n> Soporte\n",
-        "Respondo entre líneas.\n\n> ¿Qué versión de Windows usa?\nWindows 11.\n> ¿Reinició el equipo?\nSí, dos veces.",
+        "Respondo entre líneas.\n\nWindows 11.\nSí, dos veces.",
     ),
+    (
+        "interleaved-keeps-a-paste-the-client-introduced",
+        "El 03/02/25 a las 10:00, Soporte escribió:\n> ¿Qué ejecutó?\nEsto:\n> sudo systemctl restart nginx\n\n"
+        "> ¿Y qué salió?\n\nJob failed.\n",
+        "Esto:\n> sudo systemctl restart nginx\n\nJob failed.",
+    ),
+    ("reply-under-a-header-block", "De: Soporte\nEnviado: lunes 10:00\nPara: Ana\n\nSigue igual.\n", "Sigue igual."),
+    ("banner-and-footer-mid-text", "AVISO: correo externo.\n\nNo abre.\nEnviado desde mi Galaxy\nviejo", "No abre."),
     (
         "bottom-posted",
         "El 03/02/25 a las 10:00, Soporte escribió:\n> ¿Sigue el problema?\n\nSí, sigue igual.\n",
@@ -159,7 +167,7 @@ ENGLISH: list[tuple[str, str, str]] = [
         "interleaved",
         "On Mon, Feb 3, 2025 at 10:00 AM Support <support@example.com> wrote:\n> Which browser?\nFirefox.\n"
         "> Which version?\n128.\n> Thanks\n",
-        "> Which browser?\nFirefox.\n> Which version?\n128.",
+        "Firefox.\n128.",
     ),
     (
         "confidentiality-notice",
@@ -181,16 +189,29 @@ KEEP: list[tuple[str, str]] = [
     ("on-without-wrote", "On Monday the server was slow.\nOn Tuesday it stopped."),
     ("indentation-kept", "Traza:\n    at Foo.bar(Foo.java:10)\n    at Main.main(Main.java:3)"),
     ("sent-from-in-a-sentence", "The report was sent from my laptop to the printer and never arrived, twice today."),
+    ("enviado-desde-in-a-sentence", "Hola\nEnviado desde mi celular pero no llega\nni desde el portátil."),
+    ("brand-on-the-last-line", "Marca del monitor:\nLG"),
+    ("memo-fields-without-sender", "Reporte:\nFecha: hoy\nPara: Sistemas\nAsunto: impresora\nNo imprime."),
+    ("de-nuevo-is-no-header", "De nuevo: falla la VPN.\nPara: todos los usuarios\nAsunto: urgente"),
+]
+
+OTHER_LANGUAGES: list[tuple[str, str, str]] = [
+    ("german-attribution", "Danke.\n\nAm 20.06.24 um 16:20 schrieb Support <s@example.de>:\n> Hallo\n", "Danke."),
+    ("french-outlook-block", "Merci.\n\nDe : Support\nEnvoyé : lundi 3 février 2025\nÀ : Ana\nObjet : VPN\n", "Merci."),
+    ("polish-fields-on-one-line", "Dobrze.\nTemat: RE: VPN Nadawca: s@x.pl Adresat: a@x.pl\nstary\n", "Dobrze."),
+    ("danish-closing", "Tak for hjælpen.\n\nMed venlig hilsen\nAnders\n", "Tak for hjælpen."),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in SPANISH], ids=[c[0] for c in SPANISH])
-def test_spanish(text: str, expected: str) -> None:
-    assert strip_quotes(text) == expected
+CASES = [("es", SPANISH), ("en", ENGLISH), ("other", OTHER_LANGUAGES)]
 
 
-@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in ENGLISH], ids=[c[0] for c in ENGLISH])
-def test_english(text: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [case[1:] for _, cases in CASES for case in cases],
+    ids=[f"{language}-{case[0]}" for language, cases in CASES for case in cases],
+)
+def test_what_the_client_wrote(text: str, expected: str) -> None:
     assert strip_quotes(text) == expected
 
 

@@ -1,0 +1,221 @@
+"""Where quoted history starts: reply attributions, Outlook-style header blocks and separator lines, in many languages.
+
+mailparser_reply finds the English and Spanish forms; the clients of a help desk also forward and answer threads that
+passed through other locales, so the rules here are tables of words, matched on folded text (lowercase, no accents,
+no bidirectional marks):
+
+- an attribution ("On … wrote:", "El … escribió:", "Am … schrieb …:", "W dniu … napisał:"), on one line or wrapped
+  over up to three, with a time, a year, a date or an address in it;
+- a header block: three or more "Field: value" lines (blank lines and one wrapped line between them allowed), one of
+  them naming the sender ("De:", "From:", "Von:", "Od:", "От:"), or the same fields run together on one line;
+- a separator ("-----Mensaje original-----", "---------- Forwarded message ---------", "Inicio del mensaje
+  reenviado:").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from normalizer.folding import fold
+
+HeaderKind = Literal["attribution", "block", "separator"]
+
+_MAX_LINES = 3
+_MAX_CHARS = 400
+_FOLD_LIMIT = 500  # header lines are short: never fold more of a (possibly huge) line than this
+_MAX_BLOCK_GAP = 2  # blank lines allowed between two fields of one header block
+_MIN_FIELDS = 3
+
+_BIDI = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
+_QUOTE_PREFIX = re.compile(r"^[>\s]*")
+
+# "wrote" in the attribution lines of mail clients, folded.
+_WROTE = (
+    r"wrote|escribio|escreveu|a ecrit|ecrit|schrieb|skrev|schreef|ha scritto|scritto|napisa\w*|napisał\w*|napsal\w*"
+    r"|kirjoitti|irta|εγραψε|написал\w*|كتب\w*|a scris|yazdi|写道|寫道"
+)
+_WROTE_AT_END = re.compile(rf"(?<!\w)(?:{_WROTE})(?!\w)(?:\s*\([\w/]+\))?\s*:$")
+_WROTE_ANYWHERE = re.compile(rf"(?<!\w)(?:{_WROTE})(?!\w)")
+_WROTE_NO_COLON = re.compile(rf"^(?:on|el|em|le|am|op)\s.*<[^<>\s]+@[^<>\s]+>\s*(?:{_WROTE})$")
+_OPENER = re.compile(r"^(?:\d|(?:on|el|em|le|am|op|il|den|dne|dnia|w dniu|в|στις|في)\s)")
+_TIME = re.compile(r"\d{1,2}[:.h]\d{2}")
+_WHEN_OR_WHO = re.compile(r"\d{1,2}[:.h]\d{2}|@|\b(?:19|20)\d{2}\b|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{2,4}")
+# Clients in other locales: a date, the quoted sender's address, at most two words and ":" ("… <a@b.c> написал:").
+_ADDRESS_ATTRIBUTION = re.compile(r"^.*\d.*<\s?[^<>@\s]+@[^<>\s]+\s?>\)?(?:\s+[^\s<>@]+){0,2}\s*:$")
+
+# Header field names (folded when compiled). The sender's field makes a block of fields a quoted header.
+_FROM_NAMES = "de from von van da fra från od от من nadawca afzender remitente expéditeur absender"
+_OTHER_NAMES = (
+    "enviado enviados sent fecha date datum dato data para to an aan a à til till do кому إلى asunto subject betreff"
+    " onderwerp oggetto objet sujet emne ämne temat тема الموضوع cc cco bcc copia gesendet verzonden inviato envoyé"
+    " sendt skickat wysłano отправлено adresat destinatario destinataire importancia importance organization kopie"
+)
+_FROM_FIELDS = frozenset(fold(name) for name in [*_FROM_NAMES.split(), "от кого"])
+_OTHER_FIELDS = frozenset(
+    fold(name)
+    for name in [*_OTHER_NAMES.split(), "enviado el", "envoyé le", "copie à", "message du", "تم الإرسال", "reply-to"]
+)
+_ONE_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]*)\s*\**\s*:")
+_TWO_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]* [^\W\d_][\w'’-]*)\s*\**\s*:")
+_INLINE_FIELD = re.compile(r"([^\W\d_][\w'’-]*)\s*:")
+
+# Separator lines, folded.
+_SEPARATOR_PHRASES = (
+    r"mensaje original|original message|mensaje reenviado|forwarded message|message d'origine|message d’origine"
+    r"|message transfere|ursprungliche nachricht|original-nachricht|originalnachricht|weitergeleitete nachricht"
+    r"|oprindelig besked|oprindelig meddelelse|videresendt meddelelse|oorspronkelijk bericht|doorgestuurd bericht"
+    r"|messaggio originale|messaggio inoltrato|mensagem original|mensagem encaminhada|wiadomosc oryginalna"
+    r"|ursprungligt meddelande|vidarebefordrat meddelande|пересылаемое сообщение|исходное сообщение"
+    r"|alkuperainen viesti|eredeti uzenet|puvodni zprava"
+)
+_SEPARATOR = re.compile(
+    rf"^-{{2,}}\s*(?:{_SEPARATOR_PHRASES})\s*-{{2,}}"
+    r"|^-{2,}\s*(?:el|on)\s.*\d.*(?:escribio|wrote)\s*:?\s*-{2,}\s*$"
+    r"|^(?:begin forwarded message|inicio del mensaje reenviado|comienzo del mensaje reenviado"
+    r"|debut du message reexpedie|anfang der weitergeleiteten nachricht|inizio messaggio inoltrato)\s*:\s*$"
+)
+_RULE_LINE = re.compile(r"^[>\s]*[_\-=*~—]{3,}\s*$")  # above a header block, so short ones count
+
+
+def clean(line: str) -> str:
+    """The line without quote markers, bidirectional marks and outer spaces."""
+    return _QUOTE_PREFIX.sub("", line.translate(_BIDI)).strip()
+
+
+def fold_lines(lines: list[str]) -> list[str]:
+    """Every line cleaned and folded, the form all rules here read (long lines are cut: headers are short)."""
+    return [fold(clean(line[:_FOLD_LIMIT])) for line in lines]
+
+
+def _is_attribution(text: str) -> bool:
+    """Whether folded, joined `text` is a whole attribution line."""
+    if len(text) > _MAX_CHARS:
+        return False
+    if text.endswith(":"):
+        if _WROTE_AT_END.search(text) and _WHEN_OR_WHO.search(text):
+            return True
+        if _WROTE_ANYWHERE.search(text) and _TIME.search(text):
+            return True
+        return bool(_ADDRESS_ATTRIBUTION.match(text))
+    return bool(_WROTE_NO_COLON.match(text))
+
+
+def attribution_at(folded: list[str], index: int) -> int | None:
+    """If an attribution starts at `index`, the index of its last line (it may be wrapped over three)."""
+    joined = folded[index]
+    if not joined:
+        return None
+    for last in range(index, min(index + _MAX_LINES, len(folded))):
+        if last > index:
+            piece = folded[last]
+            if not piece or joined.endswith((".", "!", "?")):
+                return None
+            # "w=\nrote:": a quoted-printable soft break some clients leave in the text
+            joined = joined[:-1] + piece if joined.endswith("=") else f"{joined} {piece}"
+        if _is_attribution(joined):
+            return None if last > index and _starts_later(folded, index, last) else last
+    return None
+
+
+def _starts_later(folded: list[str], index: int, last: int) -> bool:
+    """Whether the attribution joined from `index` to `last` really starts on a later line ("Hi,\nOn … wrote:")."""
+    if not re.search(r"\d", folded[index]):
+        return True  # a wrapped attribution's first line carries the date
+    return any(
+        _OPENER.match(folded[start]) and _is_attribution(" ".join(folded[start : last + 1]))
+        for start in range(index + 1, last + 1)
+    )
+
+
+def _field(folded_line: str) -> str | None:
+    """'from' or 'other' if the line starts with a header field name ("De:", "*Sent:*", "Enviado el :"), else None."""
+    for pattern in (_TWO_WORD_FIELD, _ONE_WORD_FIELD):
+        found = pattern.match(folded_line)
+        if found and found.group(1) in _FROM_FIELDS:
+            return "from"
+        if found and found.group(1) in _OTHER_FIELDS:
+            return "other"
+    return None
+
+
+def _inline_block(folded_line: str) -> bool:
+    """Several fields run together on one line ("Temat: … Nadawca: … Adresat:")."""
+    names = [name for name in _INLINE_FIELD.findall(folded_line) if name in _FROM_FIELDS or name in _OTHER_FIELDS]
+    return len(names) >= _MIN_FIELDS and any(name in _FROM_FIELDS for name in names)
+
+
+def block_at(folded: list[str], index: int) -> int | None:
+    """If a header block starts at `index`, the index of its last field line."""
+    if _inline_block(folded[index]):
+        return index
+    kind = _field(folded[index])
+    if kind is None:
+        return None
+    kinds = [kind]
+    last = index
+    gap = 0
+    wrapped = False
+    for position in range(index + 1, len(folded)):
+        if gap > _MAX_BLOCK_GAP:
+            break
+        if not folded[position]:
+            gap += 1
+        elif (found := _field(folded[position])) is not None:
+            kinds.append(found)
+            last, gap, wrapped = position, 0, False
+        elif not wrapped and position == last + 1:
+            wrapped = True  # a long "To:" or "Subject:" wrapped onto the next line
+        else:
+            break
+    return last if len(kinds) >= _MIN_FIELDS and "from" in kinds else None
+
+
+def is_separator(folded_line: str) -> bool:
+    return bool(_SEPARATOR.match(folded_line))
+
+
+def is_rule_line(line: str) -> bool:
+    return bool(_RULE_LINE.match(line))
+
+
+def _mentions_wrote(folded_line: str) -> bool:
+    """An attribution left without its colon ("Am 20.06.24 um 16:20 schrieb Klarstein"), just above a block."""
+    return bool(_WROTE_ANYWHERE.search(folded_line) and _TIME.search(folded_line)) and len(folded_line) <= _MAX_CHARS
+
+
+def header_at(folded: list[str], index: int) -> tuple[HeaderKind, int] | None:
+    """The kind and last line of a reply header starting at `index`, if any."""
+    if is_separator(folded[index]):
+        return "separator", index
+    last = attribution_at(folded, index)
+    if last is not None:
+        return "attribution", last
+    last = block_at(folded, index)
+    if last is not None:
+        return "block", last
+    return None
+
+
+def first_header(lines: list[str], start: int = 0) -> tuple[HeaderKind, int, int] | None:
+    """(kind, first line, last line) of the earliest reply header at or after `start`.
+
+    A block takes with it the rule line, separator or colon-less attribution just above it.
+    """
+    folded = fold_lines(lines)
+    for index in range(start, len(lines)):
+        found = header_at(folded, index)
+        if found is None:
+            continue
+        kind, last = found
+        first = index
+        if kind == "block":
+            above = index - 1
+            while above >= 0 and not folded[above]:
+                above -= 1
+            if above >= 0 and (
+                is_rule_line(lines[above]) or is_separator(folded[above]) or _mentions_wrote(folded[above])
+            ):
+                first = above
+        return kind, first, last
+    return None

@@ -436,7 +436,7 @@ def test_broken_structure_still_parses() -> None:
 def _shared_mime_files() -> list[Any]:
     if not SHARED_MIME.is_dir():
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"{SHARED_MIME} is not present"))]
-    names = ("LICENSE", "NOTICE", "MIT-LICENSE", "PROVENANCE")
+    names = ("LICENSE", "NOTICE", "MIT-LICENSE", "PROVENANCE", "SOURCES", ".gitattributes")
     files = [p for p in sorted(SHARED_MIME.rglob("*")) if p.is_file() and not p.name.startswith(names)]
     return [pytest.param(p, id=str(p.relative_to(SHARED_MIME))) for p in files]
 

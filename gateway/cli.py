@@ -28,8 +28,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(Path(args.config), os.environ)
+def _settings(args: argparse.Namespace, secrets: bool = False) -> Settings:
+    """The configuration; `secrets=True` (run, check-config) also requires every named secret to be set."""
+    return load_settings(Path(args.config), os.environ, check_secrets=secrets)
 
 
 def _print_json(value: Any) -> None:
@@ -48,7 +49,7 @@ def _parse_received(text: str, local: ZoneInfo) -> datetime:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, secrets=True)
     file = settings.file
     print(
         f"{settings.path}: OK — {len(settings.organisations)} organisations, plans {', '.join(file.plans)}, "
@@ -138,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gateway.bootstrap import build_gateway
     from gateway.supervisor import Supervisor, install_signal_handlers
 
-    settings = _settings(args)
+    settings = _settings(args, secrets=True)
     configure_logging(settings.file.logging.format, settings.file.logging.level)
 
     async def main() -> None:

@@ -94,39 +94,45 @@ def _env() -> dict[str, str]:
     return env
 
 
-def write_config(workdir: Path, smtp_port: int, http_port: int, outgoing: str) -> None:
+MAILDIR_OUTGOING = 'transport = "maildir"\nmaildir = "var/mail/sent"'
+
+
+def write_config(workdir: Path, outgoing: str = MAILDIR_OUTGOING, extra: str = "") -> tuple[int, int]:
+    """The example configuration on free ports, with its outgoing mail and any extra TOML; returns (SMTP, HTTP)."""
+    smtp_port, http_port = free_port(), free_port()
     shutil.copytree(PROJECT / "config", workdir / "config")
     path = workdir / "config" / "gateway.toml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("port = 8080", f"port = {http_port}").replace("port = 2525", f"port = {smtp_port}")
-    text = text.replace('transport = "maildir"\nmaildir = "var/mail/sent"', outgoing)
+    text = text.replace(MAILDIR_OUTGOING, outgoing)
     text = text.replace("base_delay_seconds = 5.0", "base_delay_seconds = 0.2")
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + extra, encoding="utf-8")
+    return smtp_port, http_port
 
 
 @contextmanager
-def running_gateway(
-    workdir: Path, outgoing: str = 'transport = "maildir"\nmaildir = "var/mail/sent"'
+def gateway_process(
+    workdir: Path, smtp_port: int, http_port: int, env: dict[str, str] | None = None
 ) -> Iterator[RunningGateway]:
-    smtp_port, http_port = free_port(), free_port()
-    write_config(workdir, smtp_port, http_port, outgoing)
-    log = (workdir / "gateway.log").open("w")
+    """`gateway run` on the configuration in `workdir`, until the block ends (then SIGTERM)."""
+    log = (workdir / "gateway.log").open("a")
+    started_at = (workdir / "gateway.log").stat().st_size
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway", "run", "--config", str(workdir / "config" / "gateway.toml")],
         cwd=workdir,
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
-        env=_env(),
+        env=_env() | (env or {}),
     )
     gateway = RunningGateway(workdir, smtp_port, http_port, process)
+
+    def output() -> str:
+        return (workdir / "gateway.log").read_text()[started_at:]
+
     try:
-        wait_for(
-            lambda: process.poll() is not None or "Stop with Ctrl+C" in (workdir / "gateway.log").read_text(),
-            timeout=60,
-            what="the gateway to start",
-        )
-        assert process.poll() is None, (workdir / "gateway.log").read_text()
+        wait_for(lambda: process.poll() is not None or "Stop with Ctrl+C" in output(), timeout=60, what="the start")
+        assert process.poll() is None, output()
         yield gateway
     finally:
         if process.poll() is None:
@@ -136,3 +142,9 @@ def running_gateway(
             except subprocess.TimeoutExpired:
                 process.kill()
         log.close()
+
+
+@contextmanager
+def running_gateway(workdir: Path, outgoing: str = MAILDIR_OUTGOING) -> Iterator[RunningGateway]:
+    with gateway_process(workdir, *write_config(workdir, outgoing)) as gateway:
+        yield gateway

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
-import structlog
-
-from gateway.wakeup import Wakeup
+from gateway.wakeup import Worker
 from ticketing.service import TicketService
 from ticketing.store.base import Store, StoreError
 from ticketing.types import InboxItem, WrittenRequest
@@ -20,7 +18,7 @@ from ticketing.types import InboxItem, WrittenRequest
 Reader = Callable[[InboxItem], Awaitable[WrittenRequest]]  # one channel's raw message -> written request
 
 
-class InboxProcessor:
+class InboxProcessor(Worker):
     def __init__(
         self,
         store: Store,
@@ -38,27 +36,10 @@ class InboxProcessor:
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
-        self._wakeup = Wakeup()
-        self._log = structlog.get_logger("gateway.inbox")
+        super().__init__("inbox", error_wait=retry_seconds)
 
-    def notify(self) -> None:
-        """A message was committed: process it now rather than at the next retry tick."""
-        self._wakeup.notify()
-
-    def stop(self) -> None:
-        """Finish the message in hand, then return from `run()`."""
-        self._wakeup.stop()
-
-    async def run(self) -> None:
-        while not self._wakeup.stopping:
-            self._wakeup.begin_pass()
-            try:
-                finished = await self.process_pending()
-            except Exception as error:  # the store is unreachable: everything stays pending; try again soon
-                self._log.error("inbox.unavailable", error=f"{type(error).__name__}: {error}")
-                finished = 0
-            if finished == 0:
-                await self._wakeup.sleep(self._retry_seconds)
+    async def work_pass(self) -> float:
+        return 0.0 if await self.process_pending() else self._retry_seconds
 
     async def process_pending(self) -> int:
         """Handle every pending message once; returns how many were finished (done, ignored or quarantined)."""
@@ -66,7 +47,7 @@ class InboxProcessor:
             items = await tx.pending_inbox()
         finished = 0
         for item in items:
-            if self._wakeup.stopping:
+            if self.stopping:
                 break
             finished += await self._process(item)
         return finished

@@ -12,10 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import structlog
-
 from adapters.base import PermanentFailure, Sender, TemporaryFailure
-from gateway.wakeup import Wakeup
+from gateway.wakeup import Worker
 from ticketing.store.base import Store
 from ticketing.types import OutboxItem
 
@@ -34,7 +32,7 @@ class RetryPolicy:
         return rng.uniform(ceiling / 2, ceiling)
 
 
-class OutboxWorker:
+class OutboxWorker(Worker):
     def __init__(
         self,
         store: Store,
@@ -50,27 +48,11 @@ class OutboxWorker:
         self._clock = clock
         self._rng = rng or random.Random()
         self._idle = idle_seconds
-        self._wakeup = Wakeup()
-        self._log = structlog.get_logger("gateway.outbox")
+        super().__init__("outbox", error_wait=policy.base_delay)
 
-    def notify(self) -> None:
-        """A reply was queued: deliver it now."""
-        self._wakeup.notify()
-
-    def stop(self) -> None:
-        """Finish the delivery in hand, then return from `run()`."""
-        self._wakeup.stop()
-
-    async def run(self) -> None:
-        while not self._wakeup.stopping:
-            self._wakeup.begin_pass()
-            try:
-                await self.deliver_due()
-                wait = await self._seconds_until_next()
-            except Exception as error:  # the store is unreachable: replies stay queued; try again soon
-                self._log.error("outbox.unavailable", error=f"{type(error).__name__}: {error}")
-                wait = self._policy.base_delay
-            await self._wakeup.sleep(wait)
+    async def work_pass(self) -> float:
+        await self.deliver_due()
+        return await self._seconds_until_next()
 
     async def _seconds_until_next(self) -> float:
         async with self._store.transaction() as tx:
@@ -85,7 +67,7 @@ class OutboxWorker:
             items = await tx.due_outbox(self._clock())
         sent = 0
         for item in items:
-            if self._wakeup.stopping:
+            if self.stopping:
                 break
             sent += await self._deliver(item)
         return sent

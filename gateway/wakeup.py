@@ -1,11 +1,15 @@
-"""A background worker's doorbell: `notify()` wakes it before its timer, `stop()` lets it finish and return."""
+"""Background workers: a doorbell (`Wakeup`) and the loop every worker runs (`Worker`)."""
 
 from __future__ import annotations
 
 import asyncio
 
+import structlog
+
 
 class Wakeup:
+    """`notify()` wakes a worker before its timer, `stop()` lets it finish and return."""
+
     def __init__(self) -> None:
         self._event = asyncio.Event()
         self.stopping = False
@@ -29,3 +33,43 @@ class Wakeup:
             await asyncio.wait_for(self._event.wait(), timeout=seconds)
         except TimeoutError:
             pass
+
+
+class Worker:
+    """Runs `work_pass()` again and again: at once when notified, else after the wait the pass returns.
+
+    A pass that fails (the store is unreachable) is logged and retried after `error_wait` seconds: nothing it
+    was working on is lost, because all state lives in the store.
+    """
+
+    def __init__(self, name: str, error_wait: float) -> None:
+        self._name = name
+        self._error_wait = error_wait
+        self._wakeup = Wakeup()
+        self._log = structlog.get_logger(f"gateway.{name}")
+
+    @property
+    def stopping(self) -> bool:
+        return self._wakeup.stopping
+
+    def notify(self) -> None:
+        """New work was committed: do it now rather than at the next timer."""
+        self._wakeup.notify()
+
+    def stop(self) -> None:
+        """Finish the item in hand, then return from `run()`."""
+        self._wakeup.stop()
+
+    async def work_pass(self) -> float:
+        """Do what is due; return how long to wait before the next pass if nothing wakes the worker."""
+        raise NotImplementedError
+
+    async def run(self) -> None:
+        while not self._wakeup.stopping:
+            self._wakeup.begin_pass()
+            try:
+                wait = await self.work_pass()
+            except Exception as error:
+                self._log.error(f"{self._name}.unavailable", error=f"{type(error).__name__}: {error}")
+                wait = self._error_wait
+            await self._wakeup.sleep(wait)

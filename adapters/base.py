@@ -28,6 +28,7 @@ class PermanentFailure(Exception):
 
 
 class Sender(Protocol):
-    async def send(self, reply: OutboundReply) -> None:
-        """Deliver one reply, or raise TemporaryFailure / PermanentFailure."""
+    async def send(self, reply: OutboundReply) -> str | None:
+        """Deliver one reply, or raise TemporaryFailure / PermanentFailure. Returns the channel's id for the sent
+        message when it has one (Twilio's MessageSid), so later delivery reports can be matched to it."""
         ...

@@ -45,8 +45,9 @@ class AttachmentRef:
     content_type: str
     size: int
     sha256: str
-    content: bytes | None = None  # None when over the size limit: kept as a reference with a note
+    content: bytes | None = None  # None when over the size limit (kept as a reference) or still to fetch
     note: str = ""
+    url: str = ""  # where the content is fetched from when the channel sent a link (WhatsApp media), else ""
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_recipient ON outbox (recipient, created_at);
     """,
+    # 4: delivery reports for sent replies (the channel's id for them, and what became of them); attachments the
+    # channel sent as links, fetched after the ack
+    """
+    ALTER TABLE outbox ADD COLUMN provider_id TEXT;
+    ALTER TABLE outbox ADD COLUMN delivery_state TEXT;
+    ALTER TABLE outbox ADD COLUMN delivery_error TEXT NOT NULL DEFAULT '';
+    CREATE INDEX outbox_provider ON outbox (provider_id);
+    ALTER TABLE attachments ADD COLUMN url TEXT NOT NULL DEFAULT '';
+    ALTER TABLE attachments ADD COLUMN fetch_status TEXT NOT NULL DEFAULT '';
+    ALTER TABLE attachments ADD COLUMN fetch_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attachments ADD COLUMN fetch_next_at TEXT;
+    CREATE INDEX attachments_fetch ON attachments (fetch_status, fetch_next_at);
+    CREATE INDEX messages_requester ON messages (sender, channel, direction, at);
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

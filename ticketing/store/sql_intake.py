@@ -1,0 +1,107 @@
+"""Queries of the intake side: the durable inbox, IMAP mailbox positions, bounced addresses, queue depths."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ticketing.store import codec
+from ticketing.store.sql_base import Queries
+from ticketing.types import (
+    InboxItem,
+)
+
+
+class IntakeQueries(Queries):
+    # --- inbox -------------------------------------------------------------------------------------
+
+    async def insert_inbox(
+        self, channel: str, native_id: str, raw: bytes, meta: dict[str, Any], received_at: datetime
+    ) -> tuple[int, bool]:
+        """Insert a raw message unless (channel, native_id) is already there; returns (id, duplicate)."""
+        row = await self._db.fetchone(
+            "INSERT INTO inbox (channel, native_id, received_at, raw, meta, status) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel, native_id) DO NOTHING RETURNING id",
+            [channel, native_id, codec.utc_text(received_at), raw, json.dumps(meta), "pending"],
+        )
+        if row is not None:
+            return int(row["id"]), False
+        existing = await self._db.fetchone(
+            "SELECT id FROM inbox WHERE channel = ? AND native_id = ?", [channel, native_id]
+        )
+        assert existing is not None
+        return int(existing["id"]), True
+
+    async def pending_inbox(self, limit: int = 50) -> list[InboxItem]:
+        rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?", [limit])
+        return [codec.inbox_from_row(row) for row in rows]
+
+    async def inbox_items(self, status: str, limit: int = 100) -> list[InboxItem]:
+        rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = ? ORDER BY id LIMIT ?", [status, limit])
+        return [codec.inbox_from_row(row) for row in rows]
+
+    async def get_inbox(self, inbox_id: int) -> InboxItem | None:
+        row = await self._db.fetchone("SELECT * FROM inbox WHERE id = ?", [inbox_id])
+        return codec.inbox_from_row(row) if row else None
+
+    async def requeue_inbox(self, inbox_id: int) -> bool:
+        """Send a quarantined or ignored message through the pipeline again (e.g. after a fix)."""
+        row = await self._db.fetchone(
+            "UPDATE inbox SET status = 'pending', attempts = 0 WHERE id = ? AND status IN ('quarantined', 'ignored') "
+            "RETURNING id",
+            [inbox_id],
+        )
+        return row is not None
+
+    async def finish_inbox(
+        self, inbox_id: int, status: str, now: datetime, ticket_number: str | None = None, error: str = ""
+    ) -> None:
+        """Mark an inbox item done, quarantined or ignored (with the reason)."""
+        await self._db.execute(
+            "UPDATE inbox SET status = ?, processed_at = ?, ticket_number = ?, error = ? WHERE id = ?",
+            [status, codec.utc_text(now), ticket_number, error, inbox_id],
+        )
+
+    async def count_inbox_attempt(self, inbox_id: int, error: str) -> int:
+        await self._db.execute("UPDATE inbox SET attempts = attempts + 1, error = ? WHERE id = ?", [error, inbox_id])
+        row = await self._db.fetchone("SELECT attempts FROM inbox WHERE id = ?", [inbox_id])
+        return int(row["attempts"]) if row else 0
+
+    # --- IMAP mailboxes --------------------------------------------------------------------------------
+
+    async def get_mailbox_state(self, mailbox: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID processed) of a mailbox, or None if never read."""
+        row = await self._db.fetchone("SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?", [mailbox])
+        return (int(row["uidvalidity"]), int(row["last_uid"])) if row else None
+
+    async def set_mailbox_state(self, mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+            "updated_at = excluded.updated_at",
+            [mailbox, uidvalidity, last_uid, codec.utc_text(now)],
+        )
+
+    # --- address flags -----------------------------------------------------------------------------
+
+    async def flag_address(self, address: str, reason: str, ticket_number: str | None, now: datetime) -> None:
+        """Remember that mail to `address` bounced (the latest reason wins)."""
+        await self._db.execute(
+            "INSERT INTO address_flags (address, reason, ticket_number, flagged_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (address) DO UPDATE SET reason = excluded.reason, ticket_number = excluded.ticket_number, "
+            "flagged_at = excluded.flagged_at",
+            [address.lower(), reason, ticket_number, codec.utc_text(now)],
+        )
+
+    async def address_flag(self, address: str) -> dict[str, Any] | None:
+        row = await self._db.fetchone("SELECT * FROM address_flags WHERE address = ?", [address.lower()])
+        return dict(row) if row else None
+
+    async def counts(self) -> dict[str, int]:
+        """Queue depths for /healthz: pending/quarantined inbox, pending/dead outbox."""
+        result: dict[str, int] = {}
+        for table in ("inbox", "outbox"):
+            rows = await self._db.fetchall(f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status")
+            result.update({f"{table}_{row['status']}": int(row["n"]) for row in rows})
+        return result

@@ -1,0 +1,90 @@
+"""Queries on the outbox: replies queued in the same transaction as the ticket change, and their delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ticketing.store import codec
+from ticketing.store.sql_base import Queries, placeholders
+from ticketing.types import (
+    OutboundReply,
+    OutboxItem,
+)
+
+
+class OutboxQueries(Queries):
+    # --- outbox ------------------------------------------------------------------------------------
+
+    async def enqueue_reply(self, reply: OutboundReply, now: datetime) -> int | None:
+        """Queue a reply; None if one with the same idempotency key is already queued."""
+        row = await self._db.fetchone(
+            "INSERT INTO outbox (ticket_number, channel, recipient, kind, payload, idempotency_key, status, "
+            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [
+                reply.ticket_number,
+                reply.channel,
+                reply.recipient,
+                reply.kind,
+                codec.reply_payload(reply),
+                reply.idempotency_key,
+                codec.utc_text(now),
+                codec.utc_text(now),
+            ],
+        )
+        return int(row["id"]) if row else None
+
+    async def due_outbox(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            [codec.utc_text(now), limit],
+        )
+        return [codec.outbox_from_row(row) for row in rows]
+
+    async def next_outbox_due(self) -> datetime | None:
+        row = await self._db.fetchone("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'")
+        return codec.parse_utc(row["due"]) if row else None
+
+    async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
+        row = await self._db.fetchone("SELECT * FROM outbox WHERE id = ?", [outbox_id])
+        return codec.outbox_from_row(row) if row else None
+
+    async def mark_outbox(
+        self, outbox_id: int, status: str, now: datetime, error: str = "", next_attempt_at: datetime | None = None
+    ) -> None:
+        """Record one delivery attempt: `sent`, `pending` again (with its next attempt) or `dead`."""
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+            "sent_at = ? WHERE id = ?",
+            [
+                status,
+                error,
+                codec.utc_text(next_attempt_at or now),
+                codec.utc_text(now) if status == "sent" else None,
+                outbox_id,
+            ],
+        )
+
+    async def requeue_outbox(self, outbox_id: int, now: datetime) -> bool:
+        """Give a dead (or pending) item a fresh start; False if there is no such unsent item."""
+        row = await self._db.fetchone(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
+            "WHERE id = ? AND status IN ('dead', 'pending') RETURNING id",
+            [codec.utc_text(now), outbox_id],
+        )
+        return row is not None
+
+    async def list_outbox(self, failed_only: bool = False, limit: int = 100) -> list[OutboxItem]:
+        where = "WHERE status = 'dead' OR (status = 'pending' AND attempts > 0)" if failed_only else ""
+        rows = await self._db.fetchall(f"SELECT * FROM outbox {where} ORDER BY id DESC LIMIT ?", [limit])
+        return [codec.outbox_from_row(row) for row in rows]
+
+    async def count_replies_since(self, recipient: str, kinds: Sequence[str], since: datetime) -> int:
+        """How many replies of these kinds were queued to `recipient` since `since` (the acknowledgement cap)."""
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) AS n FROM outbox WHERE recipient = ? AND created_at >= ? "
+            f"AND kind IN ({placeholders(len(kinds))})",
+            [recipient, codec.utc_text(since), *kinds],
+        )
+        return int(row["n"]) if row else 0

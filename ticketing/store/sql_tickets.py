@@ -1,0 +1,134 @@
+"""Queries on tickets and what hangs off them: messages, attachments, events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from ticketing.store import codec
+from ticketing.store.sql_base import Queries, placeholders
+from ticketing.types import (
+    AttachmentRef,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+
+MESSAGE_COLUMNS = """m.direction, m.channel, m.native_id, m.sender, m.body, m.original_body, m.at,
+    o.status AS delivery_state"""
+
+
+class TicketQueries(Queries):
+    # --- tickets -----------------------------------------------------------------------------------
+
+    async def next_ticket_number(self, prefix: str) -> str:
+        """The next number in the prefix's sequence; gapless because it commits with the ticket."""
+        await self._db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING", [prefix]
+        )
+        row = await self._db.fetchone("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value", [prefix])
+        assert row is not None
+        return f"{prefix}-{int(row['value']):06d}"
+
+    async def insert_ticket(self, ticket: Ticket, now: datetime) -> int:
+        values = codec.ticket_values(ticket, now)
+        values["created_at"] = codec.utc_text(now)
+        ticket.id = await self._insert("tickets", values)
+        return ticket.id
+
+    async def update_ticket(self, ticket: Ticket, now: datetime) -> None:
+        values = codec.ticket_values(ticket, now)
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        await self._db.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*values.values(), ticket.id])
+
+    async def get_ticket(self, number: str) -> Ticket | None:
+        row = await self._db.fetchone("SELECT * FROM tickets WHERE number = ?", [number])
+        return codec.ticket_from_row(row) if row else None
+
+    async def find_ticket_by_message_ids(self, native_ids: Sequence[str]) -> Ticket | None:
+        """The most recent ticket holding a message (in or out) with one of these native ids."""
+        if not native_ids:
+            return None
+        row = await self._db.fetchone(
+            f"SELECT t.* FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+            f"WHERE m.native_id IN ({placeholders(len(native_ids))}) ORDER BY m.id DESC LIMIT 1",
+            list(native_ids),
+        )
+        return codec.ticket_from_row(row) if row else None
+
+    async def list_tickets(self, limit: int = 100, status: str | None = None) -> list[Ticket]:
+        where, params = ("WHERE status = ?", [status]) if status else ("", [])
+        rows = await self._db.fetchall(f"SELECT * FROM tickets {where} ORDER BY id DESC LIMIT ?", [*params, limit])
+        return [codec.ticket_from_row(row) for row in rows]
+
+    # --- messages, attachments and events ----------------------------------------------------------
+
+    async def add_message(
+        self,
+        ticket_id: int,
+        message: TicketMessage,
+        attachments: Sequence[AttachmentRef] = (),
+        outbox_id: int | None = None,
+    ) -> int:
+        message_id = await self._insert(
+            "messages",
+            {
+                "ticket_id": ticket_id,
+                "direction": message.direction.value,
+                "channel": message.channel,
+                "native_id": message.native_id,
+                "sender": message.sender,
+                "body": message.body,
+                "original_body": message.original_body,
+                "at": codec.utc_text(message.at),
+                "outbox_id": outbox_id,
+            },
+        )
+        for item in attachments:
+            await self._insert(
+                "attachments",
+                {
+                    "message_id": message_id,
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "size": item.size,
+                    "sha256": item.sha256,
+                    "content": item.content,
+                    "note": item.note,
+                },
+            )
+        return message_id
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]:
+        rows = await self._db.fetchall(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m LEFT JOIN outbox o ON o.id = m.outbox_id "
+            "WHERE m.ticket_id = ? ORDER BY m.id",
+            [ticket_id],
+        )
+        return [codec.message_from_row(row) for row in rows]
+
+    async def attachments(self, ticket_id: int) -> list[dict[str, Any]]:
+        rows = await self._db.fetchall(
+            "SELECT a.filename, a.content_type, a.size, a.sha256, a.note FROM attachments a "
+            "JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id",
+            [ticket_id],
+        )
+        return [dict(row) for row in rows]
+
+    async def add_event(self, ticket_id: int, event: TicketEvent) -> None:
+        await self._insert(
+            "events",
+            {
+                "ticket_id": ticket_id,
+                "at": codec.utc_text(event.at),
+                "kind": event.kind,
+                "actor": event.actor,
+                "data": json.dumps(event.data, default=str),
+            },
+        )
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]:
+        rows = await self._db.fetchall("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id])
+        return [codec.event_from_row(row) for row in rows]

@@ -77,11 +77,11 @@ class OutboxWorker(Worker):
         log = self._log.bind(outbox_id=item.id, ticket=reply.ticket_number, channel=reply.channel, kind=reply.kind)
         attempt = item.attempts + 1
         sender = self._senders.get(reply.channel)
-        status, error, next_at = "sent", "", None
+        status, error, next_at, provider_id = "sent", "", None, None
         try:
             if sender is None:
                 raise PermanentFailure(f"no sender configured for channel {reply.channel!r}")
-            await sender.send(reply)
+            provider_id = await sender.send(reply)
         except PermanentFailure as failure:
             status, error = "dead", failure.reason
         except TemporaryFailure as failure:
@@ -95,6 +95,8 @@ class OutboxWorker(Worker):
             status = "dead"
         async with self._store.transaction() as tx:
             await tx.mark_outbox(item.id, status, self._clock(), error, next_at)
+            if provider_id:
+                await tx.set_provider_id(item.id, provider_id)
         if status == "sent":
             log.info("outbox.sent", attempt=attempt)
         elif status == "dead":

@@ -6,8 +6,8 @@ Each call is one transaction: the ticket change, its event, the inbox item's sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,8 @@ class ServiceOptions:
     fallback_subject: dict[str, str]
     unknown_sender_plan: str = "free"
     acknowledgements_per_hour: int = 10  # per sender; 0 means no cap
+    # Chat channels: a message continues the sender's open ticket on that channel if they wrote to it this recently.
+    continue_within: Mapping[str, timedelta] = field(default_factory=dict)
 
 
 class TicketService:
@@ -73,7 +75,7 @@ class TicketService:
         org = self._directory.lookup(message.sender_address)
         now = self._clock()
         async with self._store.transaction() as tx:
-            existing = await self._find_existing(tx, request, org)
+            existing = await self._find_existing(tx, request, org, now)
             if request.own_message:
                 outcome = IngestOutcome("ignored", None, "our own outgoing message, come back")
             elif request.bounce:
@@ -122,16 +124,22 @@ class TicketService:
         return org is not None and org.id == ticket.organisation
 
     async def _find_existing(
-        self, tx: StoreTransaction, request: WrittenRequest, org: Organisation | None
+        self, tx: StoreTransaction, request: WrittenRequest, org: Organisation | None, now: datetime
     ) -> Ticket | None:
+        """The ticket this message continues: its ticket reference, its thread, or (chat channels) the sender's
+        recent open conversation — always subject to the no-hijacking rule."""
+        message = request.message
         candidates = []
         if request.ticket_ref:
             candidates.append(await tx.get_ticket(request.ticket_ref))
-        candidates.append(await tx.find_ticket_by_message_ids(request.message.thread_hints))
+        candidates.append(await tx.find_ticket_by_message_ids(message.thread_hints))
         for ticket in candidates:
-            if ticket is not None and self._may_continue(ticket, request.message.sender_address, org):
+            if ticket is not None and self._may_continue(ticket, message.sender_address, org):
                 return ticket
-        return None
+        window = self._options.continue_within.get(message.channel)
+        if window is None:
+            return None
+        return await tx.find_recent_open_ticket(message.sender_address, message.channel, now - window)
 
     async def _add_to_ticket(
         self, tx: StoreTransaction, ticket: Ticket, request: WrittenRequest, now: datetime

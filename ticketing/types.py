@@ -167,6 +167,21 @@ class OutboxItem:
     last_error: str
     created_at: datetime
     sent_at: datetime | None
+    provider_id: str | None = None  # the channel's id for the sent message (Twilio's MessageSid)
+    delivery_state: str | None = None  # what the channel reported later: delivered, read, failed ...
+    delivery_error: str = ""
+
+
+@dataclass(frozen=True)
+class PendingDownload:
+    """An attachment the channel sent as a link, still to fetch (after the ack, by the media worker)."""
+
+    attachment_id: int
+    ticket_number: str
+    channel: str
+    url: str
+    content_type: str
+    attempts: int
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class MaildirSender:
         self._path.parent.mkdir(parents=True, exist_ok=True)  # Maildir creates only the last folder
         mailbox.Maildir(self._path, create=True).add(data)
 
-    async def send(self, reply: OutboundReply) -> None:
+    async def send(self, reply: OutboundReply) -> str | None:
         if "@" not in reply.recipient:
             raise PermanentFailure(f"not an email address: {reply.recipient!r}")
         data = self._compose(reply).as_bytes()
@@ -52,6 +52,7 @@ class MaildirSender:
             await asyncio.to_thread(self._write, data)
         except OSError as error:
             raise TemporaryFailure(f"cannot write to {self._path}: {error.strerror or error}") from error
+        return None
 
 
 def _smtp_failure(code: int, message: str) -> Exception:
@@ -80,7 +81,7 @@ class SmtpRelaySender:
         self._timeout = timeout
         self._compose = compose
 
-    async def send(self, reply: OutboundReply) -> None:
+    async def send(self, reply: OutboundReply) -> str | None:
         message = self._compose(reply)
         try:
             errors, _ = await aiosmtplib.send(
@@ -103,3 +104,4 @@ class SmtpRelaySender:
         if errors:
             code, text = next(iter(errors.values()))
             raise _smtp_failure(code, text)
+        return None

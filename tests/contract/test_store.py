@@ -10,7 +10,16 @@ import pytest
 from tests.conftest import at
 from tests.contract.conftest import StoreFactory
 from ticketing.store.base import AcceptRequest, Store
-from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
+from ticketing.types import (
+    AttachmentRef,
+    Direction,
+    OutboundReply,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 
 NOW = at("2026-11-24T14:00:00")
 
@@ -192,3 +201,55 @@ async def test_address_flags_and_reply_counts(store: Store) -> None:
         assert await tx.count_replies_since("ana@andina.com.co", ["reply"], since) == 2
         assert await tx.count_replies_since("ana@andina.com.co", ["acknowledgement"], since) == 0
     assert flag is not None and (flag["reason"], flag["ticket_number"]) == ("5.2.2 mailbox full", "TL-000002")
+
+
+async def test_chat_continuation_and_the_last_client_message(store: Store) -> None:
+    async with store.transaction() as tx:
+        chat = ticket(await tx.next_ticket_number("TL"), requester="+573105550101")
+        chat.channel = "whatsapp"
+        ticket_id = await tx.insert_ticket(chat, NOW)
+        hello = TicketMessage(Direction.IN, "whatsapp", "hola", NOW - timedelta(hours=2), "+573105550101", "SM1")
+        await tx.add_message(ticket_id, hello)
+    async with store.transaction() as tx:
+        found = await tx.find_recent_open_ticket("+573105550101", "whatsapp", NOW - timedelta(hours=3))
+        assert found is not None and found.number == "TL-000001"
+        assert await tx.find_recent_open_ticket("+573105550101", "whatsapp", NOW - timedelta(hours=1)) is None
+        assert await tx.find_recent_open_ticket("+573105550101", "email", NOW - timedelta(days=1)) is None
+        assert await tx.last_inbound_at("whatsapp", "+573105550101") == NOW - timedelta(hours=2)
+        assert await tx.last_inbound_at("whatsapp", "+573100000000") is None
+        chat.status = Status.RESOLVED
+        await tx.update_ticket(chat, NOW)
+        assert await tx.find_recent_open_ticket("+573105550101", "whatsapp", NOW - timedelta(hours=3)) is None
+
+
+async def test_attachments_fetched_after_the_ack(store: Store) -> None:
+    media = AttachmentRef("whatsapp-media-1.jpg", "image/jpeg", 0, "", None, "to download", "https://api.twilio.com/m/1")
+    async with store.transaction() as tx:
+        ticket_id = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
+        await tx.add_message(ticket_id, TicketMessage(Direction.IN, "whatsapp", "foto", NOW, "+57310", "SM1"), [media])
+    async with store.transaction() as tx:
+        [due] = await tx.due_downloads(NOW)
+        assert (due.ticket_number, due.channel, due.url, due.attempts) == ("TL-000001", "whatsapp", media.url, 0)
+        await tx.retry_download(due.attachment_id, "503 from Twilio", NOW + timedelta(minutes=1))
+        assert await tx.due_downloads(NOW) == [] and await tx.next_download_due() == NOW + timedelta(minutes=1)
+        await tx.finish_download(due.attachment_id, b"\xff\xd8jpeg", "image/jpeg", "abc123")
+        assert await tx.due_downloads(NOW + timedelta(hours=1)) == []
+        [stored] = await tx.attachments(ticket_id)
+    assert (stored["size"], stored["sha256"], stored["note"]) == (6, "abc123", "")
+
+
+async def test_delivery_reports_reach_the_message(store: Store) -> None:
+    async with store.transaction() as tx:
+        ticket_id = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
+        outbox_id = await tx.enqueue_reply(reply("k1"), NOW)
+        assert outbox_id is not None
+        await tx.add_message(ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-k1"), outbox_id=outbox_id)
+        await tx.mark_outbox(outbox_id, "sent", NOW)
+        await tx.set_provider_id(outbox_id, "SM0001")
+        assert await tx.record_delivery("SM0001", "delivered", "") == "TL-000001"
+        assert await tx.record_delivery("SM9999", "delivered", "") is None
+        assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["delivered"]
+        await tx.record_delivery("SM0001", "failed", "63016 outside the allowed window")
+        assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["failed: 63016 outside the allowed window"]
+        [item] = await tx.list_outbox()
+    assert (item.provider_id, item.delivery_state) == ("SM0001", "failed")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,7 +64,13 @@ class Desk:
         self.store = store
         self.composer = composer
         self.now = MONDAY_9
-        options = ServiceOptions("TL", Priority.MEDIUM, "es", {"es": "Solicitud de soporte"})
+        options = ServiceOptions(
+            "TL",
+            Priority.MEDIUM,
+            "es",
+            {"es": "Solicitud de soporte"},
+            continue_within={"whatsapp": timedelta(hours=24)},
+        )
         self.service = TicketService(store, CustomerDirectory(ORGS), policy(), composer, options, lambda: self.now)
         self.agents = AgentActions(store, policy(), lambda: self.now, "Solicitud de soporte")
         self.count = 0
@@ -79,13 +85,14 @@ class Desk:
         priority: Priority | None = None,
         language: str | None = "es",
         auto_reply: bool = False,
+        channel: str = "email",
     ) -> tuple[str, str | None]:
         self.count += 1
         native_id = f"m{self.count}@client"
         message = InboundMessage(
-            "email", native_id, sender, "Ana", "soporte@tecnolinux.com", subject, "texto", "", self.now, hints
+            channel, native_id, sender, "Ana", "soporte@tecnolinux.com", subject, "texto", "", self.now, hints
         )
-        accepted = await self.store.accept(AcceptRequest("email", native_id, b"raw", {}, self.now))
+        accepted = await self.store.accept(AcceptRequest(channel, native_id, b"raw", {}, self.now))
         request = WrittenRequest(message, "texto", "texto", language, priority, "test", ref, auto_reply=auto_reply)
         outcome = await self.service.ingest(accepted.inbox_id, request)
         return outcome.action, outcome.ticket_number

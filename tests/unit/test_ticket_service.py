@@ -164,3 +164,16 @@ async def test_received_at_night_says_when_the_clock_starts(desk: Desk) -> None:
     context = desk.composer.calls[0][2]
     assert context["outside_hours"] is True
     assert context["clock_starts"] == datetime(2026, 11, 24, 8, 0, tzinfo=BOGOTA)
+
+
+async def test_a_chat_message_continues_the_senders_open_conversation(desk: Desk) -> None:
+    phone = "+573105550101"
+    assert await desk.receive(phone, "", channel="whatsapp") == ("created", "TL-000001")
+    desk.now = MONDAY_9 + timedelta(hours=3)
+    assert await desk.receive(phone, "", channel="whatsapp") == ("added", "TL-000001")
+    assert await desk.receive("+573009999999", "", channel="whatsapp") == ("created", "TL-000002")  # someone else
+    desk.now = MONDAY_9 + timedelta(hours=30)  # more than 24 hours after their last message: a new conversation
+    assert await desk.receive(phone, "", channel="whatsapp") == ("created", "TL-000003")
+    # Email never continues by sender alone: a new mail without tag or thread is a new request.
+    assert await desk.receive("ana@andina.com.co") == ("created", "TL-000004")
+    assert await desk.receive("ana@andina.com.co") == ("created", "TL-000005")

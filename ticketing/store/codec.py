@@ -105,8 +105,15 @@ def message_from_row(row: Row) -> TicketMessage:
         sender=row["sender"],
         native_id=row["native_id"],
         original_body=row["original_body"],
-        delivery_state=row["delivery_state"] or "",
+        delivery_state=_delivery(row),
     )
+
+
+def _delivery(row: Row) -> str:
+    """ "sent", "delivered", "read", "pending" ... with the reason when it failed."""
+    state = row["delivery_state"] or ""
+    reason = row["delivery_error"] or (row["last_error"] if state in ("pending", "dead") else "")
+    return f"{state}: {reason}" if state and reason else state
 
 
 def event_from_row(row: Row) -> TicketEvent:
@@ -148,6 +155,9 @@ def outbox_from_row(row: Row) -> OutboxItem:
         last_error=row["last_error"],
         created_at=must_utc(row["created_at"]),
         sent_at=parse_utc(row["sent_at"]),
+        provider_id=row["provider_id"],
+        delivery_state=row["delivery_state"],
+        delivery_error=row["delivery_error"],
     )
 
 

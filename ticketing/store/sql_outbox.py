@@ -66,6 +66,17 @@ class OutboxQueries(Queries):
             ],
         )
 
+    async def set_provider_id(self, outbox_id: int, provider_id: str) -> None:
+        await self._db.execute("UPDATE outbox SET provider_id = ? WHERE id = ?", [provider_id, outbox_id])
+
+    async def record_delivery(self, provider_id: str, state: str, error: str) -> str | None:
+        """A channel's delivery report for a sent reply; returns its ticket number (None: not one of ours)."""
+        row = await self._db.fetchone(
+            "UPDATE outbox SET delivery_state = ?, delivery_error = ? WHERE provider_id = ? RETURNING ticket_number",
+            [state, error, provider_id],
+        )
+        return str(row["ticket_number"]) if row else None
+
     async def requeue_outbox(self, outbox_id: int, now: datetime) -> bool:
         """Give a dead (or pending) item a fresh start; False if there is no such unsent item."""
         row = await self._db.fetchone(

@@ -11,13 +11,15 @@ from ticketing.store import codec
 from ticketing.store.sql_base import Queries, placeholders
 from ticketing.types import (
     AttachmentRef,
+    PendingDownload,
     Ticket,
     TicketEvent,
     TicketMessage,
 )
 
 MESSAGE_COLUMNS = """m.direction, m.channel, m.native_id, m.sender, m.body, m.original_body, m.at,
-    o.status AS delivery_state"""
+    COALESCE(o.delivery_state, o.status) AS delivery_state, o.delivery_error, o.last_error"""
+OPEN_STATUSES = ("new", "open", "waiting_on_client", "not_covered")
 
 
 class TicketQueries(Queries):
@@ -97,6 +99,9 @@ class TicketQueries(Queries):
                     "sha256": item.sha256,
                     "content": item.content,
                     "note": item.note,
+                    "url": item.url,
+                    "fetch_status": "pending" if item.url and item.content is None else "",
+                    "fetch_next_at": codec.utc_text(message.at) if item.url and item.content is None else None,
                 },
             )
         return message_id
@@ -132,3 +137,60 @@ class TicketQueries(Queries):
     async def events(self, ticket_id: int) -> list[TicketEvent]:
         rows = await self._db.fetchall("SELECT * FROM events WHERE ticket_id = ? ORDER BY id", [ticket_id])
         return [codec.event_from_row(row) for row in rows]
+
+    # --- continuing conversations --------------------------------------------------------------------
+
+    async def find_recent_open_ticket(self, requester: str, channel: str, since: datetime) -> Ticket | None:
+        """The requester's open ticket on `channel` they last wrote to after `since` (chat channels continue it)."""
+        row = await self._db.fetchone(
+            f"SELECT t.* FROM tickets t JOIN messages m ON m.ticket_id = t.id "
+            f"WHERE t.requester_address = ? AND t.channel = ? AND t.status IN ({placeholders(len(OPEN_STATUSES))}) "
+            f"AND m.direction = 'in' AND m.at >= ? ORDER BY m.at DESC LIMIT 1",
+            [requester, channel, *OPEN_STATUSES, codec.utc_text(since)],
+        )
+        return codec.ticket_from_row(row) if row else None
+
+    async def last_inbound_at(self, channel: str, sender: str) -> datetime | None:
+        """When `sender` last wrote to us on `channel` (WhatsApp allows free-form replies for 24 hours after)."""
+        row = await self._db.fetchone(
+            "SELECT MAX(at) AS at FROM messages WHERE sender = ? AND channel = ? AND direction = 'in'",
+            [sender, channel],
+        )
+        return codec.parse_utc(row["at"]) if row else None
+
+    # --- attachments fetched after the ack -----------------------------------------------------------
+
+    async def due_downloads(self, now: datetime, limit: int = 10) -> list[PendingDownload]:
+        rows = await self._db.fetchall(
+            "SELECT a.id, a.url, a.content_type, a.fetch_attempts, m.channel, t.number FROM attachments a "
+            "JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id "
+            "WHERE a.fetch_status = 'pending' AND a.fetch_next_at <= ? ORDER BY a.id LIMIT ?",
+            [codec.utc_text(now), limit],
+        )
+        return [
+            PendingDownload(
+                int(r["id"]), r["number"], r["channel"], r["url"], r["content_type"], int(r["fetch_attempts"])
+            )
+            for r in rows
+        ]
+
+    async def next_download_due(self) -> datetime | None:
+        row = await self._db.fetchone(
+            "SELECT MIN(fetch_next_at) AS due FROM attachments WHERE fetch_status = 'pending'"
+        )
+        return codec.parse_utc(row["due"]) if row else None
+
+    async def finish_download(self, attachment_id: int, content: bytes, content_type: str, sha256: str) -> None:
+        await self._db.execute(
+            "UPDATE attachments SET content = ?, content_type = ?, size = ?, sha256 = ?, note = '', "
+            "fetch_status = 'done', fetch_attempts = fetch_attempts + 1 WHERE id = ?",
+            [content, content_type, len(content), sha256, attachment_id],
+        )
+
+    async def retry_download(self, attachment_id: int, error: str, next_at: datetime | None) -> None:
+        """Try again at `next_at`, or give up for good (None): the message text is kept either way."""
+        await self._db.execute(
+            "UPDATE attachments SET fetch_status = ?, fetch_attempts = fetch_attempts + 1, fetch_next_at = ?, "
+            "note = ? WHERE id = ?",
+            ["pending" if next_at else "failed", codec.opt_utc_text(next_at), error, attachment_id],
+        )

@@ -1,0 +1,82 @@
+"""Fetches attachments that a channel sent as links (WhatsApp media), after the ack, from the durable store.
+
+The message's text is already on its ticket; a failed download is retried with the outbox's backoff and, when it
+cannot succeed, the attachment keeps a note saying why — the message is never lost for want of its media.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+
+from adapters.base import PermanentFailure, TemporaryFailure
+from gateway.outbox import RetryPolicy
+from gateway.wakeup import Worker
+from ticketing.store.base import Store
+from ticketing.types import PendingDownload
+
+Fetcher = Callable[[str], Awaitable[tuple[bytes, str]]]  # url -> (content, content type)
+
+
+class MediaWorker(Worker):
+    def __init__(
+        self,
+        store: Store,
+        fetchers: Mapping[str, Fetcher],
+        policy: RetryPolicy,
+        clock: Callable[[], datetime],
+        rng: random.Random | None = None,
+        idle_seconds: float = 60.0,
+    ) -> None:
+        super().__init__("media", error_wait=policy.base_delay)
+        self._store = store
+        self._fetchers = fetchers
+        self._policy = policy
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._idle = idle_seconds
+
+    async def work_pass(self) -> float:
+        async with self._store.transaction() as tx:
+            due = await tx.due_downloads(self._clock())
+        for download in due:
+            if self.stopping:
+                break
+            await self._fetch(download)
+        async with self._store.transaction() as tx:
+            next_due = await tx.next_download_due()
+        if next_due is None:
+            return self._idle
+        return min(self._idle, max(0.0, (next_due - self._clock()).total_seconds()))
+
+    async def _fetch(self, download: PendingDownload) -> None:
+        log = self._log.bind(ticket=download.ticket_number, attachment_id=download.attachment_id)
+        attempt = download.attempts + 1
+        fetcher = self._fetchers.get(download.channel)
+        try:
+            if fetcher is None:
+                raise PermanentFailure(f"no media fetcher for channel {download.channel!r}")
+            content, content_type = await fetcher(download.url)
+        except PermanentFailure as failure:
+            await self._retry(download, f"download failed: {failure.reason}", None)
+            log.error("media.failed", error=failure.reason)
+            return
+        except (TemporaryFailure, Exception) as failure:  # network trouble, 5xx, or a bug: try again later
+            reason = failure.reason if isinstance(failure, TemporaryFailure) else f"{type(failure).__name__}: {failure}"
+            retry_after = failure.retry_after if isinstance(failure, TemporaryFailure) else None
+            next_at = None
+            if attempt < self._policy.max_attempts:
+                next_at = self._clock() + timedelta(seconds=self._policy.delay(attempt, retry_after, self._rng))
+            await self._retry(download, f"download failed ({attempt} attempts): {reason}", next_at)
+            log.warning("media.retry", attempt=attempt, error=reason, gave_up=next_at is None)
+            return
+        digest = hashlib.sha256(content).hexdigest()
+        async with self._store.transaction() as tx:
+            await tx.finish_download(download.attachment_id, content, content_type or download.content_type, digest)
+        log.info("media.stored", size=len(content), content_type=content_type)
+
+    async def _retry(self, download: PendingDownload, note: str, next_at: datetime | None) -> None:
+        async with self._store.transaction() as tx:
+            await tx.retry_download(download.attachment_id, note, next_at)

@@ -69,9 +69,14 @@ class TemplateComposer:
         return self._environments[language]
 
     def render(self, kind: str, language: str, context: Mapping[str, Any]) -> str:
-        try:
-            template = self._environment(language).get_template(f"{language}/{kind}.txt")
-        except jinja2.TemplateNotFound:
-            language = self._default_language
-            template = self._environment(language).get_template(f"{language}/{kind}.txt")
-        return template.render({**self._common, **context, "language": language})
+        """The channel's own template (`es/whatsapp/acknowledgement.txt`) if there is one, else the language's
+        (`es/acknowledgement.txt`); the default language's when the client's has neither."""
+        channel = str(context.get("channel", ""))
+        for lang in dict.fromkeys((language, self._default_language)):
+            names = [f"{lang}/{channel}/{kind}.txt"] if channel else []
+            try:
+                template = self._environment(lang).select_template([*names, f"{lang}/{kind}.txt"])
+            except jinja2.TemplateNotFound:
+                continue
+            return template.render({**self._common, **context, "language": lang})
+        raise jinja2.TemplateNotFound(f"{language}/{kind}.txt")

@@ -10,7 +10,7 @@ import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -147,24 +147,30 @@ def _organisations(
 
 
 def _check_templates(templates_dir: Path, config: GatewayFile | None, problems: _Problems) -> None:
-    """Every reply template exists, parses, and renders with sample facts (an unknown name is caught here)."""
+    """Every reply template exists, parses, and renders with sample facts (an unknown name is caught here).
+
+    Channel templates (`es/whatsapp/acknowledgement.txt`) are optional; those present are checked the same way."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir))
     composer = None
+    now = datetime.now(UTC)
     if config is not None:
         tz = ZoneInfo(config.sla.timezone)
         composer = TemplateComposer(templates_dir, tz, config.gateway.default_language, company_facts(config))
-        sample = ReplyFacts.sample(datetime.now(tz)).as_context()
     for language in LANGUAGES:
-        for kind in REPLY_KINDS:
-            name = f"{language}/{kind}.txt"
+        wanted = [(f"{language}/{kind}.txt", kind, "email", True) for kind in REPLY_KINDS]
+        folder = templates_dir / language
+        channels = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        wanted += [(f"{language}/{ch}/{kind}.txt", kind, ch, False) for ch in channels for kind in REPLY_KINDS]
+        for name, kind, channel, required in wanted:
             path = templates_dir / name
             if not path.is_file():
-                problems.add(path, "", "template missing")
+                if required:
+                    problems.add(path, "", "template missing")
                 continue
             try:
                 environment.parse(path.read_text(encoding="utf-8"), name, str(path))
                 if composer is not None:
-                    composer.render(kind, language, sample)
+                    composer.render(kind, language, ReplyFacts.sample(now, channel).as_context())
             except jinja2.TemplateSyntaxError as error:
                 problems.add(Path(error.filename or path), "", f"template error: {error.message}", error.lineno)
             except (jinja2.TemplateError, TypeError, ValueError, KeyError) as error:

@@ -22,6 +22,7 @@ class ReplyFacts:
     """Everything a reply template may use: the contract between the core and the admin's templates."""
 
     number: str
+    channel: str  # the channel the reply goes out on: templates may differ per channel
     subject: str
     requester_name: str
     organisation: str | None
@@ -41,10 +42,11 @@ class ReplyFacts:
         return asdict(self)
 
     @classmethod
-    def sample(cls, now: datetime) -> ReplyFacts:
+    def sample(cls, now: datetime, channel: str = "email") -> ReplyFacts:
         """Plausible facts, to check that every template renders before a client ever sees it."""
         return cls(
             number="TL-000123",
+            channel=channel,
             subject="Servidor caído",
             requester_name="Ana Gómez",
             organisation="Distribuidora Andina S.A.S.",

@@ -255,6 +255,7 @@ class TicketService:
         clock_starts = sla.clock_starts
         return ReplyFacts(
             number=ticket.number,
+            channel=ticket.channel,
             subject=ticket.subject,
             requester_name=ticket.requester_name,
             organisation=org.name if org else None,

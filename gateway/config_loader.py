@@ -187,9 +187,16 @@ def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text
             (("channels", "email", "outgoing", "username_env"), email.outgoing.username_env),
             (("channels", "email", "outgoing", "password_env"), email.outgoing.password_env),
         ]
+    whatsapp = config.channels.whatsapp
+    if whatsapp and whatsapp.enabled:
+        base: tuple[str | int, ...] = ("channels", "whatsapp")
+        wanted += [
+            ((*base, "account_sid_env"), whatsapp.account_sid_env),
+            ((*base, "auth_token_env"), whatsapp.auth_token_env),
+        ]
     for index, mailbox in enumerate(email.imap if email and email.enabled else []):
-        base = ("channels", "email", "imap", index)
-        wanted += [((*base, "username_env"), mailbox.username_env), ((*base, "password_env"), mailbox.password_env)]
+        where = ("channels", "email", "imap", index)
+        wanted += [((*where, "username_env"), mailbox.username_env), ((*where, "password_env"), mailbox.password_env)]
     for loc, name in wanted:
         if name and not env.get(name):
             problems.add(path, ".".join(map(str, loc)), f"environment variable {name} is not set", locate(text, loc))

@@ -6,11 +6,13 @@ Nothing else picks a store, reads `config/` or decides which channels run.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from aiohttp import web
 
 from adapters.base import Sender
 from adapters.email.imap import ImapMailbox, ImapMailboxConfig
@@ -20,9 +22,11 @@ from gateway.composer import TemplateComposer, company_facts
 from gateway.config_loader import Settings
 from gateway.email_reader import EmailReader, EmailReadOptions
 from gateway.inbox import InboxProcessor, Reader
+from gateway.media_worker import Fetcher, MediaWorker
 from gateway.outbox import OutboxWorker, RetryPolicy
 from gateway.policy import build_sla_policy
 from gateway.settings import ImapMailboxSection
+from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
 from normalizer import LanguageDetector, Normalizer
 from ticketing.customers import CustomerDirectory
 from ticketing.service import ServiceOptions, TicketService
@@ -31,6 +35,7 @@ from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 
 EMAIL = "email"
+WHATSAPP = "whatsapp"
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
 
 
@@ -103,7 +108,10 @@ class Gateway:
     outbox: OutboxWorker
     smtp: SmtpIntake | None
     large_mail: ProcessPoolExecutor
+    media: MediaWorker
     mailboxes: dict[str, ImapMailbox] = field(default_factory=dict)  # by name
+    webhooks: dict[str, web.Application] = field(default_factory=dict)  # URL prefix -> sub-app
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run last at shutdown
 
     async def accept(self, request: AcceptRequest) -> AcceptResult:
         """Commit a raw message, then wake the inbox pipeline (the channel acks after this returns)."""
@@ -125,26 +133,42 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
         fallback_subject=FALLBACK_SUBJECTS,
         unknown_sender_plan=config.gateway.unknown_sender_plan,
         acknowledgements_per_hour=config.gateway.acknowledgements_per_sender_per_hour,
+        continue_within=continue_within(settings),
     )
     directory = CustomerDirectory(settings.organisations)
     return TicketService(store, directory, build_sla_policy(settings), composer, options, clock)
+
+
+def continue_within(settings: Settings) -> dict[str, timedelta]:
+    """Chat channels on which a message continues the sender's recent open ticket, and for how long."""
+    whatsapp = settings.file.channels.whatsapp
+    if whatsapp is None or not whatsapp.enabled:
+        return {}
+    return {WHATSAPP: timedelta(hours=whatsapp.continue_conversation_hours)}
 
 
 def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     config = settings.file
     store = build_store(settings)
     service = build_service(settings, store, clock)
-    outbox = OutboxWorker(
-        store,
-        build_senders(settings, clock),
-        RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds),
-        clock,
-    )
+    policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
+    senders = build_senders(settings, clock)
+    outbox = OutboxWorker(store, senders, policy, clock)
     # Large mail is read in a separate process (started on first use, one worker); see gateway.email_reader.
     large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail)}
     inbox = InboxProcessor(store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify)
-    gateway = Gateway(settings, store, service, inbox, outbox, None, large_mail)
+    fetchers: dict[str, Fetcher] = {}
+    media = MediaWorker(store, fetchers, policy, clock)
+    gateway = Gateway(settings, store, service, inbox, outbox, None, large_mail, media)
+    whatsapp = config.channels.whatsapp
+    if whatsapp is not None and whatsapp.enabled:
+        # The webhooks commit through gateway.accept, so the channel is built after the gateway and its parts
+        # join the (not yet running) pipeline's readers, senders and fetchers here.
+        parts = build_whatsapp(settings, store, gateway.accept, build_normalizer(settings), clock)
+        readers[WHATSAPP], senders[WHATSAPP], fetchers[WHATSAPP] = parts.reader, parts.sender, parts.fetcher
+        gateway.webhooks[WEBHOOK_PREFIX] = parts.webhooks
+        gateway.closers += [parts.sender.close, parts.fetcher.close]
     email = config.channels.email
     if email is not None and email.enabled:
         if email.smtp_intake.enabled:

@@ -32,9 +32,12 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "store": "ok", "queues": queues, "channels": channels})
 
 
-def create_app(store: Store, channels: ChannelsReport) -> web.Application:
+def create_app(store: Store, channels: ChannelsReport, webhooks: Mapping[str, web.Application]) -> web.Application:
+    """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix."""
     app = web.Application(client_max_size=1024 * 1024)
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels
     app.router.add_get("/healthz", healthz)
+    for prefix, subapp in webhooks.items():
+        app.add_subapp(prefix, subapp)
     return app

@@ -30,6 +30,9 @@ class Supervisor:
         if smtp is not None:
             host, port = smtp.address
             result["email"] = {"smtp": f"{host}:{port}", "in_flight": smtp.handler.in_flight}
+        whatsapp = self._gateway.settings.file.channels.whatsapp
+        if whatsapp is not None and whatsapp.enabled:
+            result["whatsapp"] = {"webhook": f"{whatsapp.public_base_url.rstrip('/')}/webhooks/twilio/whatsapp"}
         if self._gateway.mailboxes:
             result.setdefault("email", {})["imap"] = {
                 name: box.status() for name, box in self._gateway.mailboxes.items()
@@ -45,7 +48,8 @@ class Supervisor:
             asyncio.create_task(gateway.outbox.run(), name="outbox"),
         ]
         mailbox_tasks = [asyncio.create_task(box.run(), name=f"imap-{name}") for name, box in gateway.mailboxes.items()]
-        runner = web.AppRunner(create_app(gateway.store, self.channels), handle_signals=False)
+        tasks.append(asyncio.create_task(gateway.media.run(), name="media"))
+        runner = web.AppRunner(create_app(gateway.store, self.channels, gateway.webhooks), handle_signals=False)
         try:
             if gateway.smtp is not None:
                 await gateway.smtp.start()
@@ -66,7 +70,10 @@ class Supervisor:
             await runner.cleanup()
             gateway.inbox.stop()
             gateway.outbox.stop()
+            gateway.media.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for close in gateway.closers:
+                await close()
             await asyncio.to_thread(gateway.large_mail.shutdown)
             await gateway.store.close()
             self._log.info("gateway.stopped")
@@ -92,6 +99,8 @@ class Supervisor:
                 f" ['{address}'], 'Subject: Servidor caido\\r\\n\\r\\nEl servidor de facturacion no responde.')\"",
                 "  .venv/bin/gateway tickets list",
             ]
+        if "whatsapp" in self.channels():
+            lines.append(f"  WhatsApp: Twilio posts to {self.channels()['whatsapp']['webhook']}")
         lines.append("Stop with Ctrl+C.")
         print("\n".join(lines), file=self._out, flush=True)
 

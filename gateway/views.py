@@ -69,6 +69,9 @@ def outbox_json(item: OutboxItem, tz: ZoneInfo) -> dict[str, Any]:
         "last_error": item.last_error or None,
         "created_at": iso(item.created_at, tz),
         "sent_at": iso(item.sent_at, tz),
+        "provider_id": item.provider_id,
+        "delivery_state": item.delivery_state,
+        "delivery_error": item.delivery_error or None,
     }
 
 

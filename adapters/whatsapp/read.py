@@ -206,7 +206,7 @@ def parse_whatsapp_form(
         text=_text(form, attachments),
         html="",
         received_at=received_at,
-        thread_hints=(),
+        thread_hints=tuple(filter(None, [form.get("OriginalRepliedMessageSid", "").strip()])),
         headers=_headers(form),
         attachments=attachments,
     )

@@ -50,13 +50,15 @@ class TicketQueries(Queries):
         return codec.ticket_from_row(row) if row else None
 
     async def find_ticket_by_message_ids(self, native_ids: Sequence[str]) -> Ticket | None:
-        """The most recent ticket holding a message (in or out) with one of these native ids."""
+        """The most recent ticket holding a message with one of these ids: a message's native id (in or out), or
+        the channel's id for a reply we sent (a WhatsApp client quoting our message names its MessageSid)."""
         if not native_ids:
             return None
+        marks = placeholders(len(native_ids))
         row = await self._db.fetchone(
-            f"SELECT t.* FROM tickets t JOIN messages m ON m.ticket_id = t.id "
-            f"WHERE m.native_id IN ({placeholders(len(native_ids))}) ORDER BY m.id DESC LIMIT 1",
-            list(native_ids),
+            f"SELECT t.* FROM tickets t JOIN messages m ON m.ticket_id = t.id LEFT JOIN outbox o ON o.id = m.outbox_id "
+            f"WHERE m.native_id IN ({marks}) OR o.provider_id IN ({marks}) ORDER BY m.id DESC LIMIT 1",
+            [*native_ids, *native_ids],
         )
         return codec.ticket_from_row(row) if row else None
 

@@ -255,3 +255,13 @@ async def test_delivery_reports_reach_the_message(store: Store) -> None:
         assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["failed: 63016 outside the allowed window"]
         [item] = await tx.list_outbox()
     assert (item.provider_id, item.delivery_state) == ("SM0001", "failed")
+
+
+async def test_console_threads(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.console_thread("TL-000001") is None
+        await tx.set_console_thread("TL-000001", "C0AGENTS", "1732460000.000100")
+    async with store.transaction() as tx:
+        assert await tx.console_thread("TL-000001") == ("C0AGENTS", "1732460000.000100")
+        assert await tx.ticket_for_console_thread("C0AGENTS", "1732460000.000100") == "TL-000001"
+        assert await tx.ticket_for_console_thread("C0AGENTS", "1732460000.999999") is None

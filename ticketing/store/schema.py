@@ -148,6 +148,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX attachments_fetch ON attachments (fetch_status, fetch_next_at);
     CREATE INDEX messages_requester ON messages (sender, channel, direction, at);
     """,
+    # 5: where each ticket lives in the agents' console (a Slack channel and the parent message's ts)
+    """
+    CREATE TABLE console_threads (
+        ticket_number TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        thread_ts TEXT NOT NULL,
+        CONSTRAINT console_thread_ts UNIQUE (channel_id, thread_ts)
+    );
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

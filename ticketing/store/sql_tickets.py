@@ -196,3 +196,25 @@ class TicketQueries(Queries):
             "note = ? WHERE id = ?",
             ["pending" if next_at else "failed", codec.opt_utc_text(next_at), error, attachment_id],
         )
+
+    # --- the agents' console ---------------------------------------------------------------------------
+
+    async def set_console_thread(self, ticket_number: str, channel_id: str, thread_ts: str) -> None:
+        await self._db.execute(
+            "INSERT INTO console_threads (ticket_number, channel_id, thread_ts) VALUES (?, ?, ?) "
+            "ON CONFLICT (ticket_number) DO UPDATE SET channel_id = excluded.channel_id, thread_ts = excluded.thread_ts",
+            [ticket_number, channel_id, thread_ts],
+        )
+
+    async def console_thread(self, ticket_number: str) -> tuple[str, str] | None:
+        """(channel id, parent ts) of the ticket's thread in the agents' console, once posted."""
+        row = await self._db.fetchone(
+            "SELECT channel_id, thread_ts FROM console_threads WHERE ticket_number = ?", [ticket_number]
+        )
+        return (row["channel_id"], row["thread_ts"]) if row else None
+
+    async def ticket_for_console_thread(self, channel_id: str, thread_ts: str) -> str | None:
+        row = await self._db.fetchone(
+            "SELECT ticket_number FROM console_threads WHERE channel_id = ? AND thread_ts = ?", [channel_id, thread_ts]
+        )
+        return str(row["ticket_number"]) if row else None

@@ -14,8 +14,11 @@ from datetime import datetime, timedelta
 
 from adapters.base import PermanentFailure, Sender, TemporaryFailure
 from gateway.wakeup import Worker
+from ticketing.console import Console, thread_line
 from ticketing.store.base import Store
-from ticketing.types import OutboxItem
+from ticketing.types import OutboundReply, OutboxItem
+
+CONFIRMED_KINDS = frozenset({"agent_reply"})  # replies whose delivery is confirmed in the console
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class OutboxWorker(Worker):
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         idle_seconds: float = 30.0,
+        console: Console | None = None,
     ) -> None:
         self._store = store
         self._senders = senders
@@ -49,10 +53,21 @@ class OutboxWorker(Worker):
         self._rng = rng or random.Random()
         self._idle = idle_seconds
         super().__init__("outbox", error_wait=policy.base_delay)
+        self._console = console
 
     async def work_pass(self) -> float:
         await self.deliver_due()
         return await self._seconds_until_next()
+
+    def _confirmation(self, item: OutboxItem, status: str, error: str) -> OutboundReply:
+        """Every relayed agent reply is confirmed in the ticket's console thread; a failure is never silent."""
+        reply = item.reply
+        assert self._console is not None
+        if status == "sent":
+            text = f":white_check_mark: Enviado a {reply.recipient} por {reply.channel}."
+        else:
+            text = f":x: No se pudo entregar a {reply.recipient} por {reply.channel}: {error}"
+        return thread_line(self._console, reply.ticket_number, text, f"delivery:{item.id}:{status}")
 
     async def _seconds_until_next(self) -> float:
         async with self._store.transaction() as tx:
@@ -97,6 +112,8 @@ class OutboxWorker(Worker):
             await tx.mark_outbox(item.id, status, self._clock(), error, next_at)
             if provider_id:
                 await tx.set_provider_id(item.id, provider_id)
+            if self._console is not None and reply.kind in CONFIRMED_KINDS and status in ("sent", "dead"):
+                await tx.enqueue_reply(self._confirmation(item, status, error), self._clock())
         if status == "sent":
             log.info("outbox.sent", attempt=attempt)
         elif status == "dead":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from ticketing.console import Console, summary_refresh
 from ticketing.lifecycle import queue_reply, set_priority, set_status
 from ticketing.replies import build_reply
 from ticketing.sla import SlaPolicy
@@ -24,11 +25,24 @@ class TicketNotFound(LookupError):
 
 
 class AgentActions:
-    def __init__(self, store: Store, sla: SlaPolicy, clock: Callable[[], datetime], fallback_subject: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        sla: SlaPolicy,
+        clock: Callable[[], datetime],
+        fallback_subject: str,
+        console: Console | None = None,
+    ) -> None:
         self._store = store
         self._sla = sla
         self._clock = clock
         self._fallback_subject = fallback_subject
+        self._console = console
+
+    async def _refresh_console(self, tx: StoreTransaction, number: str) -> None:
+        """The ticket changed: its summary in the agents' console shows the new state."""
+        if self._console is not None:
+            await tx.enqueue_reply(summary_refresh(self._console, number), self._clock())
 
     async def _load(self, tx: StoreTransaction, number: str) -> Ticket:
         ticket = await tx.get_ticket(number)
@@ -71,6 +85,7 @@ class AgentActions:
             if ticket.status is Status.NEW:
                 set_status(ticket, Status.OPEN, now, self._sla)
             await tx.update_ticket(ticket, now)
+            await self._refresh_console(tx, number)
             return reply
 
     async def change_status(self, number: str, status: Status, agent: str, level: int | None = None) -> Ticket:
@@ -90,6 +105,7 @@ class AgentActions:
                 data["within_sla"] = ticket.resolution_due is None or now <= ticket.resolution_due
             await tx.add_event(ticket.id, TicketEvent(now, "status", agent, data))
             await tx.update_ticket(ticket, now)
+            await self._refresh_console(tx, number)
             return ticket
 
     async def change_priority(self, number: str, priority: Priority, agent: str) -> Ticket:
@@ -108,6 +124,7 @@ class AgentActions:
             }
             await tx.add_event(ticket.id, TicketEvent(now, "priority", agent, data))
             await tx.update_ticket(ticket, now)
+            await self._refresh_console(tx, number)
             return ticket
 
     async def assign(self, number: str, assignee: str, agent: str) -> Ticket:
@@ -120,4 +137,5 @@ class AgentActions:
             )
             ticket.assignee = assignee
             await tx.update_ticket(ticket, now)
+            await self._refresh_console(tx, number)
             return ticket

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ticketing.console import Console, summary_refresh, thread_line
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_status
 from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, is_message_key
@@ -50,6 +51,7 @@ class ServiceOptions:
     acknowledgements_per_hour: int = 10  # per sender; 0 means no cap
     # Chat channels: a message continues the sender's open ticket on that channel if they wrote to it this recently.
     continue_within: Mapping[str, timedelta] = field(default_factory=dict)
+    console: Console | None = None  # the agents' console, if one is configured
 
 
 class TicketService:
@@ -115,6 +117,7 @@ class TicketService:
         await tx.add_event(ticket.id, TicketEvent(now, "bounce", message.sender_address, data))
         for address in message.failed_recipients:
             await tx.flag_address(address, message.failure_reason or "delivery failed", ticket.number, now)
+        await self._to_console(tx, ticket.number, f":warning: {summary}", f"bounce:{message.native_id}")
         return IngestOutcome("added", ticket.number, "bounce")
 
     def _may_continue(self, ticket: Ticket, sender: str, org: Organisation | None) -> bool:
@@ -157,6 +160,19 @@ class TicketService:
                 ticket.id, TicketEvent(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
             )
         await tx.update_ticket(ticket, now)
+        who = message.sender_name or message.sender_address
+        label = "respuesta automática" if request.auto_reply else message.channel
+        await self._to_console(tx, ticket.number, f"*{who}* ({label}):\n{request.body}", f"in:{message.native_id}")
+        if direction is Direction.IN and ticket.status is Status.OPEN:
+            await self._to_console(tx, ticket.number)
+
+    async def _to_console(self, tx: StoreTransaction, number: str, line: str = "", key: str = "") -> None:
+        """Refresh the ticket's summary in the agents' console, or post `line` in its thread."""
+        console = self._options.console
+        if console is not None:
+            await tx.enqueue_reply(
+                thread_line(console, number, line, key) if line else summary_refresh(console, number), self._clock()
+            )
 
     async def _create_ticket(
         self,
@@ -215,6 +231,7 @@ class TicketService:
             references=message.thread_hints,
             fallback_subject=self._fallback_subject(language),
         )
+        await self._to_console(tx, ticket.number)
         if await self._over_acknowledgement_cap(tx, ticket.requester_address, now):
             cap = self._options.acknowledgements_per_hour
             await tx.add_event(

@@ -202,7 +202,8 @@ class TicketQueries(Queries):
     async def set_console_thread(self, ticket_number: str, channel_id: str, thread_ts: str) -> None:
         await self._db.execute(
             "INSERT INTO console_threads (ticket_number, channel_id, thread_ts) VALUES (?, ?, ?) "
-            "ON CONFLICT (ticket_number) DO UPDATE SET channel_id = excluded.channel_id, thread_ts = excluded.thread_ts",
+            "ON CONFLICT (ticket_number) DO UPDATE SET channel_id = excluded.channel_id, "
+            "thread_ts = excluded.thread_ts",
             [ticket_number, channel_id, thread_ts],
         )
 

@@ -231,7 +231,6 @@ class TicketService:
             references=message.thread_hints,
             fallback_subject=self._fallback_subject(language),
         )
-        await self._to_console(tx, ticket.number)
         if await self._over_acknowledgement_cap(tx, ticket.requester_address, now):
             cap = self._options.acknowledgements_per_hour
             await tx.add_event(
@@ -239,6 +238,7 @@ class TicketService:
             )
         else:
             await queue_reply(tx, ticket_id, reply, now, sender="gateway")
+        await self._to_console(tx, ticket.number)
         return ticket
 
     async def _over_acknowledgement_cap(self, tx: StoreTransaction, recipient: str, now: datetime) -> bool:

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import at
 from ticketing.agent_actions import AgentActions
+from ticketing.console import Console
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import AlwaysOpenCalendar, BusinessCalendar, PriorityTargets, SlaPolicy, parse_target
@@ -60,7 +61,7 @@ ORGS = [
 class Desk:
     """The service over a real store, with a settable clock."""
 
-    def __init__(self, store: SqliteStore, composer: RecordingComposer) -> None:
+    def __init__(self, store: SqliteStore, composer: RecordingComposer, console: Console | None = None) -> None:
         self.store = store
         self.composer = composer
         self.now = MONDAY_9
@@ -70,9 +71,10 @@ class Desk:
             "es",
             {"es": "Solicitud de soporte"},
             continue_within={"whatsapp": timedelta(hours=24)},
+            console=console,
         )
         self.service = TicketService(store, CustomerDirectory(ORGS), policy(), composer, options, lambda: self.now)
-        self.agents = AgentActions(store, policy(), lambda: self.now, "Solicitud de soporte")
+        self.agents = AgentActions(store, policy(), lambda: self.now, "Solicitud de soporte", console)
         self.count = 0
 
     async def receive(

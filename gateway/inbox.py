@@ -8,14 +8,22 @@ retried, and quarantined after `max_attempts`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 from datetime import datetime
 
 from gateway.wakeup import Worker
-from ticketing.service import TicketService
+from ticketing.service import IngestOutcome, TicketService
 from ticketing.store.base import Store, StoreError
 from ticketing.types import InboxItem, WrittenRequest
 
-Reader = Callable[[InboxItem], Awaitable[WrittenRequest]]  # one channel's raw message -> written request
+class AgentCommand(Protocol):
+    """What an agent did in a channel (a thread reply, a button): run instead of ingesting a client request."""
+
+    async def run(self) -> IngestOutcome: ...
+
+
+# One channel's raw message -> a client's written request, or an agent's command.
+Reader = Callable[[InboxItem], Awaitable[WrittenRequest | AgentCommand]]
 
 
 class InboxProcessor(Worker):
@@ -58,7 +66,7 @@ class InboxProcessor(Worker):
         try:
             if reader is None:
                 raise ValueError(f"no reader for channel {item.channel!r}")
-            request = await reader(item)  # readers work off the event loop (a 25 MB mail must not stall it)
+            read = await reader(item)  # readers work off the event loop (a 25 MB mail must not stall it)
         except Exception as error:  # unreadable input: keep the raw bytes, say why, never drop it
             reason = f"{type(error).__name__}: {error}"
             async with self._store.transaction() as tx:
@@ -66,7 +74,13 @@ class InboxProcessor(Worker):
             log.warning("inbox.quarantined", reason=reason)
             return 1
         try:
-            outcome = await self._service.ingest(item.id, request)
+            if isinstance(read, WrittenRequest):
+                outcome = await self._service.ingest(item.id, read)  # finishes the inbox item in its transaction
+            else:
+                outcome = await read.run()  # idempotent: a crash before the line below only repeats it
+                async with self._store.transaction() as tx:
+                    status = "ignored" if outcome.action == "ignored" else "done"
+                    await tx.finish_inbox(item.id, status, self._clock(), outcome.ticket_number, outcome.reason)
         except StoreError as error:  # not the message's fault: it stays pending, attempts are not counted
             log.warning("inbox.store_unavailable", error=str(error))
             return 0

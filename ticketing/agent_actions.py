@@ -127,6 +127,18 @@ class AgentActions:
             await self._refresh_console(tx, number)
             return ticket
 
+    async def escalate(self, number: str, agent: str) -> Ticket:
+        """Third level: the case needs more than 8 business hours, the vendor, or the committee of experts."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            ticket = await self._load(tx, number)
+            assert ticket.id is not None
+            await tx.add_event(ticket.id, TicketEvent(now, "escalated", agent, {"from": ticket.level, "to": 3}))
+            ticket.level = 3
+            await tx.update_ticket(ticket, now)
+            await self._refresh_console(tx, number)
+            return ticket
+
     async def assign(self, number: str, assignee: str, agent: str) -> Ticket:
         now = self._clock()
         async with self._store.transaction() as tx:

@@ -95,3 +95,12 @@ async def test_resolving_records_the_level_and_whether_it_was_in_time(desk: Desk
 async def test_unknown_ticket(desk: Desk) -> None:
     with pytest.raises(TicketNotFound):
         await desk.agents.assign("TL-009999", "U-agent", "U-lead")
+
+
+async def test_escalation_sets_the_third_level(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co")
+    ticket = await desk.agents.escalate("TL-000001", "U-agent")
+    assert ticket.level == 3
+    async with desk.store.transaction() as tx:
+        assert ticket.id is not None
+        assert (await tx.events(ticket.id))[-1].kind == "escalated"

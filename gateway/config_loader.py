@@ -177,27 +177,26 @@ def _check_templates(templates_dir: Path, config: GatewayFile | None, problems: 
                 problems.add(path, "", f"template does not render: {error}")
 
 
+def _named_secrets(config: GatewayFile) -> list[tuple[tuple[str | int, ...], str | None]]:
+    """Every environment variable the enabled parts of the configuration name, with the setting that names it."""
+    channels = config.channels
+    email, whatsapp, slack = channels.email, channels.whatsapp, channels.slack
+    named: list[tuple[tuple[str | int, ...], object, tuple[str, ...]]] = [(("store",), config.store, ("url_env",))]
+    if email and email.enabled and email.outgoing.transport == "smtp":
+        named.append((("channels", "email", "outgoing"), email.outgoing, ("username_env", "password_env")))
+    for index, mailbox in enumerate(email.imap if email and email.enabled else []):
+        named.append((("channels", "email", "imap", index), mailbox, ("username_env", "password_env")))
+    if whatsapp and whatsapp.enabled:
+        named.append((("channels", "whatsapp"), whatsapp, ("account_sid_env", "auth_token_env")))
+    if slack and slack.enabled:
+        named.append((("channels", "slack"), slack, ("bot_token_env", "signing_secret_env")))
+    return [((*where, field), getattr(section, field)) for where, section, fields in named for field in fields]
+
+
 def _check_secrets(config: GatewayFile, env: Mapping[str, str], path: Path, text: str, problems: _Problems) -> None:
-    wanted: list[tuple[tuple[str | int, ...], str | None]] = [(("store", "url_env"), config.store.url_env)]
     if config.store.backend == "postgresql" and not config.store.url_env:
         problems.add(path, "store.url_env", "the postgresql backend needs url_env", locate(text, ("store",)))
-    email = config.channels.email
-    if email and email.enabled and email.outgoing.transport == "smtp":
-        wanted += [
-            (("channels", "email", "outgoing", "username_env"), email.outgoing.username_env),
-            (("channels", "email", "outgoing", "password_env"), email.outgoing.password_env),
-        ]
-    whatsapp = config.channels.whatsapp
-    if whatsapp and whatsapp.enabled:
-        base: tuple[str | int, ...] = ("channels", "whatsapp")
-        wanted += [
-            ((*base, "account_sid_env"), whatsapp.account_sid_env),
-            ((*base, "auth_token_env"), whatsapp.auth_token_env),
-        ]
-    for index, mailbox in enumerate(email.imap if email and email.enabled else []):
-        where = ("channels", "email", "imap", index)
-        wanted += [((*where, "username_env"), mailbox.username_env), ((*where, "password_env"), mailbox.password_env)]
-    for loc, name in wanted:
+    for loc, name in _named_secrets(config):
         if name and not env.get(name):
             problems.add(path, ".".join(map(str, loc)), f"environment variable {name} is not set", locate(text, loc))
 

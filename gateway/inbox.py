@@ -8,13 +8,14 @@ retried, and quarantined after `max_attempts`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Protocol
 from datetime import datetime
+from typing import Protocol
 
 from gateway.wakeup import Worker
 from ticketing.service import IngestOutcome, TicketService
 from ticketing.store.base import Store, StoreError
 from ticketing.types import InboxItem, WrittenRequest
+
 
 class AgentCommand(Protocol):
     """What an agent did in a channel (a thread reply, a button): run instead of ingesting a client request."""

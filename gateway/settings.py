@@ -201,9 +201,23 @@ class WhatsAppChannel(Section):
     api_base_url: str | None = None  # only to point the Twilio client at a test double
 
 
+class SlackChannel(Section):
+    """Slack (`[channels.slack]`): the agents' console, and a channel clients may write on."""
+
+    enabled: bool = True
+    agents_channel: str = Field(pattern=r"^[CG][A-Z0-9]+$")  # the console: one thread per ticket
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]+$")  # only this workspace may act
+    oncall_group: str | None = Field(None, pattern=r"^S[A-Z0-9]+$")  # mentioned on critical tickets
+    agents: dict[str, str] = {}  # Slack user id -> the agent's name
+    api_base_url: str | None = None  # only to point the Slack client at a test double
+
+
 class Channels(Section):
     email: EmailChannel | None = None
     whatsapp: WhatsAppChannel | None = None
+    slack: SlackChannel | None = None
 
 
 class OutboxSection(Section):

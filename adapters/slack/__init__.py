@@ -1,0 +1,30 @@
+"""The Slack channel: the agents' console (a ticket's parent message and its thread, the `SlackConsole` sender), the
+Events API and interactivity sub-app (`slack_events_app`), and the reader of what it commits."""
+
+from adapters.slack.blocks import CONSOLE_ACTIONS, ConsoleTicket, ticket_blocks
+from adapters.slack.console import SlackConsole
+from adapters.slack.events import REFUSAL, SlackNotReady, slack_events_app
+from adapters.slack.read import (
+    CHANNEL,
+    ConsoleAction,
+    DirectMessage,
+    SlackPayloadError,
+    ThreadReply,
+    read_slack_payload,
+)
+
+__all__ = [
+    "CHANNEL",
+    "CONSOLE_ACTIONS",
+    "REFUSAL",
+    "ConsoleAction",
+    "ConsoleTicket",
+    "DirectMessage",
+    "SlackConsole",
+    "SlackNotReady",
+    "SlackPayloadError",
+    "ThreadReply",
+    "read_slack_payload",
+    "slack_events_app",
+    "ticket_blocks",
+]

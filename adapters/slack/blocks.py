@@ -1,0 +1,190 @@
+"""Block Kit for a ticket's parent message in the agents' console (a Slack channel, one thread per ticket).
+
+`ticket_blocks()` renders a `ConsoleTicket` as the fallback text (notifications, screen readers) and the blocks:
+the number and subject as header, the facts as section fields in Spanish (the agents are Colombian), the start of
+the client's request, and the actions the console offers. Every action carries the ticket number: the buttons in
+their `value`, all of them through the actions block's `block_id` (`ticket:TL-000123`). A critical ticket starts
+with the on-call mention, in the fallback text (so the notification pages) and in a first section.
+
+Everything the client wrote is escaped for mrkdwn (&, <, >), so a subject cannot mention `<!channel>`; texts are
+cut to Slack's limits (header 150 characters, section text 3000, field 2000).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+FALLBACK_LIMIT = 3000
+BLOCK_ID_PREFIX = "ticket:"
+BUTTON_ACTIONS = ("take", "waiting", "escalate")
+SELECT_ACTIONS = ("priority", "resolve")
+CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS
+
+PRIORITY_LABELS = {
+    "critical": "Crítico",
+    "high": "Alto",
+    "medium": "Medio",
+    "low": "Bajo",
+    "planned": "Planificado",
+}
+STATUS_LABELS = {
+    "new": "Nuevo",
+    "open": "Abierto",
+    "waiting_on_client": "En espera del cliente",
+    "resolved": "Resuelto",
+    "closed": "Cerrado",
+    "not_covered": "Sin cobertura",
+}
+PLAN_LABELS = {"standard": "Estándar (L–V 08:00–16:30)", "7x24": "7x24", "free": "Sin contrato"}
+CHANNEL_LABELS = {"email": "Correo", "whatsapp": "WhatsApp", "slack": "Slack", "web": "Formulario web"}
+LEVEL_OPTIONS = ("1", "2", "3")
+WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
+MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+
+
+@dataclass(frozen=True)
+class ConsoleTicket:
+    """What the parent message shows (built by the console sender from the store)."""
+
+    number: str
+    status: str
+    priority: str
+    plan: str
+    channel: str
+    level: int | None
+    assignee: str | None
+    requester: str
+    requester_name: str
+    organisation: str | None  # the organisation's display name
+    subject: str
+    excerpt: str  # the start of the client's request (<= 300 characters)
+    response_due: datetime | None
+    resolution_due: datetime | None
+    sla_paused: bool
+
+
+def escape(text: str) -> str:
+    """Text as mrkdwn shows it literally: Slack's three control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in "…" when cut (never in the middle of an escape such as &amp;)."""
+    if len(text) <= limit:
+        return text
+    return PARTIAL_ENTITY.sub("", text[: limit - 1]).rstrip() + "…"
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    """'lun 30 nov 09:00 (GMT-5)'."""
+    local = moment.astimezone(tz)
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    zone = f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local:%H:%M} ({zone})"
+
+
+def due_text(due: datetime | None, ticket: ConsoleTicket, tz: ZoneInfo) -> str:
+    if ticket.sla_paused:
+        return "pausado"
+    if ticket.priority == "critical":
+        return "inmediata" + (f" · {local_time(due, tz)}" if due is not None else "")
+    return local_time(due, tz) if due is not None else "—"
+
+
+def _assignee(assignee: str | None) -> str:
+    if not assignee:
+        return "Sin asignar"
+    return f"<@{assignee}>" if SLACK_USER_ID.match(assignee) else escape(assignee)
+
+
+def _requester(ticket: ConsoleTicket) -> str:
+    who = escape(ticket.requester_name) if ticket.requester_name else ""
+    address = escape(ticket.requester)
+    person = f"{who} ({address})" if who and who != address else address
+    return f"{person}\n{escape(ticket.organisation) if ticket.organisation else 'Sin organización'}"
+
+
+def _field(label: str, value: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": cut(f"*{label}*\n{value}", FIELD_LIMIT)}
+
+
+def _option(label: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def _actions(ticket: ConsoleTicket) -> dict[str, Any]:
+    buttons = [("take", "Tomar", "primary"), ("waiting", "En espera del cliente", None), ("escalate", "Escalar", None)]
+    elements: list[dict[str, Any]] = []
+    for action_id, label, style in buttons:
+        button: dict[str, Any] = {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": label},
+            "value": ticket.number,
+        }
+        if style:
+            button["style"] = style
+        elements.append(button)
+    priorities = [_option(label, value) for value, label in PRIORITY_LABELS.items()]
+    priority: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "priority",
+        "placeholder": {"type": "plain_text", "text": "Prioridad"},
+        "options": priorities,
+    }
+    current = [option for option in priorities if option["value"] == ticket.priority]
+    if current:
+        priority["initial_option"] = current[0]
+    resolve = {
+        "type": "static_select",
+        "action_id": "resolve",
+        "placeholder": {"type": "plain_text", "text": "Resolver…"},
+        "options": [_option(f"Nivel {level}", level) for level in LEVEL_OPTIONS],
+    }
+    return {"type": "actions", "block_id": BLOCK_ID_PREFIX + ticket.number, "elements": [*elements, priority, resolve]}
+
+
+def ticket_blocks(ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) of the ticket's parent message in the console."""
+    priority = PRIORITY_LABELS.get(ticket.priority, ticket.priority)
+    status = STATUS_LABELS.get(ticket.status, ticket.status)
+    page = oncall_mention if ticket.priority == "critical" and oncall_mention else None
+    fallback = f"Ticket {ticket.number} ({priority}, {status}): {escape(ticket.subject)}"
+    if page:
+        fallback = f"{page} {fallback}"
+    blocks: list[dict[str, Any]] = []
+    if page:
+        text = f"{page} :rotating_light: Ticket crítico: respuesta inmediata."
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    subject = ticket.subject.strip() or "(sin asunto)"
+    header = cut(f"{ticket.number} · {subject}", HEADER_LIMIT)
+    blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})
+    fields = [
+        _field("Solicitante", _requester(ticket)),
+        _field("Plan", escape(PLAN_LABELS.get(ticket.plan, ticket.plan))),
+        _field("Canal", escape(CHANNEL_LABELS.get(ticket.channel, ticket.channel))),
+        _field("Prioridad", priority),
+        _field("Estado", status),
+        _field("Asignado", _assignee(ticket.assignee)),
+        _field("Nivel", f"Nivel {ticket.level}" if ticket.level else "—"),
+        _field("Respuesta", due_text(ticket.response_due, ticket, tz)),
+        _field("Resolución", due_text(ticket.resolution_due, ticket, tz)),
+    ]
+    blocks.append({"type": "section", "fields": fields})
+    excerpt = escape(ticket.excerpt.strip()) or "_(sin texto)_"
+    quoted = "\n".join(f"> {line}" if line else ">" for line in excerpt.splitlines())
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(f"*Solicitud*\n{quoted}", SECTION_LIMIT)}})
+    blocks.append(_actions(ticket))
+    return cut(fallback, FALLBACK_LIMIT), blocks

@@ -1,0 +1,163 @@
+"""What a committed Slack body means: an agent's reply in a ticket's thread, a click in the console, or a DM.
+
+Pure functions, no I/O. The webhook commits two kinds of bodies (its `meta["kind"]`):
+- "event": the Events API body exactly as Slack sent it (`event_callback` with a `message` event). A message in a
+  direct conversation with the app (`channel_type` "im") is a `DirectMessage`; a reply inside a thread (a
+  `thread_ts` other than its own `ts`) is a `ThreadReply`. An agent's reply starting with "nota:" or "note:"
+  (any case) is an internal note: the prefix is removed and `internal` is set.
+- "action": the `block_actions` payload of one click on a ticket's parent message (one action per payload).
+
+Slack sends message text with its mrkdwn escapes (&amp; &lt; &gt;): they are undone; user and channel mentions
+(`<@U123>`, `<#C123>`) and links stay as Slack wrote them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack.blocks import BLOCK_ID_PREFIX, BUTTON_ACTIONS, CONSOLE_ACTIONS, LEVEL_OPTIONS, PRIORITY_LABELS
+
+CHANNEL = "slack"
+NOTE_PREFIX = re.compile(r"^\s*(?:nota|note)\s*:\s*", re.IGNORECASE)
+TICKET_NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d+$")
+SELECT_VALUES = {"priority": tuple(PRIORITY_LABELS), "resolve": LEVEL_OPTIONS}
+
+
+class SlackPayloadError(Exception):
+    """The body is not something the console understands (the pipeline quarantines it with this reason)."""
+
+
+@dataclass(frozen=True)
+class ThreadReply:
+    event_id: str
+    channel: str
+    thread_ts: str
+    user: str
+    text: str
+    internal: bool  # "nota:"/"note:" prefix: an internal note, never sent to the client
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    native_id: str
+    channel: str
+    message_ts: str
+    user: str
+    action: str  # take|waiting|escalate|priority|resolve
+    value: str  # the selected option's value (a priority, or level "1"-"3"); a button's own value
+    ticket_number: str
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    event_id: str
+    channel: str
+    user: str
+    text: str
+    ts: str
+    thread_ts: str | None
+
+
+def unescape(text: str) -> str:
+    """Slack's mrkdwn escapes undone (&amp; last, so "&amp;lt;" stays "&lt;")."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def action_native_id(payload: dict[str, Any], action: dict[str, Any]) -> str:
+    """The inbox id of one click: the same click retried by Slack has the same id."""
+    message_ts = _text(payload.get("container"), "message_ts") or _text(payload.get("message"), "ts")
+    return f"action:{message_ts}:{action.get('action_id', '')}:{action.get('action_ts', '')}"
+
+
+def action_ticket_number(action: dict[str, Any]) -> str | None:
+    """The ticket a console action is about: the actions block's `block_id`, else a button's value."""
+    block_id = str(action.get("block_id") or "")
+    if block_id.startswith(BLOCK_ID_PREFIX) and TICKET_NUMBER.match(block_id[len(BLOCK_ID_PREFIX) :]):
+        return block_id[len(BLOCK_ID_PREFIX) :]
+    value = str(action.get("value") or "")
+    if action.get("action_id") in BUTTON_ACTIONS and TICKET_NUMBER.match(value):
+        return value
+    return None
+
+
+def read_slack_payload(raw: bytes, kind: str) -> ThreadReply | ConsoleAction | DirectMessage:
+    """What one committed body means; SlackPayloadError when it is nothing the console handles."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SlackPayloadError(f"not a JSON body: {error}") from error
+    if not isinstance(body, dict):
+        raise SlackPayloadError("the body is not a JSON object")
+    if kind == "event":
+        return _read_event(body)
+    if kind == "action":
+        return _read_action(body)
+    raise SlackPayloadError(f"unknown kind {kind!r} (expected 'event' or 'action')")
+
+
+def _text(container: Any, key: str) -> str:
+    value = container.get(key) if isinstance(container, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _required(container: Any, key: str, what: str) -> str:
+    value = _text(container, key)
+    if not value:
+        raise SlackPayloadError(f"{what} has no {key}")
+    return value
+
+
+def _read_event(body: dict[str, Any]) -> ThreadReply | DirectMessage:
+    event = body.get("event")
+    if body.get("type") != "event_callback" or not isinstance(event, dict):
+        raise SlackPayloadError("not an Events API event_callback")
+    if event.get("type") != "message":
+        raise SlackPayloadError(f"event type {event.get('type')!r} is not a message")
+    event_id = _required(body, "event_id", "the event")
+    channel = _required(event, "channel", "the message")
+    user = _required(event, "user", "the message")
+    ts = _required(event, "ts", "the message")
+    text = unescape(_text(event, "text"))
+    thread_ts = _text(event, "thread_ts") or None
+    if event.get("channel_type") == "im":
+        return DirectMessage(event_id, channel, user, text, ts, thread_ts)
+    if thread_ts is None or thread_ts == ts:
+        raise SlackPayloadError("a channel message that is not a reply in a thread")
+    note = NOTE_PREFIX.match(text)
+    if note:
+        return ThreadReply(event_id, channel, thread_ts, user, text[note.end() :], internal=True)
+    return ThreadReply(event_id, channel, thread_ts, user, text, internal=False)
+
+
+def _read_action(payload: dict[str, Any]) -> ConsoleAction:
+    if payload.get("type") != "block_actions":
+        raise SlackPayloadError(f"payload type {payload.get('type')!r} is not block_actions")
+    actions = payload.get("actions")
+    if not isinstance(actions, list) or len(actions) != 1 or not isinstance(actions[0], dict):
+        raise SlackPayloadError("a console action payload carries exactly one action")
+    action: dict[str, Any] = actions[0]
+    name = _required(action, "action_id", "the action")
+    if name not in CONSOLE_ACTIONS:
+        raise SlackPayloadError(f"action {name!r} is not a console action")
+    if name in SELECT_VALUES:
+        value = _text(action.get("selected_option"), "value")
+        if value not in SELECT_VALUES[name]:
+            raise SlackPayloadError(f"action {name!r} has no valid selected option ({value!r})")
+    else:
+        value = _text(action, "value")
+    number = action_ticket_number(action)
+    if number is None:
+        raise SlackPayloadError(f"action {name!r} names no ticket")
+    container = payload.get("container")
+    return ConsoleAction(
+        native_id=action_native_id(payload, action),
+        channel=_text(payload.get("channel"), "id") or _required(container, "channel_id", "the container"),
+        message_ts=_required(container, "message_ts", "the container"),
+        user=_required(payload.get("user"), "id", "the user"),
+        action=name,
+        value=value,
+        ticket_number=number,
+    )

@@ -1,0 +1,247 @@
+"""A fake Slack Web API on a loopback port, answering the way Slack does, for slack_sdk's `AsyncWebClient(base_url=...)`.
+
+`POST|GET /api/{method}` reads the arguments from the query string, a form or a JSON body (slack_sdk sends JSON to
+`chat.*`, query parameters to `conversations.members`), checks the bearer token (`not_authed` / `invalid_auth`, HTTP
+200 like Slack), and answers `{"ok": true, ...}` or `{"ok": false, "error": ...}`:
+- `auth.test` — the bot's identity (`user_id`, `bot_id`, `team_id`).
+- `chat.postMessage` / `chat.update` — keep the channel's messages (channel, ts, thread_ts, text, blocks); unknown
+  channel `channel_not_found`, unknown ts `message_not_found`, text over 40,000 `msg_too_long`, blocks breaking
+  Slack's limits `invalid_blocks`.
+- `chat.postEphemeral` — recorded in `ephemerals`.
+- `conversations.members` — `members[channel]`, paginated by `limit`/`cursor` with `response_metadata.next_cursor`.
+
+`fail_next()` scripts the next N calls (optionally of one method): e.g. HTTP 429 `ratelimited` with `Retry-After`,
+or `channel_not_found`; `delay` holds every answer back. Every call is recorded (method, arguments, Authorization header).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TEXT_LIMIT = 40_000
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    args: dict[str, Any]
+    authorization: str
+
+
+@dataclass
+class Posted:
+    channel: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+@dataclass
+class Failure:
+    error: str
+    status: int
+    headers: dict[str, str]
+    method: str | None
+
+
+@dataclass
+class FakeSlack:
+    token: str = "xoxb-test"
+    team_id: str = "T0TEAM"
+    bot_user_id: str = "U0BOT"
+    bot_id: str = "B0BOT"
+    channels: set[str] = field(default_factory=lambda: {"C0CONSOLE"})
+    members: dict[str, list[str]] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before every answer, to make a client time out
+    calls: list[Call] = field(default_factory=list)
+    messages: list[Posted] = field(default_factory=list)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    port: int = field(default=0, init=False)
+    _failures: list[Failure] = field(default_factory=list, init=False)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
+    _runner: web.AppRunner | None = field(default=None, init=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def fail_next(
+        self,
+        count: int,
+        error: str,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        method: str | None = None,
+    ) -> None:
+        self._failures += [Failure(error, status, headers or {}, method) for _ in range(count)]
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        if isinstance(args.get("blocks"), str):
+            args["blocks"] = json.loads(args["blocks"])
+        authorization = request.headers.get("Authorization", "")
+        self.calls.append(Call(method, args, authorization))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if not authorization:
+            return _error("not_authed")
+        if authorization != f"Bearer {self.token}":
+            return _error("invalid_auth")
+        for index, failure in enumerate(self._failures):
+            if failure.method in (None, method):
+                del self._failures[index]
+                return _error(failure.error, failure.status, failure.headers)
+        handler = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral,
+            "conversations.members": self._members,
+        }.get(method)
+        if handler is None:
+            return _error("unknown_method", 404)
+        return handler(args)
+
+    def _auth_test(self, args: dict[str, Any]) -> web.Response:
+        return _ok(
+            url="https://tecnolinux.slack.com/",
+            team="TecnoLinux",
+            user="gateway",
+            team_id=self.team_id,
+            user_id=self.bot_user_id,
+            bot_id=self.bot_id,
+            is_enterprise_install=False,
+        )
+
+    def _next_ts(self) -> str:
+        return f"1764511200.{next(self._ts):06d}"
+
+    def _content_problem(self, args: dict[str, Any]) -> str | None:
+        if args.get("channel") not in self.channels:
+            return "channel_not_found"
+        if not args.get("text") and not args.get("blocks"):
+            return "no_text"
+        if len(str(args.get("text") or "")) > TEXT_LIMIT:
+            return "msg_too_long"
+        if block_problems(args.get("blocks") or []):
+            return "invalid_blocks"
+        return None
+
+    def _post_message(self, args: dict[str, Any]) -> web.Response:
+        problem = self._content_problem(args)
+        if problem:
+            return _error(problem)
+        thread_ts = args.get("thread_ts") or None
+        posted = Posted(
+            args["channel"], self._next_ts(), thread_ts, str(args.get("text") or ""), args.get("blocks") or []
+        )
+        self.messages.append(posted)
+        message = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "text": posted.text,
+            "ts": posted.ts,
+        }
+        return _ok(channel=posted.channel, ts=posted.ts, message=message)
+
+    def _update(self, args: dict[str, Any]) -> web.Response:
+        problem = self._content_problem(args)
+        if problem:
+            return _error(problem)
+        found = [item for item in self.messages if (item.channel, item.ts) == (args["channel"], args.get("ts"))]
+        if not found:
+            return _error("message_not_found")
+        found[0].text, found[0].blocks = str(args.get("text") or ""), args.get("blocks") or []
+        return _ok(channel=found[0].channel, ts=found[0].ts, text=found[0].text)
+
+    def _post_ephemeral(self, args: dict[str, Any]) -> web.Response:
+        if args.get("channel") not in self.channels:
+            return _error("channel_not_found")
+        if not args.get("user"):
+            return _error("user_not_found")
+        self.ephemerals.append(args)
+        return _ok(message_ts=self._next_ts())
+
+    def _members(self, args: dict[str, Any]) -> web.Response:
+        channel = args.get("channel")
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        everyone = self.members.get(str(channel), [])
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page = everyone[start : start + limit]
+        next_cursor = str(start + limit) if start + limit < len(everyone) else ""
+        return _ok(members=page, response_metadata={"next_cursor": next_cursor})
+
+
+def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
+    """What Slack would refuse in these blocks (a subset of its limits: counts, lengths, unique ids, options)."""
+    problems: list[str] = []
+    if len(blocks) > 50:
+        problems.append("more than 50 blocks")
+    block_ids = [block["block_id"] for block in blocks if "block_id" in block]
+    if len(block_ids) != len(set(block_ids)) or any(len(block_id) > 255 for block_id in block_ids):
+        problems.append("block_id repeated or over 255")
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header" and len(block["text"]["text"]) > 150:
+            problems.append("header over 150")
+        if kind == "section":
+            if "text" in block and len(block["text"]["text"]) > 3000:
+                problems.append("section text over 3000")
+            fields = block.get("fields", [])
+            if len(fields) > 10 or any(len(item["text"]) > 2000 for item in fields):
+                problems.append("section fields over 10 or over 2000")
+        if kind == "actions":
+            elements = block["elements"]
+            action_ids = [element["action_id"] for element in elements]
+            if len(elements) > 25 or len(action_ids) != len(set(action_ids)):
+                problems.append("actions over 25 or action_id repeated")
+            for element in elements:
+                if element.get("value") is not None and len(element["value"]) > 2000:
+                    problems.append("value over 2000")
+                if element["type"] == "static_select":
+                    options = element["options"]
+                    if len(options) > 100 or element.get("initial_option", options[0]) not in options:
+                        problems.append("select options over 100 or initial_option not among them")
+    return problems
+
+
+def _ok(**fields: Any) -> web.Response:
+    return web.json_response({"ok": True, **fields})
+
+
+def _error(error: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"ok": False, "error": error}, status=status, headers=headers)

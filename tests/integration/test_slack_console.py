@@ -1,0 +1,251 @@
+"""`SlackConsole` against the fake Slack Web API over loopback, with slack_sdk's AsyncWebClient and a real SQLite store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.slack.console import SlackConsole
+from tests.conftest import at, free_port
+from tests.fake_slack import FakeSlack
+from ticketing.store.sqlite import SqliteStore
+from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
+
+NOW = at("2026-11-30T14:00:00")
+CONSOLE = "C111"
+ONCALL = "<!subteam^S0ONCALL>"
+ORGANISATIONS = {"andina": "Andina S.A."}
+
+
+@dataclass
+class Desk:
+    fake: FakeSlack
+    store: SqliteStore
+    console: SlackConsole
+
+    async def thread(self, number: str) -> tuple[str, str] | None:
+        async with self.store.transaction() as tx:
+            return await tx.console_thread(number)
+
+    async def open_ticket(self, priority: Priority = Priority.HIGH, body: str = "El servidor no responde.") -> str:
+        async with self.store.transaction() as tx:
+            number = await tx.next_ticket_number("TL")
+            ticket = Ticket(
+                number=number,
+                requester_address="ana@andina.com.co",
+                requester_name="Ana Gómez",
+                channel="email",
+                organisation="andina",
+                plan="standard",
+                status=Status.NEW,
+                priority=priority,
+                level=None,
+                subject="Servidor caído",
+                language="es",
+                received_at=NOW,
+                response_due=NOW + timedelta(hours=1),
+                resolution_due=NOW + timedelta(hours=4),
+            )
+            ticket_id = await tx.insert_ticket(ticket, NOW)
+            await tx.add_message(ticket_id, TicketMessage(Direction.OUT, "email", "Recibido", NOW, "gateway", "gw-1"))
+            await tx.add_message(
+                ticket_id, TicketMessage(Direction.IN, "email", body, NOW, "ana@andina.com.co", "m1@x")
+            )
+            await tx.add_message(
+                ticket_id, TicketMessage(Direction.IN, "email", "Otra cosa", NOW, "ana@andina.com.co", "m2@x")
+            )
+        return number
+
+    async def change(self, number: str, **fields: object) -> None:
+        async with self.store.transaction() as tx:
+            ticket = await tx.get_ticket(number)
+            assert ticket is not None
+            for name, value in fields.items():
+                setattr(ticket, name, value)
+            await tx.update_ticket(ticket, NOW)
+
+
+def console_reply(number: str, kind: str = "console_ticket", text: str = "", recipient: str = CONSOLE) -> OutboundReply:
+    return OutboundReply(number, "slack_console", recipient, "", text, f"k-{kind}", "", (), f"i-{kind}", kind=kind)
+
+
+def make_client(base_url: str) -> AsyncWebClient:
+    return AsyncWebClient(token="xoxb-test", base_url=base_url + "/api/", retry_handlers=[], timeout=5)
+
+
+def make_console(client: AsyncWebClient, store: SqliteStore) -> SlackConsole:
+    return SlackConsole(
+        client=client,
+        channel_id=CONSOLE,
+        store=store,
+        tz=ZoneInfo("America/Bogota"),
+        organisation_name=lambda key: ORGANISATIONS.get(key or ""),
+        oncall_mention=ONCALL,
+    )
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    fake = await FakeSlack(channels={CONSOLE}).start()
+    store = SqliteStore(tmp_path / "console.sqlite3")
+    await store.open()
+    yield Desk(fake, store, make_console(make_client(fake.base_url), store))
+    await store.close()
+    await fake.stop()
+
+
+async def test_first_console_ticket_posts_the_parent_and_stores_its_thread(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    ts = await desk.console.send(console_reply(number))
+    [parent] = desk.fake.messages
+    assert (parent.channel, parent.ts, parent.thread_ts) == (CONSOLE, ts, None)
+    assert parent.text == f"Ticket {number} (Alto, Nuevo): Servidor caído"
+    actions = next(block for block in parent.blocks if block["type"] == "actions")
+    assert [element["action_id"] for element in actions["elements"]] == [
+        "take",
+        "waiting",
+        "escalate",
+        "priority",
+        "resolve",
+    ]
+    assert actions["block_id"] == f"ticket:{number}"
+    request = next(
+        block["text"]["text"]
+        for block in parent.blocks
+        if block.get("text", {}).get("text", "").startswith("*Solicitud*")
+    )
+    assert request == "*Solicitud*\n> El servidor no responde."  # the first inbound message, not our acknowledgement
+    assert "Andina S.A." in str(parent.blocks)
+    assert await desk.thread(number) == (CONSOLE, ts)
+    [call] = desk.fake.calls_to("chat.postMessage")
+    assert call.authorization == "Bearer xoxb-test"
+
+
+async def test_the_next_console_ticket_updates_the_same_message(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    ts = await desk.console.send(console_reply(number))
+    await desk.change(number, priority=Priority.LOW, status=Status.OPEN, assignee="U0AGENT")
+    assert await desk.console.send(console_reply(number)) == ts
+    [update] = desk.fake.calls_to("chat.update")
+    assert (update.args["channel"], update.args["ts"]) == (CONSOLE, ts)
+    [parent] = desk.fake.messages
+    assert parent.text == f"Ticket {number} (Bajo, Abierto): Servidor caído"
+    assert "<@U0AGENT>" in str(parent.blocks)
+    assert len(desk.fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_deleted_parent_is_posted_again(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    async with desk.store.transaction() as tx:
+        await tx.set_console_thread(number, CONSOLE, "1700000000.000001")  # a message no longer in Slack
+    ts = await desk.console.send(console_reply(number))
+    assert ts != "1700000000.000001"
+    assert await desk.thread(number) == (CONSOLE, ts)
+    assert [call.method for call in desk.fake.calls] == ["chat.update", "chat.postMessage"]
+
+
+async def test_console_message_goes_into_the_ticket_thread_escaped(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    parent_ts = await desk.console.send(console_reply(number))
+    ts = await desk.console.send(console_reply(number, "console_message", text="Ana escribió: <!channel> a & b"))
+    posted = desk.fake.messages[-1]
+    assert (posted.channel, posted.ts, posted.thread_ts) == (CONSOLE, ts, parent_ts)
+    assert posted.text == "Ana escribió: &lt;!channel&gt; a &amp; b"
+
+
+async def test_console_message_before_the_parent_waits(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    with pytest.raises(TemporaryFailure) as failure:
+        await desk.console.send(console_reply(number, "console_message", text="hola"))
+    assert failure.value.retry_after == 2
+    assert "parent message is not posted yet" in failure.value.reason
+    assert desk.fake.calls == []
+
+
+async def test_a_critical_ticket_mentions_the_oncall_group(desk: Desk) -> None:
+    number = await desk.open_ticket(priority=Priority.CRITICAL)
+    await desk.console.send(console_reply(number))
+    [parent] = desk.fake.messages
+    assert parent.text.startswith(f"{ONCALL} Ticket {number} (Crítico")
+    assert parent.blocks[0]["text"]["text"].startswith(ONCALL)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "headers", "temporary", "retry_after"),
+    [
+        ("ratelimited", 429, {"Retry-After": "3"}, True, 3),
+        ("ratelimited", 429, {}, True, None),
+        ("internal_error", 200, {}, True, None),
+        ("fatal_error", 200, {}, True, None),
+        ("service_unavailable", 503, {}, True, None),
+        ("channel_not_found", 200, {}, False, None),
+        ("not_in_channel", 200, {}, False, None),
+        ("invalid_auth", 200, {}, False, None),
+        ("msg_too_long", 200, {}, False, None),
+        ("invalid_blocks", 200, {}, False, None),
+    ],
+)
+async def test_slack_errors_become_the_outbox_failures(
+    desk: Desk, error: str, status: int, headers: dict[str, str], temporary: bool, retry_after: int | None
+) -> None:
+    number = await desk.open_ticket()
+    desk.fake.fail_next(1, error, status=status, headers=headers)
+    expected = TemporaryFailure if temporary else PermanentFailure
+    with pytest.raises(expected) as failure:
+        await desk.console.send(console_reply(number))
+    assert error in str(failure.value)
+    if isinstance(failure.value, TemporaryFailure):
+        assert failure.value.retry_after == retry_after
+    assert await desk.thread(number) is None
+    assert len(desk.fake.calls_to("chat.postMessage")) == 1  # no retry of its own: the outbox owns retries
+    assert await desk.console.send(console_reply(number))  # and the next attempt goes through
+
+
+async def test_a_real_channel_not_found_is_permanent(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    with pytest.raises(PermanentFailure, match="channel_not_found"):
+        await desk.console.send(console_reply(number, recipient="C0GONE"))
+
+
+async def test_a_wrong_token_is_permanent(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    console = make_console(
+        AsyncWebClient(token="xoxb-wrong", base_url=desk.fake.base_url + "/api/", retry_handlers=[]), desk.store
+    )
+    with pytest.raises(PermanentFailure, match="invalid_auth"):
+        await console.send(console_reply(number))
+
+
+async def test_slack_unreachable_is_temporary(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    console = make_console(make_client(f"http://127.0.0.1:{free_port()}"), desk.store)
+    with pytest.raises(TemporaryFailure, match="cannot reach Slack"):
+        await console.send(console_reply(number))
+
+
+async def test_a_slack_timeout_is_temporary(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    desk.fake.delay = 0.5
+    client = AsyncWebClient(token="xoxb-test", base_url=desk.fake.base_url + "/api/", retry_handlers=[], timeout=0.1)  # type: ignore[arg-type]  # aiohttp takes float seconds
+    with pytest.raises(TemporaryFailure, match="cannot reach Slack: TimeoutError"):
+        await make_console(client, desk.store).send(console_reply(number))
+
+
+@pytest.mark.parametrize(
+    ("number", "kind", "reason"),
+    [
+        ("TL-999999", "console_ticket", "does not exist"),
+        ("TL-000001", "acknowledgement", "does not send replies of kind"),
+    ],
+)
+async def test_what_the_console_cannot_send_is_permanent(desk: Desk, number: str, kind: str, reason: str) -> None:
+    await desk.open_ticket()
+    with pytest.raises(PermanentFailure, match=reason):
+        await desk.console.send(console_reply(number, kind))

@@ -1,0 +1,198 @@
+"""The console's parent message: dates in Spanish with the GMT offset, the facts, the actions, the on-call page."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from adapters.slack.blocks import CONSOLE_ACTIONS, ConsoleTicket, cut, due_text, local_time, ticket_blocks
+from tests.conftest import at
+from tests.fake_slack import block_problems
+
+BOGOTA = ZoneInfo("America/Bogota")
+ONCALL = "<!subteam^S0ONCALL>"
+TICKET = ConsoleTicket(
+    number="TL-000123",
+    status="open",
+    priority="high",
+    plan="standard",
+    channel="email",
+    level=None,
+    assignee=None,
+    requester="ana@andina.com.co",
+    requester_name="Ana Gómez",
+    organisation="Andina S.A.",
+    subject="Servidor de facturación caído",
+    excerpt="El servidor no responde desde las 8.\nYa lo reiniciamos.",
+    response_due=at("2026-11-30T15:00:00"),
+    resolution_due=at("2026-11-30T18:00:00"),
+    sla_paused=False,
+)
+
+
+@pytest.mark.parametrize(
+    ("moment", "tz", "expected"),
+    [
+        (at("2026-11-30T14:00:00"), BOGOTA, "lun 30 nov 09:00 (GMT-5)"),
+        (at("2026-09-05T03:30:00"), BOGOTA, "vie 4 sept 22:30 (GMT-5)"),
+        (at("2026-01-04T12:00:00"), ZoneInfo("UTC"), "dom 4 ene 12:00 (GMT+0)"),
+        (at("2026-08-12T06:30:00"), ZoneInfo("Asia/Kolkata"), "mié 12 ago 12:00 (GMT+5:30)"),
+        (datetime.fromisoformat("2026-03-28T10:15:00-05:00"), BOGOTA, "sáb 28 mar 10:15 (GMT-5)"),
+    ],
+)
+def test_local_time_in_spanish_with_the_offset(moment: datetime, tz: ZoneInfo, expected: str) -> None:
+    assert local_time(moment, tz) == expected
+
+
+@pytest.mark.parametrize(
+    ("changes", "due", "expected"),
+    [
+        ({}, at("2026-11-30T15:00:00"), "lun 30 nov 10:00 (GMT-5)"),
+        ({}, None, "—"),
+        ({"priority": "planned"}, None, "—"),
+        ({"priority": "critical"}, at("2026-11-30T14:15:00"), "inmediata · lun 30 nov 09:15 (GMT-5)"),
+        ({"priority": "critical"}, None, "inmediata"),
+        ({"sla_paused": True}, at("2026-11-30T15:00:00"), "pausado"),
+        ({"sla_paused": True, "priority": "critical"}, at("2026-11-30T15:00:00"), "pausado"),
+    ],
+)
+def test_due_text(changes: dict[str, Any], due: datetime | None, expected: str) -> None:
+    assert due_text(due, replace(TICKET, **changes), BOGOTA) == expected
+
+
+def fields_of(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    section = next(block for block in blocks if block["type"] == "section" and "fields" in block)
+    return dict(item["text"].removeprefix("*").split("*\n", 1) for item in section["fields"])
+
+
+def actions_of(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(block for block in blocks if block["type"] == "actions")
+
+
+def test_parent_message_shows_the_ticket_in_spanish() -> None:
+    text, blocks = ticket_blocks(TICKET, BOGOTA, ONCALL)
+    assert text == "Ticket TL-000123 (Alto, Abierto): Servidor de facturación caído"
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "TL-000123 · Servidor de facturación caído"},
+    }
+    assert fields_of(blocks) == {
+        "Solicitante": "Ana Gómez (ana@andina.com.co)\nAndina S.A.",
+        "Plan": "Estándar (L–V 08:00–16:30)",
+        "Canal": "Correo",
+        "Prioridad": "Alto",
+        "Estado": "Abierto",
+        "Asignado": "Sin asignar",
+        "Nivel": "—",
+        "Respuesta": "lun 30 nov 10:00 (GMT-5)",
+        "Resolución": "lun 30 nov 13:00 (GMT-5)",
+    }
+    request = blocks[2]["text"]["text"]
+    assert request == "*Solicitud*\n> El servidor no responde desde las 8.\n> Ya lo reiniciamos."
+    assert block_problems(blocks) == []
+
+
+def test_every_action_carries_the_ticket_number() -> None:
+    _text, blocks = ticket_blocks(TICKET, BOGOTA, None)
+    actions = actions_of(blocks)
+    assert actions["block_id"] == "ticket:TL-000123"
+    elements = {element["action_id"]: element for element in actions["elements"]}
+    assert tuple(elements) == CONSOLE_ACTIONS
+    assert [elements[name]["text"]["text"] for name in ("take", "waiting", "escalate")] == [
+        "Tomar",
+        "En espera del cliente",
+        "Escalar",
+    ]
+    assert {elements[name]["value"] for name in ("take", "waiting", "escalate")} == {"TL-000123"}
+    priority = elements["priority"]
+    assert priority["placeholder"]["text"] == "Prioridad"
+    assert [(option["value"], option["text"]["text"]) for option in priority["options"]] == [
+        ("critical", "Crítico"),
+        ("high", "Alto"),
+        ("medium", "Medio"),
+        ("low", "Bajo"),
+        ("planned", "Planificado"),
+    ]
+    assert priority["initial_option"] == {"text": {"type": "plain_text", "text": "Alto"}, "value": "high"}
+    resolve = elements["resolve"]
+    assert resolve["placeholder"]["text"] == "Resolver…"
+    assert [(option["value"], option["text"]["text"]) for option in resolve["options"]] == [
+        ("1", "Nivel 1"),
+        ("2", "Nivel 2"),
+        ("3", "Nivel 3"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "expected"),
+    [
+        ({"assignee": "U0AGENT"}, "Asignado", "<@U0AGENT>"),
+        ({"assignee": "carlos"}, "Asignado", "carlos"),
+        ({"level": 2}, "Nivel", "Nivel 2"),
+        ({"organisation": None}, "Solicitante", "Ana Gómez (ana@andina.com.co)\nSin organización"),
+        ({"requester_name": ""}, "Solicitante", "ana@andina.com.co\nAndina S.A."),
+        ({"plan": "7x24", "channel": "whatsapp"}, "Plan", "7x24"),
+        ({"plan": "gold"}, "Plan", "gold"),
+        ({"channel": "whatsapp"}, "Canal", "WhatsApp"),
+        ({"status": "not_covered", "plan": "free"}, "Estado", "Sin cobertura"),
+        ({"status": "waiting_on_client", "sla_paused": True}, "Respuesta", "pausado"),
+        ({"priority": "planned", "response_due": None, "resolution_due": None}, "Resolución", "—"),
+        (
+            {"requester_name": "Ana <jefa> & co"},
+            "Solicitante",
+            "Ana &lt;jefa&gt; &amp; co (ana@andina.com.co)\nAndina S.A.",
+        ),
+    ],
+)
+def test_fields(changes: dict[str, Any], field: str, expected: str) -> None:
+    _text, blocks = ticket_blocks(replace(TICKET, **changes), BOGOTA, None)
+    assert fields_of(blocks)[field] == expected
+
+
+def test_priority_select_starts_at_the_current_priority() -> None:
+    for priority in ("critical", "high", "medium", "low", "planned"):
+        _text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, ONCALL)
+        select = next(element for element in actions_of(blocks)["elements"] if element["action_id"] == "priority")
+        assert select["initial_option"]["value"] == priority
+        assert block_problems(blocks) == []
+
+
+@pytest.mark.parametrize(
+    ("priority", "mention", "paged"),
+    [("critical", ONCALL, True), ("critical", None, False), ("high", ONCALL, False), ("medium", None, False)],
+)
+def test_a_critical_ticket_pages_the_oncall_group(priority: str, mention: str | None, paged: bool) -> None:
+    text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, mention)
+    assert text.startswith(ONCALL) is paged
+    assert (blocks[0]["type"] == "section" and blocks[0]["text"]["text"].startswith(ONCALL)) is paged
+    assert blocks[1 if paged else 0]["type"] == "header"
+
+
+def test_what_the_client_wrote_cannot_mention_or_break_the_limits() -> None:
+    ticket = replace(TICKET, subject="<!channel> urgente " + "x" * 300, excerpt="<!here> a & b <@U123>\n" * 200)
+    text, blocks = ticket_blocks(ticket, BOGOTA, None)
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    header = blocks[0]["text"]["text"]
+    assert len(header) == 150 and header.endswith("…") and header.startswith("TL-000123 · <!channel>")  # plain_text
+    request = blocks[2]["text"]["text"]
+    assert len(request) <= 3000 and request.endswith("…")
+    assert "<!here>" not in request and "<@U123>" not in request and "&lt;!here&gt; a &amp; b" in request
+    assert block_problems(blocks) == []
+
+
+def test_empty_subject_and_excerpt() -> None:
+    _text, blocks = ticket_blocks(replace(TICKET, subject=" ", excerpt=""), BOGOTA, None)
+    assert blocks[0]["text"]["text"] == "TL-000123 · (sin asunto)"
+    assert blocks[2]["text"]["text"] == "*Solicitud*\n> _(sin texto)_"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [("corto", 10, "corto"), ("abcdefghijk", 5, "abcd…"), ("ab &amp; cd", 7, "ab…"), ("a &lt;b", 6, "a…")],
+)
+def test_cut_never_splits_an_escape(text: str, limit: int, expected: str) -> None:
+    assert cut(text, limit) == expected

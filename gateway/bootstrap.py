@@ -26,8 +26,11 @@ from gateway.media_worker import Fetcher, MediaWorker
 from gateway.outbox import OutboxWorker, RetryPolicy
 from gateway.policy import build_sla_policy
 from gateway.settings import ImapMailboxSection
+from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, console_of
+from gateway.slack_channel import WEBHOOK_PREFIX as SLACK_PREFIX
 from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
 from normalizer import LanguageDetector, Normalizer
+from ticketing.agent_actions import AgentActions
 from ticketing.customers import CustomerDirectory
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.store.base import AcceptRequest, AcceptResult, Store
@@ -36,6 +39,7 @@ from ticketing.store.sqlite import SqliteStore
 
 EMAIL = "email"
 WHATSAPP = "whatsapp"
+SLACK = "slack"
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
 
 
@@ -104,6 +108,7 @@ class Gateway:
     settings: Settings
     store: Store
     service: TicketService
+    agents: AgentActions
     inbox: InboxProcessor
     outbox: OutboxWorker
     smtp: SmtpIntake | None
@@ -134,6 +139,7 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
         unknown_sender_plan=config.gateway.unknown_sender_plan,
         acknowledgements_per_hour=config.gateway.acknowledgements_per_sender_per_hour,
         continue_within=continue_within(settings),
+        console=console_of(settings),
     )
     directory = CustomerDirectory(settings.organisations)
     return TicketService(store, directory, build_sla_policy(settings), composer, options, clock)
@@ -153,14 +159,18 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     service = build_service(settings, store, clock)
     policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
     senders = build_senders(settings, clock)
-    outbox = OutboxWorker(store, senders, policy, clock)
+    console = console_of(settings)
+    outbox = OutboxWorker(store, senders, policy, clock, console=console)
+    agents = AgentActions(
+        store, build_sla_policy(settings), clock, FALLBACK_SUBJECTS[config.gateway.default_language], console
+    )
     # Large mail is read in a separate process (started on first use, one worker); see gateway.email_reader.
     large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail)}
     inbox = InboxProcessor(store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify)
     fetchers: dict[str, Fetcher] = {}
     media = MediaWorker(store, fetchers, policy, clock)
-    gateway = Gateway(settings, store, service, inbox, outbox, None, large_mail, media)
+    gateway = Gateway(settings, store, service, agents, inbox, outbox, None, large_mail, media)
     whatsapp = config.channels.whatsapp
     if whatsapp is not None and whatsapp.enabled:
         # The webhooks commit through gateway.accept, so the channel is built after the gateway and its parts
@@ -169,6 +179,12 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         readers[WHATSAPP], senders[WHATSAPP], fetchers[WHATSAPP] = parts.reader, parts.sender, parts.fetcher
         gateway.webhooks[WEBHOOK_PREFIX] = parts.webhooks
         gateway.closers += [parts.sender.close, parts.fetcher.close]
+    slack = config.channels.slack
+    if slack is not None and slack.enabled:
+        directory = CustomerDirectory(settings.organisations)
+        slack_parts = build_slack(settings, store, gateway.accept, agents, directory, clock)
+        readers[SLACK], senders[CONSOLE_CHANNEL] = slack_parts.reader, slack_parts.console
+        gateway.webhooks[SLACK_PREFIX] = slack_parts.webhooks
     email = config.channels.email
     if email is not None and email.enabled:
         if email.smtp_intake.enabled:

@@ -1,0 +1,77 @@
+"""Builds the Slack channel from the settings: the agents' console (sender), the events sub-app and its reader."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import SlackConsole, slack_events_app
+from gateway.config_loader import Settings
+from gateway.slack_commands import SlackReader
+from ticketing.agent_actions import AgentActions
+from ticketing.console import Console
+from ticketing.customers import CustomerDirectory
+from ticketing.store.base import AcceptRequest, AcceptResult, Store
+
+CHANNEL = "slack"
+CONSOLE_CHANNEL = "slack_console"
+WEBHOOK_PREFIX = "/slack"
+
+
+def console_of(settings: Settings) -> Console | None:
+    """The agents' console the core queues summaries and thread lines for, if Slack is configured."""
+    slack = settings.file.channels.slack
+    if slack is None or not slack.enabled:
+        return None
+    return Console(CONSOLE_CHANNEL, slack.agents_channel)
+
+
+@dataclass
+class SlackParts:
+    console: SlackConsole
+    reader: SlackReader
+    webhooks: web.Application
+    client: AsyncWebClient
+
+
+def build_slack(
+    settings: Settings,
+    store: Store,
+    accept: Callable[[AcceptRequest], Awaitable[AcceptResult]],
+    agents: AgentActions,
+    directory: CustomerDirectory,
+    clock: Callable[[], datetime],
+) -> SlackParts:
+    config = settings.file.channels.slack
+    assert config is not None
+    token = settings.secret(config.bot_token_env) or ""
+    client_options: dict[str, object] = {"base_url": config.api_base_url} if config.api_base_url else {}
+    # The outbox owns retries (Retry-After included): the client must not retry rate-limited calls itself.
+    client = AsyncWebClient(token=token, retry_handlers=[], **client_options)  # type: ignore[arg-type]
+
+    def organisation_name(organisation_id: str | None) -> str | None:
+        organisation = directory.get(organisation_id)
+        return organisation.name if organisation else None
+
+    console = SlackConsole(
+        client=client,
+        channel_id=config.agents_channel,
+        store=store,
+        tz=ZoneInfo(settings.file.sla.timezone),
+        organisation_name=organisation_name,
+        oncall_mention=f"<!subteam^{config.oncall_group}>" if config.oncall_group else None,
+    )
+    webhooks = slack_events_app(
+        signing_secret=settings.secret(config.signing_secret_env) or "",
+        client=client,
+        accept=accept,
+        clock=clock,
+        console_channel_id=config.agents_channel,
+        team_id=config.team_id,
+    )
+    return SlackParts(console, SlackReader(store, agents), webhooks, client)

@@ -1,0 +1,141 @@
+"""End to end across channels: an email ticket is worked from its Slack thread, and the conversation flows both ways.
+
+`gateway run` in a subprocess; Slack is a fake Web API on loopback and signed Events API requests; mail goes in
+over SMTP and out to an SMTP sink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import smtplib
+import time
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from tests.e2e.harness import gateway_process, smtp_sink, wait_for, write_config
+from tests.fake_slack import FakeSlack
+
+SECRET = "slack-signing-secret"
+CONSOLE = "C0CONSOLE"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack(members={CONSOLE: ["U0AGENT"]}).start()
+    yield fake
+    await fake.stop()
+
+
+def mail(subject: str, body: str, message_id: str, in_reply_to: str | None = None) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Ana Gómez <sistemas@andina.com.co>"
+    message["To"] = "soporte@tecnolinux.com"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = message["References"] = in_reply_to
+    message.set_content(body)
+    return message
+
+
+def send(port: int, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.send_message(message)
+
+
+def agent_says(event_id: str, text: str, parent: str) -> dict[str, Any]:
+    event = {
+        "type": "message",
+        "channel": CONSOLE,
+        "user": "U0AGENT",
+        "text": text,
+        "ts": f"{time.time():.6f}",
+        "thread_ts": parent,
+        "channel_type": "channel",
+    }
+    return {"type": "event_callback", "team_id": "T0TEAM", "api_app_id": "A1", "event_id": event_id, "event": event}
+
+
+async def post_event(session: aiohttp.ClientSession, url: str, body: dict[str, Any], retry: bool = False) -> int:
+    raw = json.dumps(body).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=raw) or "",
+    }
+    if retry:
+        headers["X-Slack-Retry-Num"] = "1"
+    async with session.post(url, data=raw, headers=headers) as response:
+        return response.status
+
+
+async def until(check: Any, what: str) -> Any:
+    return await asyncio.to_thread(wait_for, check, 20.0, what)
+
+
+async def test_an_email_ticket_is_worked_from_its_slack_thread(tmp_path: Path, slack: FakeSlack) -> None:
+    with smtp_sink() as (sink, sink_port):
+        outgoing = f'transport = "smtp"\nhost = "127.0.0.1"\nport = {sink_port}\nsecurity = "none"'
+        console = (
+            f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\n'
+            f'api_base_url = "{slack.base_url}/api/"\n'
+        )
+        ports = write_config(tmp_path, outgoing, extra=console)
+        secrets = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET}
+        with gateway_process(tmp_path, *ports, env=secrets) as gateway:
+            events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
+            await asyncio.to_thread(
+                send, gateway.smtp_port, mail("VPN caída", "La VPN no conecta desde esta mañana.", "<c1@andina.com.co>")
+            )
+            [parent] = await until(
+                lambda: [m for m in slack.messages if m.thread_ts is None], "the ticket's summary in Slack"
+            )
+            assert parent.channel == CONSOLE and "TL-000001" in parent.text
+            assert any(block.get("type") == "actions" for block in parent.blocks)
+            await until(lambda: len(sink.messages) == 1, "the acknowledgement to the client")
+
+            async with aiohttp.ClientSession() as session:
+                reply = agent_says("Ev1", "Hola Ana, reiniciamos el concentrador VPN. ¿Ya conecta?", parent.ts)
+                assert await post_event(session, events, reply) == 200
+                answer = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the agent's reply by email")
+                assert answer["Subject"] == "[TL-000001] VPN caída" and answer["In-Reply-To"] == "<c1@andina.com.co>"
+                assert "reiniciamos el concentrador" in answer.get_content()
+                assert await post_event(session, events, reply, retry=True) == 200  # Slack's retry: nothing new
+                note = agent_says("Ev2", "nota: revisar los logs del firewall", parent.ts)
+                assert await post_event(session, events, note) == 200
+                await until(
+                    lambda: any(
+                        "Enviado a sistemas@andina.com.co" in m.text for m in slack.messages if m.thread_ts == parent.ts
+                    ),
+                    "the delivery confirmation in the thread",
+                )
+
+            # The client answers the agent's email: it lands in the same Slack thread.
+            await asyncio.to_thread(
+                send,
+                gateway.smtp_port,
+                mail(
+                    "RE: [TL-000001] VPN caída",
+                    "Sí, ya conecta. Gracias.",
+                    "<c2@andina.com.co>",
+                    in_reply_to=answer["Message-ID"],
+                ),
+            )
+            await until(
+                lambda: any("Sí, ya conecta" in m.text for m in slack.messages if m.thread_ts == parent.ts),
+                "the client's answer in the thread",
+            )
+            shown = gateway.cli_json("tickets", "show", "TL-000001")
+            directions = [m["direction"] for m in shown["messages"]]
+            assert directions == ["in", "out", "out", "note", "in"]  # ack, agent reply, internal note, client answer
+            assert shown["responded_at"] is not None
+            assert len(sink.messages) == 2  # the note never left Slack, the retried event sent nothing twice
+            assert slack.calls_to("chat.update")  # the summary followed the ticket's changes

@@ -223,7 +223,9 @@ async def test_chat_continuation_and_the_last_client_message(store: Store) -> No
 
 
 async def test_attachments_fetched_after_the_ack(store: Store) -> None:
-    media = AttachmentRef("whatsapp-media-1.jpg", "image/jpeg", 0, "", None, "to download", "https://api.twilio.com/m/1")
+    media = AttachmentRef(
+        "whatsapp-media-1.jpg", "image/jpeg", 0, "", None, "to download", "https://api.twilio.com/m/1"
+    )
     async with store.transaction() as tx:
         ticket_id = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
         await tx.add_message(ticket_id, TicketMessage(Direction.IN, "whatsapp", "foto", NOW, "+57310", "SM1"), [media])
@@ -243,7 +245,9 @@ async def test_delivery_reports_reach_the_message(store: Store) -> None:
         ticket_id = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
         outbox_id = await tx.enqueue_reply(reply("k1"), NOW)
         assert outbox_id is not None
-        await tx.add_message(ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-k1"), outbox_id=outbox_id)
+        await tx.add_message(
+            ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-k1"), outbox_id=outbox_id
+        )
         await tx.mark_outbox(outbox_id, "sent", NOW)
         await tx.set_provider_id(outbox_id, "SM0001")
         assert await tx.record_delivery("SM0001", "delivered", "") == "TL-000001"

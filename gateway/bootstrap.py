@@ -175,7 +175,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     if whatsapp is not None and whatsapp.enabled:
         # The webhooks commit through gateway.accept, so the channel is built after the gateway and its parts
         # join the (not yet running) pipeline's readers, senders and fetchers here.
-        parts = build_whatsapp(settings, store, gateway.accept, build_normalizer(settings), clock)
+        parts = build_whatsapp(settings, store, gateway.accept, build_normalizer(settings), clock, console)
         readers[WHATSAPP], senders[WHATSAPP], fetchers[WHATSAPP] = parts.reader, parts.sender, parts.fetcher
         gateway.webhooks[WEBHOOK_PREFIX] = parts.webhooks
         gateway.closers += [parts.sender.close, parts.fetcher.close]

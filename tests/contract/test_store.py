@@ -250,7 +250,8 @@ async def test_delivery_reports_reach_the_message(store: Store) -> None:
         )
         await tx.mark_outbox(outbox_id, "sent", NOW)
         await tx.set_provider_id(outbox_id, "SM0001")
-        assert await tx.record_delivery("SM0001", "delivered", "") == "TL-000001"
+        delivered = await tx.record_delivery("SM0001", "delivered", "")
+        assert delivered is not None and delivered.reply.ticket_number == "TL-000001"
         found = await tx.find_ticket_by_message_ids(["SM0001"])  # a client quoting our WhatsApp message
         assert found is not None and found.number == "TL-000001"
         assert await tx.record_delivery("SM9999", "delivered", "") is None

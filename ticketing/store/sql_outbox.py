@@ -69,13 +69,14 @@ class OutboxQueries(Queries):
     async def set_provider_id(self, outbox_id: int, provider_id: str) -> None:
         await self._db.execute("UPDATE outbox SET provider_id = ? WHERE id = ?", [provider_id, outbox_id])
 
-    async def record_delivery(self, provider_id: str, state: str, error: str) -> str | None:
-        """A channel's delivery report for a sent reply; returns its ticket number (None: not one of ours)."""
-        row = await self._db.fetchone(
-            "UPDATE outbox SET delivery_state = ?, delivery_error = ? WHERE provider_id = ? RETURNING ticket_number",
+    async def record_delivery(self, provider_id: str, state: str, error: str) -> OutboxItem | None:
+        """A channel's delivery report for a sent reply; returns the reply (None: not one of ours)."""
+        await self._db.execute(
+            "UPDATE outbox SET delivery_state = ?, delivery_error = ? WHERE provider_id = ?",
             [state, error, provider_id],
         )
-        return str(row["ticket_number"]) if row else None
+        row = await self._db.fetchone("SELECT * FROM outbox WHERE provider_id = ?", [provider_id])
+        return codec.outbox_from_row(row) if row else None
 
     async def requeue_outbox(self, outbox_id: int, now: datetime) -> bool:
         """Give a dead (or pending) item a fresh start; False if there is no such unsent item."""

@@ -147,10 +147,13 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
 
 def continue_within(settings: Settings) -> dict[str, timedelta]:
     """Chat channels on which a message continues the sender's recent open ticket, and for how long."""
-    whatsapp = settings.file.channels.whatsapp
-    if whatsapp is None or not whatsapp.enabled:
-        return {}
-    return {WHATSAPP: timedelta(hours=whatsapp.continue_conversation_hours)}
+    windows: dict[str, timedelta] = {}
+    whatsapp, slack = settings.file.channels.whatsapp, settings.file.channels.slack
+    if whatsapp is not None and whatsapp.enabled:
+        windows[WHATSAPP] = timedelta(hours=whatsapp.continue_conversation_hours)
+    if slack is not None and slack.enabled:
+        windows[SLACK] = timedelta(hours=24)  # a client's direct messages continue their open ticket for a day
+    return windows
 
 
 def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
@@ -182,8 +185,9 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     slack = config.channels.slack
     if slack is not None and slack.enabled:
         directory = CustomerDirectory(settings.organisations)
-        slack_parts = build_slack(settings, store, gateway.accept, agents, directory, clock)
+        slack_parts = build_slack(settings, store, gateway.accept, agents, directory, build_normalizer(settings), clock)
         readers[SLACK], senders[CONSOLE_CHANNEL] = slack_parts.reader, slack_parts.console
+        senders[SLACK] = slack_parts.client_sender
         gateway.webhooks[SLACK_PREFIX] = slack_parts.webhooks
     email = config.channels.email
     if email is not None and email.enabled:

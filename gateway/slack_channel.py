@@ -11,8 +11,10 @@ from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SlackConsole, slack_events_app
+from adapters.slack.client_sender import SlackClientSender
 from gateway.config_loader import Settings
 from gateway.slack_commands import SlackReader
+from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.console import Console
 from ticketing.customers import CustomerDirectory
@@ -34,6 +36,7 @@ def console_of(settings: Settings) -> Console | None:
 @dataclass
 class SlackParts:
     console: SlackConsole
+    client_sender: SlackClientSender
     reader: SlackReader
     webhooks: web.Application
     client: AsyncWebClient
@@ -45,6 +48,7 @@ def build_slack(
     accept: Callable[[AcceptRequest], Awaitable[AcceptResult]],
     agents: AgentActions,
     directory: CustomerDirectory,
+    normalizer: Normalizer,
     clock: Callable[[], datetime],
 ) -> SlackParts:
     config = settings.file.channels.slack
@@ -74,4 +78,4 @@ def build_slack(
         console_channel_id=config.agents_channel,
         team_id=config.team_id,
     )
-    return SlackParts(console, SlackReader(store, agents), webhooks, client)
+    return SlackParts(console, SlackClientSender(client), SlackReader(store, agents, normalizer), webhooks, client)

@@ -1,8 +1,9 @@
-"""What agents do in the Slack console, turned into the core's agent actions.
+"""What arrives from Slack, read by the inbox pipeline: agents' commands and clients' direct messages.
 
 The Slack events sub-app commits every event and button click to the durable inbox before it acks; the pipeline
 then reads each one here: a reply in a ticket's thread goes to the client (or stays an internal note), a button
-changes the ticket. Every command is idempotent, so a crash and a retry repeat nothing visible.
+changes the ticket, and a client's direct message to the app is a written request like any other. Every command
+is idempotent, so a crash and a retry repeat nothing visible.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
+from adapters.slack.client_sender import message_id
 from adapters.slack.read import ConsoleAction, DirectMessage, ThreadReply, read_slack_payload
+from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions, TicketNotFound
 from ticketing.service import IngestOutcome
 from ticketing.store.base import Store
-from ticketing.types import InboxItem, Priority, Status
+from ticketing.types import InboundMessage, InboxItem, Priority, Status, WrittenRequest
+
+CHANNEL = "slack"
 
 
 @dataclass(frozen=True)
@@ -59,27 +65,38 @@ class ConsoleActionCommand:
         return IngestOutcome("added", number, f"console action {action}")
 
 
-@dataclass(frozen=True)
-class NotYetHandled:
-    reason: str
-
-    async def run(self) -> IngestOutcome:
-        return IngestOutcome("ignored", None, self.reason)
+def client_message(dm: DirectMessage, received_at: datetime) -> InboundMessage:
+    """A client's direct message to the app, as a written request's raw material."""
+    return InboundMessage(
+        channel=CHANNEL,
+        native_id=message_id(dm.channel, dm.ts),
+        sender_address=dm.user,
+        sender_name="",
+        recipient=dm.channel,
+        subject="",
+        text=dm.text,
+        html="",
+        received_at=received_at,
+        thread_hints=(message_id(dm.channel, dm.thread_ts),) if dm.thread_ts else (),
+    )
 
 
 class SlackReader:
-    """The inbox pipeline's reader for the "slack" channel."""
+    """The inbox pipeline's reader for the "slack" channel: agents' commands, and clients' direct messages."""
 
-    def __init__(self, store: Store, agents: AgentActions) -> None:
+    def __init__(self, store: Store, agents: AgentActions, normalizer: Normalizer) -> None:
         self._store = store
         self._agents = agents
+        self._normalizer = normalizer
 
-    async def __call__(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | NotYetHandled:
+    def _read(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:
         meta: Mapping[str, object] = item.meta
-        payload = await asyncio.to_thread(read_slack_payload, item.raw, str(meta.get("kind", "event")))
+        payload = read_slack_payload(item.raw, str(meta.get("kind", "event")))
         if isinstance(payload, ThreadReply):
             return ThreadReplyCommand(payload, self._store, self._agents)
         if isinstance(payload, ConsoleAction):
             return ConsoleActionCommand(payload, self._agents)
-        assert isinstance(payload, DirectMessage)
-        return NotYetHandled("messages from clients on Slack are not handled yet (retry it once they are)")
+        return self._normalizer.normalize(client_message(payload, item.received_at))
+
+    async def __call__(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:
+        return await asyncio.to_thread(self._read, item)

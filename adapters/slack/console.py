@@ -150,14 +150,19 @@ class SlackConsole:
             raise TemporaryFailure(f"cannot reach Slack: {error.__class__.__name__}: {error}") from error
 
     def _failure(self, number: str, method: str, error: SlackApiError) -> Exception:
-        response = error.response
-        status = int(getattr(response, "status_code", 0) or 0)
-        code = slack_error_code(error)
-        self._log.warning("slack refused", ticket=number, method=method, status=status, error=code)
-        if status == 429 or code in TEMPORARY_ERRORS or status >= 500:
-            retry_after = _retry_after(getattr(response, "headers", None) or {})
-            return TemporaryFailure(f"Slack {code} (HTTP {status}) on {method}", retry_after)
-        return PermanentFailure(f"Slack {code} (HTTP {status}) on {method}")
+        self._log.warning("slack refused", ticket=number, method=method, error=slack_error_code(error))
+        return failure_for(method, error)
+
+
+def failure_for(method: str, error: SlackApiError) -> Exception:
+    """Slack's refusal as the outbox understands it: rate limits and server trouble are temporary."""
+    response = error.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    code = slack_error_code(error)
+    if status == 429 or code in TEMPORARY_ERRORS or status >= 500:
+        retry_after = _retry_after(getattr(response, "headers", None) or {})
+        return TemporaryFailure(f"Slack {code} (HTTP {status}) on {method}", retry_after)
+    return PermanentFailure(f"Slack {code} (HTTP {status}) on {method}")
 
 
 def slack_error_code(error: SlackApiError) -> str:

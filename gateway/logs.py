@@ -13,7 +13,7 @@ import structlog
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 # Third-party loggers that would print peers' data at INFO (aiosmtpd logs every SMTP command).
-QUIET_LOGGERS = ("mail.log", "aiohttp.access")
+QUIET_LOGGERS = ("mail.log", "aiohttp.access", "twilio", "slack_bolt", "slack_sdk")
 
 
 def configure_logging(format_: str, level: str, stream: TextIO = sys.stderr) -> None:

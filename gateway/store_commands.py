@@ -42,9 +42,11 @@ async def show_ticket(store: Store, settings: Settings, number: str, as_json: bo
         attachments = await tx.attachments(ticket.id)
         flag = await tx.address_flag(ticket.requester_address)
     tz = _tz(settings)
+    slack = settings.file.channels.slack
+    names = slack.agents if slack else {}
     if as_json:
         data = views.ticket_json(ticket, tz)
-        data["messages"] = [views.message_json(message, tz) for message in messages]
+        data["messages"] = [views.message_json(message, tz, names) for message in messages]
         data["events"] = [views.event_json(event, tz) for event in events]
         data["attachments"] = attachments
         data["requester_bounced"] = flag and {"reason": flag["reason"], "at": flag["flagged_at"]}
@@ -52,7 +54,7 @@ async def show_ticket(store: Store, settings: Settings, number: str, as_json: bo
     else:
         if flag:
             print(f"!! mail to {ticket.requester_address} bounced: {flag['reason']}")
-        print(views.ticket_text(ticket, messages, tz))
+        print(views.ticket_text(ticket, messages, tz, names))
     return 0
 
 

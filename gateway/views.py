@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,11 +41,12 @@ def ticket_json(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def message_json(message: TicketMessage, tz: ZoneInfo) -> dict[str, Any]:
+def message_json(message: TicketMessage, tz: ZoneInfo, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {
         "direction": message.direction.value,
         "channel": message.channel,
         "sender": message.sender,
+        "sender_name": (names or {}).get(message.sender),  # agents are known by their Slack user id
         "body": message.body,
         "at": iso(message.at, tz),
         "delivery_state": message.delivery_state or None,
@@ -105,7 +106,9 @@ def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo) -> str:
     )
 
 
-def ticket_text(ticket: Ticket, messages: Sequence[TicketMessage], tz: ZoneInfo) -> str:
+def ticket_text(
+    ticket: Ticket, messages: Sequence[TicketMessage], tz: ZoneInfo, names: Mapping[str, str] | None = None
+) -> str:
     lines = [
         f"{ticket.number}  {ticket.subject}",
         f"  status {ticket.status.value}, priority {ticket.priority.value}, plan {ticket.plan}, "
@@ -118,7 +121,8 @@ def ticket_text(ticket: Ticket, messages: Sequence[TicketMessage], tz: ZoneInfo)
     ]
     for message in messages:
         state = f" [{message.delivery_state}]" if message.delivery_state else ""
-        lines.append(f"--- {message.direction.value} {message.channel} {short(message.at, tz)} {message.sender}{state}")
+        sender = (names or {}).get(message.sender, message.sender)
+        lines.append(f"--- {message.direction.value} {message.channel} {short(message.at, tz)} {sender}{state}")
         lines.append(message.body.rstrip())
         lines.append("")
     return "\n".join(lines)

@@ -9,6 +9,8 @@
   Slack's limits `invalid_blocks`.
 - `chat.postEphemeral` — recorded in `ephemerals`.
 - `conversations.members` — `members[channel]`, paginated by `limit`/`cursor` with `response_metadata.next_cursor`.
+- `views.open` — the modal recorded in `views` and answered with its `id` (no trigger_id or a view breaking Slack's
+  limits `invalid_arguments`; script `expired_trigger_id` with `fail_next`).
 
 `fail_next()` scripts the next N calls (optionally of one method): e.g. HTTP 429 `ratelimited` with `Retry-After`,
 or `channel_not_found`; `delay` holds every answer back. Every call is recorded (method, arguments, Authorization header).
@@ -63,6 +65,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     messages: list[Posted] = field(default_factory=list)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    views: list[dict[str, Any]] = field(default_factory=list)
     port: int = field(default=0, init=False)
     _failures: list[Failure] = field(default_factory=list, init=False)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
@@ -129,6 +132,7 @@ class FakeSlack:
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.members": self._members,
+            "views.open": self._views_open,
         }.get(method)
         if handler is None:
             return _error("unknown_method", 404)
@@ -204,6 +208,32 @@ class FakeSlack:
         page = everyone[start : start + limit]
         next_cursor = str(start + limit) if start + limit < len(everyone) else ""
         return _ok(members=page, response_metadata={"next_cursor": next_cursor})
+
+    def _views_open(self, args: dict[str, Any]) -> web.Response:
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view")
+        if not args.get("trigger_id") or not isinstance(view, dict) or view_problems(view):
+            return _error("invalid_arguments")
+        self.views.append(view)
+        return _ok(
+            view={"id": f"V0VIEW{len(self.views):04d}", "team_id": self.team_id, "state": {"values": {}}, **view}
+        )
+
+
+def view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal (a subset: title/submit/close up to 24, 100 blocks, inputs, options)."""
+    blocks = view.get("blocks") or []
+    problems = [problem for problem in block_problems(blocks) if problem != "more than 50 blocks"]
+    if view.get("type") != "modal" or "title" not in view or len(blocks) > 100:
+        problems.append("not a modal, no title or over 100 blocks")
+    if any(len(view[key]["text"]) > 24 for key in ("title", "submit", "close") if key in view):
+        problems.append("title, submit or close over 24")
+    for block in (block for block in blocks if block.get("type") == "input"):
+        element, options = block["element"], block["element"].get("options", [])
+        if len(block["label"]["text"]) > 2000 or element.get("max_length", 0) > 3000 or len(options) > 100:
+            problems.append("input label over 2000, max_length over 3000 or options over 100")
+        if any(len(option[key]["text"]) > 75 for option in options for key in ("text", "description") if key in option):
+            problems.append("option text or description over 75")
+    return problems
 
 
 def block_problems(blocks: list[dict[str, Any]]) -> list[str]:

@@ -14,7 +14,7 @@ to the app, under their `event_id`, as the exact body bytes; a click on a consol
 `action:{message_ts}:{action_id}:{action_ts}`, as the payload JSON. Clicks are taken only from members of the
 console channel (`conversations.members`, cached 60 s); anyone else gets an ephemeral refusal and nothing is stored.
 Everything else (bot messages, edits, deletions, other subtypes, other workspaces, other channels) is acked and
-dropped; a body that is not UTF-8 or not JSON gets 400.
+dropped; a body that is not UTF-8 or not JSON gets 400. Given `on_phone_call`, also `/ticket` (see phone_call.py).
 
 Authorization: instead of bolt's single-team default (which calls `auth.test` on the first request and, if that
 call fails, answers 200 with an apology, so Slack would not retry), `authorize` calls `auth.test` once, caches it,
@@ -46,6 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import CONSOLE_ACTIONS
 from adapters.slack.console import slack_error_code
+from adapters.slack.phone_call import PhoneCall, PhoneCallListeners
 from adapters.slack.read import CHANNEL, action_native_id
 from ticketing.store.base import AcceptRequest, AcceptResult
 
@@ -233,8 +234,9 @@ def slack_events_app(
     console_channel_id: str,
     team_id: str | None = None,
     members_ttl: float = 60.0,
+    on_phone_call: Callable[[PhoneCall, bytes], Awaitable[str]] | None = None,
 ) -> web.Application:
-    """The sub-app with `POST /events`, to mount at `/slack`."""
+    """The sub-app with `POST /events`, to mount at `/slack`; given `on_phone_call`, also `/ticket` and its modal."""
     events = _SlackEvents(
         signing_secret=signing_secret,
         client=client,
@@ -246,4 +248,6 @@ def slack_events_app(
     )
     app = web.Application()
     app.router.add_post("/events", events.handle)
+    if on_phone_call is not None:
+        PhoneCallListeners(client, on_phone_call, events._is_member, team_id).register(events.bolt, app)
     return app

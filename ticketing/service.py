@@ -77,6 +77,8 @@ class TicketService:
         org = self._directory.lookup(message.sender_address)
         now = self._clock()
         async with self._store.transaction() as tx:
+            if not await tx.claim_inbox(inbox_id):  # processed meanwhile (e.g. a phone call recorded at once)
+                return IngestOutcome("ignored", None, "already processed")
             existing = await self._find_existing(tx, request, org, now)
             if request.own_message:
                 outcome = IngestOutcome("ignored", None, "our own outgoing message, come back")

@@ -270,3 +270,26 @@ async def test_console_threads(store: Store) -> None:
         assert await tx.console_thread("TL-000001") == ("C0AGENTS", "1732460000.000100")
         assert await tx.ticket_for_console_thread("C0AGENTS", "1732460000.000100") == "TL-000001"
         assert await tx.ticket_for_console_thread("C0AGENTS", "1732460000.999999") is None
+
+
+async def test_an_inbox_item_is_claimed_once(store: Store) -> None:
+    accepted = await store.accept(request("claim@x"))
+    async with store.transaction() as tx:
+        assert await tx.claim_inbox(accepted.inbox_id) is True
+        assert await tx.claim_inbox(accepted.inbox_id) is False
+        await tx.finish_inbox(accepted.inbox_id, "done", NOW, "TL-000001")
+    async with store.transaction() as tx:
+        assert await tx.claim_inbox(accepted.inbox_id) is False
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            other = (await store_accept_in(tx, "claim2@x"))
+            assert await tx.claim_inbox(other) is True
+            raise RuntimeError("rolled back: the claim goes with it")
+    async with store.transaction() as tx:
+        [pending] = await tx.pending_inbox()
+    assert pending.native_id == "claim2@x"
+
+
+async def store_accept_in(tx: object, native_id: str) -> int:
+    inbox_id, _ = await tx.insert_inbox("email", native_id, b"raw", {}, NOW)  # type: ignore[attr-defined]
+    return int(inbox_id)

@@ -45,6 +45,15 @@ class IntakeQueries(Queries):
         row = await self._db.fetchone("SELECT * FROM inbox WHERE id = ?", [inbox_id])
         return codec.inbox_from_row(row) if row else None
 
+    async def claim_inbox(self, inbox_id: int) -> bool:
+        """Take a pending item for processing inside this transaction; False if someone already processed it.
+
+        The row lock (PostgreSQL) or the single writer (SQLite) makes two concurrent claims of one item impossible."""
+        row = await self._db.fetchone(
+            "UPDATE inbox SET status = 'processing' WHERE id = ? AND status = 'pending' RETURNING id", [inbox_id]
+        )
+        return row is not None
+
     async def requeue_inbox(self, inbox_id: int) -> bool:
         """Send a quarantined or ignored message through the pipeline again (e.g. after a fix)."""
         row = await self._db.fetchone(

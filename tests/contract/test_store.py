@@ -280,16 +280,11 @@ async def test_an_inbox_item_is_claimed_once(store: Store) -> None:
         await tx.finish_inbox(accepted.inbox_id, "done", NOW, "TL-000001")
     async with store.transaction() as tx:
         assert await tx.claim_inbox(accepted.inbox_id) is False
+    other = await store.accept(request("claim2@x"))
     with pytest.raises(RuntimeError):
         async with store.transaction() as tx:
-            other = (await store_accept_in(tx, "claim2@x"))
-            assert await tx.claim_inbox(other) is True
+            assert await tx.claim_inbox(other.inbox_id) is True
             raise RuntimeError("rolled back: the claim goes with it")
     async with store.transaction() as tx:
         [pending] = await tx.pending_inbox()
     assert pending.native_id == "claim2@x"
-
-
-async def store_accept_in(tx: object, native_id: str) -> int:
-    inbox_id, _ = await tx.insert_inbox("email", native_id, b"raw", {}, NOW)  # type: ignore[attr-defined]
-    return int(inbox_id)

@@ -185,7 +185,10 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     slack = config.channels.slack
     if slack is not None and slack.enabled:
         directory = CustomerDirectory(settings.organisations)
-        slack_parts = build_slack(settings, store, gateway.accept, agents, directory, build_normalizer(settings), clock)
+        normalizer = build_normalizer(settings)
+        slack_parts = build_slack(
+            settings, store, gateway.accept, agents, directory, normalizer, service, outbox.notify, clock
+        )
         readers[SLACK], senders[CONSOLE_CHANNEL] = slack_parts.reader, slack_parts.console
         senders[SLACK] = slack_parts.client_sender
         gateway.webhooks[SLACK_PREFIX] = slack_parts.webhooks

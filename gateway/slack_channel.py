@@ -13,11 +13,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import SlackConsole, slack_events_app
 from adapters.slack.client_sender import SlackClientSender
 from gateway.config_loader import Settings
+from gateway.phone_calls import PhoneCallRecorder
 from gateway.slack_commands import SlackReader
 from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.console import Console
 from ticketing.customers import CustomerDirectory
+from ticketing.service import TicketService
 from ticketing.store.base import AcceptRequest, AcceptResult, Store
 
 CHANNEL = "slack"
@@ -49,10 +51,13 @@ def build_slack(
     agents: AgentActions,
     directory: CustomerDirectory,
     normalizer: Normalizer,
+    service: TicketService,
+    on_ingested: Callable[[], None],
     clock: Callable[[], datetime],
 ) -> SlackParts:
     config = settings.file.channels.slack
     assert config is not None
+    region = settings.file.gateway.default_phone_region
     token = settings.secret(config.bot_token_env) or ""
     client_options: dict[str, object] = {"base_url": config.api_base_url} if config.api_base_url else {}
     # The outbox owns retries (Retry-After included): the client must not retry rate-limited calls itself.
@@ -77,5 +82,7 @@ def build_slack(
         clock=clock,
         console_channel_id=config.agents_channel,
         team_id=config.team_id,
+        on_phone_call=PhoneCallRecorder(store, service, normalizer, region, clock, on_ingested),
     )
-    return SlackParts(console, SlackClientSender(client), SlackReader(store, agents, normalizer), webhooks, client)
+    reader = SlackReader(store, agents, normalizer, region)
+    return SlackParts(console, SlackClientSender(client), reader, webhooks, client)

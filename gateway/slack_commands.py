@@ -15,6 +15,8 @@ from datetime import datetime
 
 from adapters.slack.client_sender import message_id
 from adapters.slack.read import ConsoleAction, DirectMessage, ThreadReply, read_slack_payload
+from gateway.phone_calls import KIND as PHONE_CALL
+from gateway.phone_calls import call_request
 from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions, TicketNotFound
 from ticketing.service import IngestOutcome
@@ -84,14 +86,18 @@ def client_message(dm: DirectMessage, received_at: datetime) -> InboundMessage:
 class SlackReader:
     """The inbox pipeline's reader for the "slack" channel: agents' commands, and clients' direct messages."""
 
-    def __init__(self, store: Store, agents: AgentActions, normalizer: Normalizer) -> None:
+    def __init__(self, store: Store, agents: AgentActions, normalizer: Normalizer, region: str) -> None:
         self._store = store
         self._agents = agents
         self._normalizer = normalizer
+        self._region = region
 
     def _read(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:
         meta: Mapping[str, object] = item.meta
-        payload = read_slack_payload(item.raw, str(meta.get("kind", "event")))
+        kind = str(meta.get("kind", "event"))
+        if kind == PHONE_CALL:  # normally made into a ticket at once; this finishes one that was interrupted
+            return call_request(item.raw, item.received_at, self._region, self._normalizer)
+        payload = read_slack_payload(item.raw, kind)
         if isinstance(payload, ThreadReply):
             return ThreadReplyCommand(payload, self._store, self._agents)
         if isinstance(payload, ConsoleAction):

@@ -214,9 +214,8 @@ class FakeSlack:
         if not args.get("trigger_id") or not isinstance(view, dict) or view_problems(view):
             return _error("invalid_arguments")
         self.views.append(view)
-        return _ok(
-            view={"id": f"V0VIEW{len(self.views):04d}", "team_id": self.team_id, "state": {"values": {}}, **view}
-        )
+        opened = {"id": f"V0VIEW{len(self.views):04d}", "team_id": self.team_id, "state": {"values": {}}, **view}
+        return _ok(view=opened)
 
 
 def view_problems(view: dict[str, Any]) -> list[str]:

@@ -45,6 +45,11 @@ class IntakeQueries(Queries):
         row = await self._db.fetchone("SELECT * FROM inbox WHERE id = ?", [inbox_id])
         return codec.inbox_from_row(row) if row else None
 
+    async def inbox_ticket_number(self, inbox_id: int) -> str | None:
+        """The ticket an inbox item became, once processed."""
+        row = await self._db.fetchone("SELECT ticket_number FROM inbox WHERE id = ?", [inbox_id])
+        return str(row["ticket_number"]) if row and row["ticket_number"] else None
+
     async def claim_inbox(self, inbox_id: int) -> bool:
         """Take a pending item for processing inside this transaction; False if someone already processed it.
 

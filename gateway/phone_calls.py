@@ -1,0 +1,97 @@
+"""Phone calls become written requests: what an operator records in Slack's `/ticket` modal, as from the client.
+
+The submission is committed to the durable inbox first, then turned into a ticket at once so the operator sees the
+number in the modal; if that second step fails, the pipeline finishes it from the inbox (the claim on the inbox
+item guarantees one ticket either way). The client's acknowledgement goes out on email or WhatsApp, whichever
+contact the operator gave.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+
+from adapters.slack.phone_call import PhoneCall
+from adapters.whatsapp.read import to_e164
+from normalizer import Normalizer
+from ticketing.service import TicketService
+from ticketing.store.base import AcceptRequest, Store
+from ticketing.types import InboundMessage, Priority, WrittenRequest
+
+CHANNEL = "slack"
+KIND = "phone_call"
+
+
+def call_payload(call: PhoneCall) -> bytes:
+    """What the inbox keeps of a call: the operator's record, as JSON."""
+    return json.dumps(asdict(call), ensure_ascii=False).encode()
+
+
+def call_request(raw: bytes, received_at: datetime, region: str, normalizer: Normalizer) -> WrittenRequest:
+    """The written request of a recorded call; the client's channel is the contact the operator gave."""
+    call = PhoneCall(**json.loads(raw))
+    email = "@" in call.contact
+    contact = call.contact.strip().lower() if email else (to_e164(call.contact, region) or call.contact.strip())
+    organisation = f" ({call.organisation})" if call.organisation else ""
+    note = f"[Llamada telefónica registrada por <@{call.operator}>{organisation}]"
+    message = InboundMessage(
+        channel="email" if email else "whatsapp",
+        native_id=call.native_id,
+        sender_address=contact,
+        sender_name=call.client_name,
+        recipient="phone",
+        subject=call.subject,
+        text=f"{call.description}\n\n{note}",
+        html="",
+        received_at=received_at,
+        headers={"recorded-by": call.operator},
+    )
+    request = normalizer.normalize(message)
+    priority = Priority(call.priority)  # the operator asked the client: it wins over any cue in the text
+    return WrittenRequest(
+        message,
+        request.body,
+        request.original_body,
+        request.language,
+        priority,
+        "stated on the phone",
+        None,
+    )
+
+
+class PhoneCallRecorder:
+    """`on_phone_call` for the Slack events sub-app: commit, create the ticket, return its number."""
+
+    def __init__(
+        self,
+        store: Store,
+        service: TicketService,
+        normalizer: Normalizer,
+        region: str,
+        clock: Callable[[], datetime],
+        on_ingested: Callable[[], None],
+    ) -> None:
+        self._store = store
+        self._service = service
+        self._normalizer = normalizer
+        self._region = region
+        self._clock = clock
+        self._on_ingested = on_ingested
+
+    async def __call__(self, call: PhoneCall, raw_submission: bytes) -> str:
+        del raw_submission  # the operator's record is what counts; the modal's layout is not
+        payload = call_payload(call)
+        received = self._clock()
+        accepted = await self._store.accept(AcceptRequest(CHANNEL, call.native_id, payload, {"kind": KIND}, received))
+        request = call_request(payload, received, self._region, self._normalizer)
+        outcome = await self._service.ingest(accepted.inbox_id, request)
+        self._on_ingested()  # the acknowledgement leaves at once
+        number = outcome.ticket_number
+        if number is None:  # a retried submission: the first one made the ticket
+            async with self._store.transaction() as tx:
+                number = await tx.inbox_ticket_number(accepted.inbox_id)
+        if number is None:
+            raise RuntimeError("the call is recorded but its ticket is not made yet; it will be shortly")
+        return number

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from gateway import views
 from gateway.config_loader import Settings
 from gateway.errors import CommandError
 from ticketing.store.base import Store
+
+Item = TypeVar("Item")
 
 
 def _tz(settings: Settings) -> ZoneInfo:
@@ -21,15 +25,22 @@ def _dump(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def _listing(
+    items: Sequence[Item], as_json: bool, one: Callable[[Item], object], table: Callable[[Sequence[Item]], str]
+) -> int:
+    """Print a list as JSON (one object per item) or as a table for people."""
+    if as_json:
+        _dump([one(item) for item in items])
+    else:
+        print(table(items))
+    return 0
+
+
 async def list_tickets(store: Store, settings: Settings, status: str | None, as_json: bool) -> int:
     async with store.transaction() as tx:
         tickets = await tx.list_tickets(limit=1000, status=status)
     tz = _tz(settings)
-    if as_json:
-        _dump([views.ticket_json(ticket, tz) for ticket in tickets])
-    else:
-        print(views.tickets_table(tickets, tz))
-    return 0
+    return _listing(tickets, as_json, lambda t: views.ticket_json(t, tz), lambda ts: views.tickets_table(ts, tz))
 
 
 async def show_ticket(store: Store, settings: Settings, number: str, as_json: bool) -> int:
@@ -62,11 +73,7 @@ async def list_outbox(store: Store, settings: Settings, failed_only: bool, as_js
     async with store.transaction() as tx:
         items = await tx.list_outbox(failed_only=failed_only)
     tz = _tz(settings)
-    if as_json:
-        _dump([views.outbox_json(item, tz) for item in items])
-    else:
-        print(views.outbox_table(items, tz))
-    return 0
+    return _listing(items, as_json, lambda i: views.outbox_json(i, tz), lambda its: views.outbox_table(its, tz))
 
 
 async def retry_outbox(store: Store, outbox_id: int, now: datetime) -> int:
@@ -85,11 +92,7 @@ async def list_inbox(store: Store, settings: Settings, status: str, as_json: boo
     async with store.transaction() as tx:
         items = await tx.inbox_items(status, limit=1000)
     tz = _tz(settings)
-    if as_json:
-        _dump([views.inbox_json(item, tz) for item in items])
-    else:
-        print(views.inbox_table(items, status, tz))
-    return 0
+    return _listing(items, as_json, lambda i: views.inbox_json(i, tz), lambda its: views.inbox_table(its, status, tz))
 
 
 async def show_inbox(store: Store, inbox_id: int, raw: bool) -> int:

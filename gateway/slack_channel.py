@@ -84,5 +84,5 @@ def build_slack(
         team_id=config.team_id,
         on_phone_call=PhoneCallRecorder(store, service, normalizer, region, clock, on_ingested),
     )
-    reader = SlackReader(store, agents, normalizer, region)
+    reader = SlackReader(store, agents, normalizer, region, clock, confirm=config.reply_mode == "confirm")
     return SlackParts(console, SlackClientSender(client), reader, webhooks, client)

@@ -9,7 +9,7 @@ is idempotent, so a crash and a retry repeat nothing visible.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions, TicketNotFound
 from ticketing.service import IngestOutcome
 from ticketing.store.base import Store
-from ticketing.types import InboundMessage, InboxItem, Priority, Status, WrittenRequest
+from ticketing.types import InboundMessage, InboxItem, OutboundReply, Priority, Status, WrittenRequest
 
 CHANNEL = "slack"
 
@@ -31,21 +31,43 @@ class ThreadReplyCommand:
     reply: ThreadReply
     store: Store
     agents: AgentActions
+    confirm: bool  # "confirm" mode: ask the agent before anything reaches the client
+    clock: Callable[[], datetime]
 
     async def run(self) -> IngestOutcome:
+        reply = self.reply
         async with self.store.transaction() as tx:
-            number = await tx.ticket_for_console_thread(self.reply.channel, self.reply.thread_ts)
+            number = await tx.ticket_for_console_thread(reply.channel, reply.thread_ts)
+            if number is not None and self.confirm and not reply.internal:
+                await tx.enqueue_reply(confirmation_prompt(number, reply), self.clock())
+                return IngestOutcome("added", number, "waiting for the agent to confirm")
         if number is None:
             return IngestOutcome("ignored", None, "a thread that is not a ticket's")
-        key = f"slack:{self.reply.event_id}"
-        await self.agents.reply(number, self.reply.user, self.reply.text, key, internal=self.reply.internal)
-        return IngestOutcome("added", number, "internal note" if self.reply.internal else "agent reply")
+        await self.agents.reply(number, reply.user, reply.text, f"slack:{reply.event_id}", internal=reply.internal)
+        return IngestOutcome("added", number, "internal note" if reply.internal else "agent reply")
+
+
+def confirmation_prompt(number: str, reply: ThreadReply) -> OutboundReply:
+    """The private question to the reply's author; its buttons carry the reply's event id."""
+    return OutboundReply(
+        ticket_number=number,
+        channel="slack_console",
+        recipient=reply.user,
+        subject="",
+        text=reply.text,
+        message_key=f"prompt-{reply.event_id}",
+        thread_key=reply.event_id,
+        references=(),
+        idempotency_key=f"prompt:{reply.event_id}",
+        kind="console_prompt",
+    )
 
 
 @dataclass(frozen=True)
 class ConsoleActionCommand:
     action: ConsoleAction
     agents: AgentActions
+    store: Store
 
     async def run(self) -> IngestOutcome:
         action, number, user = self.action.action, self.action.ticket_number, self.action.user
@@ -60,11 +82,26 @@ class ConsoleActionCommand:
                 await self.agents.change_status(number, Status.RESOLVED, user, level=int(self.action.value))
             elif action == "escalate":
                 await self.agents.escalate(number, user)
+            elif action in ("confirm_send", "confirm_note"):
+                return await self._confirmed(action == "confirm_note")
             else:
                 return IngestOutcome("ignored", number, f"unknown console action {action!r}")
         except TicketNotFound:
             return IngestOutcome("ignored", None, f"no ticket {number}")
         return IngestOutcome("added", number, f"console action {action}")
+
+    async def _confirmed(self, internal: bool) -> IngestOutcome:
+        """The agent chose where their reply goes: find it (the button carries its event id) and act."""
+        event_id = self.action.value
+        async with self.store.transaction() as tx:
+            item = await tx.inbox_item_by_native_id(CHANNEL, event_id)
+        if item is None:
+            return IngestOutcome("ignored", self.action.ticket_number, f"no reply {event_id} to confirm")
+        reply = read_slack_payload(item.raw, "event")
+        assert isinstance(reply, ThreadReply)
+        number = self.action.ticket_number
+        await self.agents.reply(number, self.action.user, reply.text, f"slack:{event_id}", internal=internal)
+        return IngestOutcome("added", number, "confirmed as internal note" if internal else "confirmed agent reply")
 
 
 def client_message(dm: DirectMessage, received_at: datetime) -> InboundMessage:
@@ -86,7 +123,17 @@ def client_message(dm: DirectMessage, received_at: datetime) -> InboundMessage:
 class SlackReader:
     """The inbox pipeline's reader for the "slack" channel: agents' commands, and clients' direct messages."""
 
-    def __init__(self, store: Store, agents: AgentActions, normalizer: Normalizer, region: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        agents: AgentActions,
+        normalizer: Normalizer,
+        region: str,
+        clock: Callable[[], datetime],
+        confirm: bool = False,
+    ) -> None:
+        self._confirm = confirm
+        self._clock = clock
         self._store = store
         self._agents = agents
         self._normalizer = normalizer
@@ -99,9 +146,9 @@ class SlackReader:
             return call_request(item.raw, item.received_at, self._region, self._normalizer)
         payload = read_slack_payload(item.raw, kind)
         if isinstance(payload, ThreadReply):
-            return ThreadReplyCommand(payload, self._store, self._agents)
+            return ThreadReplyCommand(payload, self._store, self._agents, self._confirm, self._clock)
         if isinstance(payload, ConsoleAction):
-            return ConsoleActionCommand(payload, self._agents)
+            return ConsoleActionCommand(payload, self._agents, self._store)
         return self._normalizer.normalize(client_message(payload, item.received_at))
 
     async def __call__(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:

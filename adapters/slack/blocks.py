@@ -25,7 +25,8 @@ FALLBACK_LIMIT = 3000
 BLOCK_ID_PREFIX = "ticket:"
 BUTTON_ACTIONS = ("take", "waiting", "escalate")
 SELECT_ACTIONS = ("priority", "resolve")
-CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS
+CONFIRM_ACTIONS = ("confirm_send", "confirm_note")  # "confirm" reply mode: the agent says where a reply goes
+CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS + CONFIRM_ACTIONS
 
 PRIORITY_LABELS = {
     "critical": "Crítico",
@@ -188,3 +189,30 @@ def ticket_blocks(ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | Non
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(f"*Solicitud*\n{quoted}", SECTION_LIMIT)}})
     blocks.append(_actions(ticket))
     return cut(fallback, FALLBACK_LIMIT), blocks
+
+
+def confirm_blocks(number: str, text: str, event_id: str) -> list[dict[str, Any]]:
+    """The question a reply gets in "confirm" mode, shown only to its author: to the client, or an internal note?"""
+    quoted = escape(text if len(text) <= SECTION_LIMIT - 200 else text[: SECTION_LIMIT - 200] + "…")
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"¿Qué hago con su respuesta en {number}?\n>{quoted}"}},
+        {
+            "type": "actions",
+            "block_id": f"{BLOCK_ID_PREFIX}{number}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "confirm_send",
+                    "style": "primary",
+                    "value": event_id,
+                    "text": {"type": "plain_text", "text": "Enviar al cliente"},
+                },
+                {
+                    "type": "button",
+                    "action_id": "confirm_note",
+                    "value": event_id,
+                    "text": {"type": "plain_text", "text": "Dejar como nota interna"},
+                },
+            ],
+        },
+    ]

@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from adapters.slack.blocks import ConsoleTicket, escape, ticket_blocks
+from adapters.slack.blocks import ConsoleTicket, confirm_blocks, escape, ticket_blocks
 from ticketing.store.base import Store
 from ticketing.types import Direction, OutboundReply, Status, Ticket
 
@@ -62,6 +62,8 @@ class SlackConsole:
             return await self._draw_ticket(reply)
         if reply.kind == "console_message":
             return await self._post_in_thread(reply)
+        if reply.kind == "console_prompt":
+            return await self._ask(reply)
         raise PermanentFailure(f"the Slack console does not send replies of kind {reply.kind!r}")
 
     async def _draw_ticket(self, reply: OutboundReply) -> str:
@@ -116,6 +118,26 @@ class SlackConsole:
             raise TemporaryFailure("Slack accepted the thread message but returned no ts")
         self._log.info("console message posted", ticket=number, channel=channel, thread_ts=thread_ts, ts=ts)
         return ts
+
+    async def _ask(self, reply: OutboundReply) -> str | None:
+        """ "confirm" mode: ask the agent, privately in the ticket's thread, where their reply should go."""
+        number = reply.ticket_number
+        async with self._store.transaction() as tx:
+            thread = await tx.console_thread(number)
+        if thread is None:
+            raise TemporaryFailure("the ticket's parent message is not posted yet", retry_after=2)
+        channel, thread_ts = thread
+        blocks = confirm_blocks(number, reply.text, reply.thread_key)
+        await self._call(
+            number,
+            "chat_postEphemeral",
+            channel=channel,
+            user=reply.recipient,
+            thread_ts=thread_ts,
+            text=f"¿Enviar su respuesta al cliente de {number}?",
+            blocks=blocks,
+        )
+        return None
 
     def _console_ticket(self, ticket: Ticket, excerpt: str) -> ConsoleTicket:
         return ConsoleTicket(

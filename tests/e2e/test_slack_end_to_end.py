@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -139,3 +140,74 @@ async def test_an_email_ticket_is_worked_from_its_slack_thread(tmp_path: Path, s
             assert shown["responded_at"] is not None
             assert len(sink.messages) == 2  # the note never left Slack, the retried event sent nothing twice
             assert slack.calls_to("chat.update")  # the summary followed the ticket's changes
+
+
+async def click(session: aiohttp.ClientSession, url: str, action_id: str, value: str, number: str, ts: str) -> int:
+    action = {
+        "action_id": action_id,
+        "block_id": f"ticket:{number}",
+        "action_ts": f"{time.time():.6f}",
+        "type": "button",
+        "value": value,
+    }
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0TEAM"},
+        "user": {"id": "U0AGENT", "team_id": "T0TEAM"},
+        "api_app_id": "A1",
+        "container": {"type": "message", "message_ts": ts, "channel_id": CONSOLE, "is_ephemeral": True},
+        "channel": {"id": CONSOLE},
+        "trigger_id": "1.2.3",
+        "actions": [action],
+    }
+    raw = urlencode({"payload": json.dumps(payload)}).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=raw) or "",
+    }
+    async with session.post(url, data=raw, headers=headers) as response:
+        return response.status
+
+
+async def test_confirm_mode_asks_the_agent_before_anything_reaches_the_client(tmp_path: Path, slack: FakeSlack) -> None:
+    with smtp_sink() as (sink, sink_port):
+        outgoing = f'transport = "smtp"\nhost = "127.0.0.1"\nport = {sink_port}\nsecurity = "none"'
+        console = (
+            f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\nreply_mode = "confirm"\n'
+            f'api_base_url = "{slack.base_url}/api/"\n'
+        )
+        ports = write_config(tmp_path, outgoing, extra=console)
+        secrets = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET}
+        with gateway_process(tmp_path, *ports, env=secrets) as gateway:
+            events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
+            await asyncio.to_thread(
+                send, gateway.smtp_port, mail("Correo lento", "El correo tarda mucho.", "<c9@andina.com.co>")
+            )
+            [parent] = await until(lambda: [m for m in slack.messages if m.thread_ts is None], "the summary")
+            await until(lambda: len(sink.messages) == 1, "the acknowledgement")
+            async with aiohttp.ClientSession() as session:
+                first = agent_says("EvC1", "Estamos revisando el servidor de correo.", parent.ts)
+                second = agent_says("EvC2", "Parece un problema del proveedor.", parent.ts)
+                assert await post_event(session, events, first) == 200
+                assert await post_event(session, events, second) == 200
+                prompts = await until(lambda: len(p := slack.calls_to("chat.postEphemeral")) == 2 and p, "two prompts")
+                assert {p.args["user"] for p in prompts} == {"U0AGENT"}
+                assert len(sink.messages) == 1  # nothing reached the client yet
+                assert await click(session, events, "confirm_send", "EvC1", "TL-000001", "1.1") == 200
+                assert await click(session, events, "confirm_note", "EvC2", "TL-000001", "1.2") == 200
+                sent = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the confirmed reply")
+                assert "Estamos revisando" in sent.get_content()
+            shown = await until(
+                lambda: (
+                    (t := gateway.cli_json("tickets", "show", "TL-000001"))
+                    and any(m["direction"] == "note" for m in t["messages"])
+                    and t
+                ),
+                "the internal note",
+            )
+            assert [m["body"] for m in shown["messages"] if m["direction"] == "note"] == [
+                "Parece un problema del proveedor."
+            ]
+            assert len(sink.messages) == 2  # the note never left

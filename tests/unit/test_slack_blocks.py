@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.slack.blocks import CONSOLE_ACTIONS, ConsoleTicket, cut, due_text, local_time, ticket_blocks
+from adapters.slack.blocks import (
+    BUTTON_ACTIONS,
+    SELECT_ACTIONS,
+    ConsoleTicket,
+    cut,
+    due_text,
+    local_time,
+    ticket_blocks,
+)
 from tests.conftest import at
 from tests.fake_slack import block_problems
 
@@ -101,7 +109,7 @@ def test_every_action_carries_the_ticket_number() -> None:
     actions = actions_of(blocks)
     assert actions["block_id"] == "ticket:TL-000123"
     elements = {element["action_id"]: element for element in actions["elements"]}
-    assert tuple(elements) == CONSOLE_ACTIONS
+    assert tuple(elements) == BUTTON_ACTIONS + SELECT_ACTIONS  # the confirm buttons live in the private prompt
     assert [elements[name]["text"]["text"] for name in ("take", "waiting", "escalate")] == [
         "Tomar",
         "En espera del cliente",

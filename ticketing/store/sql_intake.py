@@ -41,6 +41,10 @@ class IntakeQueries(Queries):
         rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = ? ORDER BY id LIMIT ?", [status, limit])
         return [codec.inbox_from_row(row) for row in rows]
 
+    async def inbox_item_by_native_id(self, channel: str, native_id: str) -> InboxItem | None:
+        row = await self._db.fetchone("SELECT * FROM inbox WHERE channel = ? AND native_id = ?", [channel, native_id])
+        return codec.inbox_from_row(row) if row else None
+
     async def get_inbox(self, inbox_id: int) -> InboxItem | None:
         row = await self._db.fetchone("SELECT * FROM inbox WHERE id = ?", [inbox_id])
         return codec.inbox_from_row(row) if row else None

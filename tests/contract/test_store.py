@@ -136,8 +136,9 @@ async def test_outbox_is_idempotent_and_tracks_attempts(store: Store) -> None:
         second = await tx.enqueue_reply(reply("k2"), NOW)
     assert first is not None and second is not None
     async with store.transaction() as tx:
-        assert [item.id for item in await tx.due_outbox(NOW)] == [first, second]
+        assert [item.id for item in await tx.due_outbox(NOW)] == [first]  # same conversation: one at a time
         await tx.mark_outbox(first, "sent", NOW)
+        assert [item.id for item in await tx.due_outbox(NOW)] == [second]
         await tx.mark_outbox(second, "pending", NOW, "421 try later", NOW + timedelta(minutes=5))
         assert await tx.due_outbox(NOW) == []
         assert await tx.next_outbox_due() == NOW + timedelta(minutes=5)
@@ -288,3 +289,21 @@ async def test_an_inbox_item_is_claimed_once(store: Store) -> None:
     async with store.transaction() as tx:
         [pending] = await tx.pending_inbox()
     assert pending.native_id == "claim2@x"
+
+
+async def test_each_conversation_keeps_its_order(store: Store) -> None:
+    def to(recipient: str, key: str) -> OutboundReply:
+        return OutboundReply("TL-000001", "slack_console", recipient, "", key, f"gw-{key}", "", (), key, "console_message")
+
+    async with store.transaction() as tx:
+        first = await tx.enqueue_reply(to("C0AGENTS", "a1"), NOW)
+        await tx.enqueue_reply(to("C0AGENTS", "a2"), NOW)
+        other = await tx.enqueue_reply(to("C0OTHER", "b1"), NOW)
+        assert first is not None and other is not None
+        assert [i.reply.idempotency_key for i in await tx.due_outbox(NOW)] == ["a1", "b1"]
+        await tx.mark_outbox(first, "pending", NOW, "ratelimited", NOW + timedelta(seconds=30))  # held back
+        await tx.mark_outbox(other, "sent", NOW)
+        assert await tx.due_outbox(NOW) == []  # a2 waits behind a1
+        assert [i.reply.idempotency_key for i in await tx.due_outbox(NOW + timedelta(seconds=30))] == ["a1"]
+        await tx.mark_outbox(first, "sent", NOW)
+        assert [i.reply.idempotency_key for i in await tx.due_outbox(NOW)] == ["a2"]

@@ -36,8 +36,12 @@ class OutboxQueries(Queries):
         return int(row["id"]) if row else None
 
     async def due_outbox(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
+        """Replies due now, oldest first, and only the oldest unsent one per conversation (channel and recipient):
+        a reply waiting to be retried holds back the ones queued after it, so each conversation keeps its order."""
         rows = await self._db.fetchall(
-            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            "SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            "SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.channel = o.channel "
+            "AND e.recipient = o.recipient AND e.id < o.id) ORDER BY o.id LIMIT ?",
             [codec.utc_text(now), limit],
         )
         return [codec.outbox_from_row(row) for row in rows]

@@ -124,6 +124,7 @@ def _organisations(
             ("domains", domains),
             ("phones", phones),
             ("slack_users", entry.slack_users),
+            ("slack_channels", entry.slack_channels),
         ):
             for value in values:
                 if field == "emails" and value.count("@") != 1:
@@ -140,7 +141,7 @@ def _organisations(
                 emails=frozenset(emails),
                 domains=frozenset(domains),
                 phones=frozenset(phones),
-                chat_users=frozenset(entry.slack_users),
+                chat_users=frozenset([*entry.slack_users, *entry.slack_channels]),
             )
         )
     return organisations

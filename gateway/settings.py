@@ -265,6 +265,7 @@ class CustomerEntry(Section):
     domains: list[str] = []
     phones: list[str] = []
     slack_users: list[str] = []
+    slack_channels: list[str] = []  # shared (Slack Connect) channels where this organisation writes to us
 
 
 class CustomersFile(Section):

@@ -27,6 +27,11 @@ CONSOLE_CHANNEL = "slack_console"
 WEBHOOK_PREFIX = "/slack"
 
 
+def is_channel_id(slack_id: str) -> bool:
+    """Slack's ids say what they name: C… and G… are conversations, U… and W… are people."""
+    return slack_id[:1] in ("C", "G")
+
+
 def console_of(settings: Settings) -> Console | None:
     """The agents' console the core queues summaries and thread lines for, if Slack is configured."""
     slack = settings.file.channels.slack
@@ -83,6 +88,7 @@ def build_slack(
         console_channel_id=config.agents_channel,
         team_id=config.team_id,
         on_phone_call=PhoneCallRecorder(store, service, normalizer, region, clock, on_ingested),
+        client_channels=frozenset(i for org in settings.organisations for i in org.chat_users if is_channel_id(i)),
     )
     reader = SlackReader(store, agents, normalizer, region, clock, confirm=config.reply_mode == "confirm")
     return SlackParts(console, SlackClientSender(client), reader, webhooks, client)

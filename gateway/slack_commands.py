@@ -104,13 +104,14 @@ class ConsoleActionCommand:
         return IngestOutcome("added", number, "confirmed as internal note" if internal else "confirmed agent reply")
 
 
-def client_message(dm: DirectMessage, received_at: datetime) -> InboundMessage:
-    """A client's direct message to the app, as a written request's raw material."""
+def client_message(dm: DirectMessage, received_at: datetime, shared_channel: bool) -> InboundMessage:
+    """A client's message to the app, as a written request's raw material. In a shared (Slack Connect) channel the
+    requester is the channel: everyone there speaks for the organisation, and replies go back to it."""
     return InboundMessage(
         channel=CHANNEL,
         native_id=message_id(dm.channel, dm.ts),
-        sender_address=dm.user,
-        sender_name="",
+        sender_address=dm.channel if shared_channel else dm.user,
+        sender_name=f"<@{dm.user}>" if shared_channel else "",
         recipient=dm.channel,
         subject="",
         text=dm.text,
@@ -149,7 +150,7 @@ class SlackReader:
             return ThreadReplyCommand(payload, self._store, self._agents, self._confirm, self._clock)
         if isinstance(payload, ConsoleAction):
             return ConsoleActionCommand(payload, self._agents, self._store)
-        return self._normalizer.normalize(client_message(payload, item.received_at))
+        return self._normalizer.normalize(client_message(payload, item.received_at, kind == "client_event"))
 
     async def __call__(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:
         return await asyncio.to_thread(self._read, item)

@@ -70,7 +70,9 @@ class _SlackEvents:
         console_channel_id: str,
         team_id: str | None,
         members_ttl: float,
+        client_channels: frozenset[str] = frozenset(),
     ) -> None:
+        self._client_channels = client_channels
         self._client = client
         self._accept = accept
         self._clock = clock
@@ -131,7 +133,8 @@ class _SlackEvents:
         else:
             native_id = str(body.get("event_id") or f"message:{event.get('channel')}:{event.get('ts')}")
             retry = next(iter(request.headers.get("x-slack-retry-num") or []), None)
-            await self._commit(native_id, request.raw_body.encode("utf-8"), "event", retry=retry)
+            kind = "client_event" if event.get("channel") in self._client_channels else "event"
+            await self._commit(native_id, request.raw_body.encode("utf-8"), kind, retry=retry)
         await ack()
 
     def _ignored(self, body: dict[str, Any], event: dict[str, Any]) -> str | None:
@@ -144,7 +147,7 @@ class _SlackEvents:
             return f"subtype {event.get('subtype')}"
         if not event.get("user"):
             return "no user"
-        if event.get("channel_type") == "im":
+        if event.get("channel_type") == "im" or event.get("channel") in self._client_channels:
             return None
         thread_ts = event.get("thread_ts")
         if event.get("channel") == self._console and thread_ts and thread_ts != event.get("ts"):
@@ -235,6 +238,7 @@ def slack_events_app(
     team_id: str | None = None,
     members_ttl: float = 60.0,
     on_phone_call: Callable[[PhoneCall, bytes], Awaitable[str]] | None = None,
+    client_channels: frozenset[str] = frozenset(),
 ) -> web.Application:
     """The sub-app with `POST /events`, to mount at `/slack`; given `on_phone_call`, also `/ticket` and its modal."""
     events = _SlackEvents(
@@ -245,6 +249,7 @@ def slack_events_app(
         console_channel_id=console_channel_id,
         team_id=team_id,
         members_ttl=members_ttl,
+        client_channels=client_channels,
     )
     app = web.Application()
     app.router.add_post("/events", events.handle)

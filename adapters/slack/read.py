@@ -93,9 +93,11 @@ def read_slack_payload(raw: bytes, kind: str) -> ThreadReply | ConsoleAction | D
         raise SlackPayloadError("the body is not a JSON object")
     if kind == "event":
         return _read_event(body)
+    if kind == "client_event":  # a client's message in a shared (Slack Connect) channel
+        return _read_event(body, client_channel=True)
     if kind == "action":
         return _read_action(body)
-    raise SlackPayloadError(f"unknown kind {kind!r} (expected 'event' or 'action')")
+    raise SlackPayloadError(f"unknown kind {kind!r} (expected 'event', 'client_event' or 'action')")
 
 
 def _text(container: Any, key: str) -> str:
@@ -110,7 +112,7 @@ def _required(container: Any, key: str, what: str) -> str:
     return value
 
 
-def _read_event(body: dict[str, Any]) -> ThreadReply | DirectMessage:
+def _read_event(body: dict[str, Any], client_channel: bool = False) -> ThreadReply | DirectMessage:
     event = body.get("event")
     if body.get("type") != "event_callback" or not isinstance(event, dict):
         raise SlackPayloadError("not an Events API event_callback")
@@ -122,7 +124,7 @@ def _read_event(body: dict[str, Any]) -> ThreadReply | DirectMessage:
     ts = _required(event, "ts", "the message")
     text = unescape(_text(event, "text"))
     thread_ts = _text(event, "thread_ts") or None
-    if event.get("channel_type") == "im":
+    if event.get("channel_type") == "im" or client_channel:
         return DirectMessage(event_id, channel, user, text, ts, thread_ts)
     if thread_ts is None or thread_ts == ts:
         raise SlackPayloadError("a channel message that is not a reply in a thread")

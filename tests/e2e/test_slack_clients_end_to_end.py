@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,11 +17,12 @@ from tests.fake_twilio import FakeTwilio
 
 CLIENT_ON_SLACK = "U01ANDINA01"  # Distribuidora Andina's Slack user in the example customers.toml
 DM = "D0CLIENT"
+SHARED = "C01ANDINA01"  # Andina's shared channel in the example customers.toml
 
 
 @pytest.fixture
 async def peers() -> AsyncIterator[tuple[FakeSlack, FakeTwilio]]:
-    slack = await FakeSlack(channels={CONSOLE, DM}, members={CONSOLE: ["U0AGENT"]}).start()
+    slack = await FakeSlack(channels={CONSOLE, DM, SHARED}, members={CONSOLE: ["U0AGENT"]}).start()
     twilio = await FakeTwilio(ACCOUNT, TOKEN).start()
     yield slack, twilio
     await twilio.stop()
@@ -53,7 +53,7 @@ async def test_whatsapp_and_slack_clients_answered_from_the_console(
         "TWILIO_ACCOUNT_SID": ACCOUNT,
         "TWILIO_AUTH_TOKEN": TOKEN,
     }
-    with gateway_process(tmp_path, smtp_port, http_port, env=secrets):
+    with gateway_process(tmp_path, smtp_port, http_port, env=secrets) as gateway:
         events = f"{base}/slack/events"
         async with aiohttp.ClientSession() as session:
             # WhatsApp: the client's message opens a ticket with its summary in the console.
@@ -86,4 +86,28 @@ async def test_whatsapp_and_slack_clients_answered_from_the_console(
                 ),
                 "the agent's reply in the client's thread",
             )
-            await asyncio.sleep(0)
+
+            # A shared (Slack Connect) channel of the client's organisation: answered in the channel's thread.
+            shared_ts = f"{time.time():.6f}"
+            message = {
+                "type": "message",
+                "channel": SHARED,
+                "channel_type": "channel",
+                "user": "U0EXTERNAL",
+                "text": "¿Pueden revisar el backup de anoche?",
+                "ts": shared_ts,
+            }
+            body = {
+                "type": "event_callback",
+                "team_id": "T0TEAM",
+                "api_app_id": "A1",
+                "event_id": "EvC9",
+                "event": message,
+            }
+            assert await post_event(session, events, body) == 200
+            [ack] = await until(
+                lambda: [m for m in slack.messages if m.channel == SHARED], "the acknowledgement in the channel"
+            )
+            assert ack.thread_ts == shared_ts and "TL-000003" in ack.text
+            shown = gateway.cli_json("tickets", "show", "TL-000003")
+            assert (shown["organisation"], shown["plan"], shown["requester"]) == ("andina", "standard", SHARED)

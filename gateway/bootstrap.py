@@ -33,6 +33,7 @@ from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.customers import CustomerDirectory
 from ticketing.service import ServiceOptions, TicketService
+from ticketing.sla import SlaPolicy
 from ticketing.store.base import AcceptRequest, AcceptResult, Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
@@ -89,9 +90,11 @@ def email_read_options(settings: Settings) -> EmailReadOptions:
     )
 
 
-def email_reader(settings: Settings, large_mail_executor: Executor | None) -> EmailReader:
+def email_reader(
+    settings: Settings, large_mail_executor: Executor | None, normalizer: Normalizer | None = None
+) -> EmailReader:
     options = email_read_options(settings)
-    return EmailReader(options, build_normalizer(settings), large_mail_executor)
+    return EmailReader(options, normalizer or build_normalizer(settings), large_mail_executor)
 
 
 def build_normalizer(settings: Settings) -> Normalizer:
@@ -126,7 +129,13 @@ class Gateway:
         return result
 
 
-def build_service(settings: Settings, store: Store, clock: Callable[[], datetime]) -> TicketService:
+def build_service(
+    settings: Settings,
+    store: Store,
+    clock: Callable[[], datetime],
+    sla: SlaPolicy | None = None,
+    directory: CustomerDirectory | None = None,
+) -> TicketService:
     config = settings.file
     composer = TemplateComposer(
         settings.templates_dir, ZoneInfo(config.sla.timezone), config.gateway.default_language, company_facts(config)
@@ -141,8 +150,8 @@ def build_service(settings: Settings, store: Store, clock: Callable[[], datetime
         continue_within=continue_within(settings),
         console=console_of(settings),
     )
-    directory = CustomerDirectory(settings.organisations)
-    return TicketService(store, directory, build_sla_policy(settings), composer, options, clock)
+    directory = directory or CustomerDirectory(settings.organisations)
+    return TicketService(store, directory, sla or build_sla_policy(settings), composer, options, clock)
 
 
 def continue_within(settings: Settings) -> dict[str, timedelta]:
@@ -159,17 +168,18 @@ def continue_within(settings: Settings) -> dict[str, timedelta]:
 def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     config = settings.file
     store = build_store(settings)
-    service = build_service(settings, store, clock)
+    sla = build_sla_policy(settings)
+    directory = CustomerDirectory(settings.organisations)
+    normalizer = build_normalizer(settings)  # one language model for every channel
+    service = build_service(settings, store, clock, sla, directory)
     policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
     senders = build_senders(settings, clock)
     console = console_of(settings)
     outbox = OutboxWorker(store, senders, policy, clock, console=console)
-    agents = AgentActions(
-        store, build_sla_policy(settings), clock, FALLBACK_SUBJECTS[config.gateway.default_language], console
-    )
+    agents = AgentActions(store, sla, clock, FALLBACK_SUBJECTS[config.gateway.default_language], console)
     # Large mail is read in a separate process (started on first use, one worker); see gateway.email_reader.
     large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail)}
+    readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail, normalizer)}
     inbox = InboxProcessor(store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify)
     fetchers: dict[str, Fetcher] = {}
     media = MediaWorker(store, fetchers, policy, clock)
@@ -178,14 +188,12 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     if whatsapp is not None and whatsapp.enabled:
         # The webhooks commit through gateway.accept, so the channel is built after the gateway and its parts
         # join the (not yet running) pipeline's readers, senders and fetchers here.
-        parts = build_whatsapp(settings, store, gateway.accept, build_normalizer(settings), clock, console)
+        parts = build_whatsapp(settings, store, gateway.accept, normalizer, clock, console)
         readers[WHATSAPP], senders[WHATSAPP], fetchers[WHATSAPP] = parts.reader, parts.sender, parts.fetcher
         gateway.webhooks[WEBHOOK_PREFIX] = parts.webhooks
         gateway.closers += [parts.sender.close, parts.fetcher.close]
     slack = config.channels.slack
     if slack is not None and slack.enabled:
-        directory = CustomerDirectory(settings.organisations)
-        normalizer = build_normalizer(settings)
         slack_parts = build_slack(
             settings, store, gateway.accept, agents, directory, normalizer, service, outbox.notify, clock
         )

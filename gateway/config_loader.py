@@ -191,6 +191,9 @@ def _named_secrets(config: GatewayFile) -> list[tuple[tuple[str | int, ...], str
         named.append((("channels", "whatsapp"), whatsapp, ("account_sid_env", "auth_token_env")))
     if slack and slack.enabled:
         named.append((("channels", "slack"), slack, ("bot_token_env", "signing_secret_env")))
+    for name, relay in channels.relay.items():
+        if relay.enabled:
+            named.append((("channels", "relay", name), relay, ("secret_env", "previous_secret_env")))
     return [((*where, field), getattr(section, field)) for where, section, fields in named for field in fields]
 
 

@@ -217,10 +217,22 @@ class SlackChannel(Section):
     api_base_url: str | None = None  # only to point the Slack client at a test double
 
 
+class RelayChannel(Section):
+    """One signed relay for another chat tool (`[channels.relay.<name>]`): a bridge posts to
+    /webhooks/relay/<name>, and replies are posted to its callback URL, both signed with the shared secret."""
+
+    enabled: bool = True
+    secret_env: str
+    previous_secret_env: str | None = None  # still accepted while the bridge rotates to the new secret
+    callback_url: str = Field(pattern=r"^https?://[^\s]+$")
+    continue_conversation_hours: float = Field(24.0, ge=0)
+
+
 class Channels(Section):
     email: EmailChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     slack: SlackChannel | None = None
+    relay: dict[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")], RelayChannel] = {}
 
 
 class OutboxSection(Section):

@@ -25,6 +25,8 @@ from gateway.inbox import InboxProcessor, Reader
 from gateway.media_worker import Fetcher, MediaWorker
 from gateway.outbox import OutboxWorker, RetryPolicy
 from gateway.policy import build_sla_policy
+from gateway.relay_channel import WEBHOOK_PREFIX as RELAY_PREFIX
+from gateway.relay_channel import build_relays, continue_relay_conversations
 from gateway.settings import ImapMailboxSection
 from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, console_of
 from gateway.slack_channel import WEBHOOK_PREFIX as SLACK_PREFIX
@@ -162,7 +164,7 @@ def continue_within(settings: Settings) -> dict[str, timedelta]:
         windows[WHATSAPP] = timedelta(hours=whatsapp.continue_conversation_hours)
     if slack is not None and slack.enabled:
         windows[SLACK] = timedelta(hours=24)  # a client's direct messages continue their open ticket for a day
-    return windows
+    return windows | continue_relay_conversations(settings)
 
 
 def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
@@ -200,6 +202,12 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         readers[SLACK], senders[CONSOLE_CHANNEL] = slack_parts.reader, slack_parts.console
         senders[SLACK] = slack_parts.client_sender
         gateway.webhooks[SLACK_PREFIX] = slack_parts.webhooks
+    relays = build_relays(settings, gateway.accept, normalizer, clock)
+    readers.update(relays.readers)
+    senders.update(relays.senders)
+    gateway.closers += [sender.close for sender in relays.senders.values()]
+    if relays.webhooks is not None:
+        gateway.webhooks[RELAY_PREFIX] = relays.webhooks
     email = config.channels.email
     if email is not None and email.enabled:
         if email.smtp_intake.enabled:

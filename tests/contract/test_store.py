@@ -293,7 +293,9 @@ async def test_an_inbox_item_is_claimed_once(store: Store) -> None:
 
 async def test_each_conversation_keeps_its_order(store: Store) -> None:
     def to(recipient: str, key: str) -> OutboundReply:
-        return OutboundReply("TL-000001", "slack_console", recipient, "", key, f"gw-{key}", "", (), key, "console_message")
+        return OutboundReply(
+            "TL-000001", "slack_console", recipient, "", key, f"gw-{key}", "", (), key, "console_message"
+        )
 
     async with store.transaction() as tx:
         first = await tx.enqueue_reply(to("C0AGENTS", "a1"), NOW)

@@ -1,0 +1,105 @@
+"""Sending replies to a relay bridge: one signed JSON POST to the bridge's callback URL.
+
+The body is `{"id", "ticket", "recipient", "conversation_id", "text", "kind"}` (`conversation_id` is None when
+the reply has no `relay:<name>:<conversation>` key); `X-Relay-Id` is the reply's
+idempotency key, so a bridge that sees the same id twice (our retry after a lost answer) can drop the copy. The
+signature is the inbound scheme (`signing.sign`) with the relay's current secret.
+
+Answers: 2xx -> sent (the idempotency key is returned); 429 and 5xx -> TemporaryFailure (Retry-After honoured);
+other statuses -> PermanentFailure naming it; no connection or a timeout -> TemporaryFailure.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import aiohttp
+import structlog
+
+from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.relay.read import channel_for
+from adapters.relay.signing import signed_headers
+from adapters.whatsapp.media import retry_after_seconds
+from ticketing.types import OutboundReply
+
+
+class RelaySender:
+    """A `Sender` for the "relay:<name>" channel (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        relay: str,
+        callback_url: str,
+        secret: str,
+        session_factory: Callable[[], aiohttp.ClientSession] | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self._relay = relay
+        self._callback_url = callback_url
+        self._secret = secret
+        self._session_factory = session_factory or aiohttp.ClientSession
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._log = structlog.get_logger("adapters.relay.sender")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _conversation_id(self, reply: OutboundReply) -> str | None:
+        """The bridge's conversation: from `thread_key` when it is this relay's `relay:<name>:<conversation>`,
+        else from the last such entry in `references` (the core puts the answered message's native id in
+        `thread_key` and the inbound thread hints, where the conversation is, in `references`)."""
+        prefix = f"{channel_for(self._relay)}:"
+        for key in (reply.thread_key, *reversed(reply.references)):
+            if key.startswith(prefix) and len(key) > len(prefix):
+                return key.removeprefix(prefix)
+        return None
+
+    def body(self, reply: OutboundReply) -> bytes:
+        """The JSON posted for one reply."""
+        payload = {
+            "id": reply.idempotency_key,
+            "ticket": reply.ticket_number,
+            "recipient": reply.recipient,
+            "conversation_id": self._conversation_id(reply),
+            "text": reply.text,
+            "kind": reply.kind,
+        }
+        return json.dumps(payload, ensure_ascii=False).encode()
+
+    async def send(self, reply: OutboundReply) -> str | None:
+        if not reply.idempotency_key:
+            raise PermanentFailure("the reply has no idempotency key to use as X-Relay-Id")
+        body = self.body(reply)
+        headers = {
+            "Content-Type": "application/json",
+            **signed_headers(self._secret, reply.idempotency_key, int(time.time()), body),
+        }
+        if self._session is None:  # created here, inside the running event loop
+            self._session = self._session_factory()
+        try:
+            async with self._session.post(
+                self._callback_url, data=body, headers=headers, timeout=self._timeout, allow_redirects=False
+            ) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                await response.read()
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            self._log.warning(
+                "relay unreachable", relay=self._relay, ticket=reply.ticket_number, error=type(error).__name__
+            )
+            raise TemporaryFailure(f"cannot reach relay {self._relay}: {type(error).__name__}: {error}") from error
+        if 200 <= status < 300:
+            self._log.info("relay reply sent", relay=self._relay, ticket=reply.ticket_number, id=reply.idempotency_key)
+            return reply.idempotency_key
+        reason = f"relay {self._relay} answered HTTP {status}"
+        self._log.warning("relay refused", relay=self._relay, ticket=reply.ticket_number, status=status)
+        if status == 429 or status >= 500:
+            raise TemporaryFailure(reason, retry_after_seconds(retry_after, datetime.now(UTC)))
+        raise PermanentFailure(reason)

@@ -6,6 +6,7 @@ Nothing else picks a store, reads `config/` or decides which channels run.
 from __future__ import annotations
 
 import multiprocessing
+import secrets
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from adapters.base import Sender
 from adapters.email.imap import ImapMailbox, ImapMailboxConfig
 from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
+from adapters.web import MOUNT_PATH as WEB_PREFIX
+from adapters.web import web_pages
 from gateway.composer import TemplateComposer, company_facts
 from gateway.config_loader import Settings
 from gateway.email_reader import EmailReader, EmailReadOptions
@@ -30,6 +33,7 @@ from gateway.relay_channel import build_relays, continue_relay_conversations
 from gateway.settings import ImapMailboxSection
 from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, console_of
 from gateway.slack_channel import WEBHOOK_PREFIX as SLACK_PREFIX
+from gateway.web_channel import WebIntake
 from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
@@ -41,6 +45,7 @@ from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 
 EMAIL = "email"
+WEB = "web"
 WHATSAPP = "whatsapp"
 SLACK = "slack"
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
@@ -202,6 +207,14 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         readers[SLACK], senders[CONSOLE_CHANNEL] = slack_parts.reader, slack_parts.console
         senders[SLACK] = slack_parts.client_sender
         gateway.webhooks[SLACK_PREFIX] = slack_parts.webhooks
+    web_channel = config.channels.web
+    if web_channel is not None and web_channel.enabled:
+        region, tz = config.gateway.default_phone_region, ZoneInfo(config.sla.timezone)
+        web_intake = WebIntake(store, service, normalizer, region, tz, clock, outbox.notify)
+        readers[WEB] = web_intake.read  # finishes a submission whose ticket could not be made at once
+        csrf_secret = settings.secret(web_channel.csrf_secret_env) or secrets.token_hex(32)
+        pages = web_pages(submit=web_intake.submit, lookup=web_intake.lookup, csrf_secret=csrf_secret, clock=clock)
+        gateway.webhooks[WEB_PREFIX] = pages
     relays = build_relays(settings, gateway.accept, normalizer, clock)
     readers.update(relays.readers)
     senders.update(relays.senders)

@@ -228,7 +228,16 @@ class RelayChannel(Section):
     continue_conversation_hours: float = Field(24.0, ge=0)
 
 
+class WebChannel(Section):
+    """The help-desk web form at /soporte and the ticket status page at /soporte/estado (`[channels.web]`)."""
+
+    enabled: bool = True
+    # Signs the forms' CSRF tokens; unset, a random secret is made at start (open forms expire on restart).
+    csrf_secret_env: str | None = None
+
+
 class Channels(Section):
+    web: WebChannel | None = None
     email: EmailChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     slack: SlackChannel | None = None

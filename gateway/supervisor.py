@@ -85,6 +85,9 @@ class Supervisor:
             f"Intake gateway for {settings.file.gateway.company} is running.",
             f"  HTTP:    {self._http_address}/healthz",
         ]
+        web_channel = settings.file.channels.web
+        if web_channel is not None and web_channel.enabled:
+            lines.append(f"  Web:     {self._http_address}/soporte (help-desk form), /soporte/estado (ticket status)")
         if email is not None and self._gateway.smtp is not None:
             host, port = self._gateway.smtp.address
             address = email.support_addresses[0]

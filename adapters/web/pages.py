@@ -1,0 +1,293 @@
+"""The help-desk web pages, as an aiohttp sub-app (the gateway mounts it at `/soporte`).
+
+- `GET /soporte` — the request form (Spanish; `?lang=en` for English), each priority with the agreement's
+  definition beside it. `POST /soporte` (urlencoded or multipart, up to 3 files of 5 MB): CSRF checked (403), rate
+  limited per client address and per contact (429), fields checked (400, the form again with a message beside each
+  bad field and the visitor's input kept); then `submit` commits the request and makes the ticket, and only then
+  the answer is 201 with the ticket number and both deadlines. 413 when the body is over `max_body_bytes`; 503 when
+  the request could not be committed.
+- `GET /soporte/estado` — the status lookup form; `POST /soporte/estado` (CSRF, rate limited per address): the
+  ticket's status and public conversation when the number and contact match, else one generic "not found" page,
+  the same whether the number exists or not.
+
+Pages are Jinja2 with autoescape; logs carry ticket numbers and outcomes, never what the visitor wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jinja2
+import structlog
+from aiohttp import BodyPartReader, web
+
+from adapters.web import form as fields_of
+from adapters.web.form import MAX_FILE_BYTES, MAX_FILES, SupportForm, language_of
+from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter
+
+MOUNT_PATH = "/soporte"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the confirmation page shows: the ticket and its deadlines, already worded for the visitor."""
+
+    number: str
+    priority_label: str
+    response_due: str
+    resolution_due: str
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What the status page shows of one ticket: public facts and the public conversation (when, who, text)."""
+
+    number: str
+    status_label: str
+    priority_label: str
+    response_due: str
+    resolution_due: str
+    messages: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+MAX_PARTS = 40  # fields and files in one POST
+MAX_FIELD_BYTES = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The POST is over the page's `max_body_bytes`."""
+
+
+class UnreadableBody(Exception):
+    """The POST is neither a readable urlencoded nor a multipart form."""
+
+
+async def _read_part(part: BodyPartReader, limit: int, budget: list[int]) -> bytes:
+    """A part's content, kept up to `limit` + 1 bytes (one more says "too large"), counting all against `budget`."""
+    kept = bytearray()
+    while chunk := await part.read_chunk(64 * 1024):
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise BodyTooLarge()
+        kept += chunk[: max(0, limit + 1 - len(kept))]
+    return bytes(kept)
+
+
+async def read_fields(request: web.Request, max_bytes: int) -> tuple[dict[str, str], list[tuple[str, str, bytes]]]:
+    """The text fields (first value of each) and the files of a form POST; file contents past MAX_FILE_BYTES are
+    cut at MAX_FILE_BYTES + 1 bytes, and files past MAX_FILES + 1 are dropped (the form says "too many")."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise BodyTooLarge()
+    fields: dict[str, str] = {}
+    files: list[tuple[str, str, bytes]] = []
+    try:
+        if request.content_type != "multipart/form-data":
+            body = await _read_plain(request, max_bytes)
+            if body and request.content_type != "application/x-www-form-urlencoded":
+                raise UnreadableBody()
+            for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_PARTS):
+                fields.setdefault(key, value)
+            return fields, files
+        budget = [max_bytes]
+        reader = await request.multipart()
+        for _ in range(MAX_PARTS):
+            part = await reader.next()
+            if part is None:
+                return fields, files
+            if not isinstance(part, BodyPartReader) or not part.name:
+                raise UnreadableBody()
+            if part.filename is None:
+                content = await _read_part(part, MAX_FIELD_BYTES, budget)
+                fields.setdefault(part.name, content[:MAX_FIELD_BYTES].decode(part.get_charset("utf-8"), "replace"))
+                continue
+            content = await _read_part(part, MAX_FILE_BYTES, budget)
+            if (part.filename or content) and len(files) <= MAX_FILES:
+                kind = part.headers.get("Content-Type", "application/octet-stream")
+                files.append((part.filename or "archivo", kind, content))
+    except (ValueError, LookupError, AssertionError) as error:
+        raise UnreadableBody() from error
+    raise UnreadableBody()
+
+
+async def _read_plain(request: web.Request, max_bytes: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body += chunk
+        if len(body) > max_bytes:
+            raise BodyTooLarge()
+    return bytes(body)
+
+
+def _contact_key(contact: str) -> str:
+    text = contact.strip().lower()
+    return "contact:" + (text if "@" in text else "".join(c for c in text if c.isdigit()))
+
+
+class _WebPages:
+    def __init__(
+        self,
+        submit: Callable[[SupportForm, bytes], Awaitable[Receipt]],
+        lookup: Callable[[str, str], Awaitable[StatusView | None]],
+        csrf: CsrfTokens,
+        submissions: RateLimiter,
+        lookups: RateLimiter,
+        max_body_bytes: int,
+        templates_dir: Path,
+    ) -> None:
+        self._submit = submit
+        self._lookup = lookup
+        self._csrf = csrf
+        self._submissions = submissions
+        self._lookups = lookups
+        self._max_body_bytes = max_body_bytes
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir), autoescape=True, undefined=jinja2.StrictUndefined
+        )
+        self._log = structlog.get_logger("adapters.web.pages")
+
+    def _render(self, request: web.Request, name: str, lang: str, status: int, **context: Any) -> web.Response:
+        token = self._csrf.for_form(request.cookies.get(COOKIE_NAME))
+        links = {name: str(request.app.router[name].url_for()) for name in ("form", "status")}
+        html = self._env.get_template(name).render(
+            lang=lang,
+            tr=lambda es, en: en if lang == "en" else es,
+            csrf_field=FIELD_NAME,
+            csrf_token=token,
+            links=links,
+            **context,
+        )
+        response = web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
+        response.set_cookie(
+            COOKIE_NAME, token, max_age=2 * 3600, path="/", httponly=True, samesite="Strict", secure=request.secure
+        )
+        response.headers.update(
+            {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+        )
+        return response
+
+    def _form(self, request: web.Request, lang: str, status: int = 200, **context: Any) -> web.Response:
+        context.setdefault("values", {})
+        context.setdefault("errors", {})
+        return self._render(request, "form.html", lang, status, priorities=fields_of.PRIORITY_HELP[lang], **context)
+
+    def _status(
+        self,
+        request: web.Request,
+        lang: str,
+        status: int,
+        values: Mapping[str, str],
+        errors: Mapping[str, str],
+        view: StatusView | None = None,
+        searched: bool = False,
+    ) -> web.Response:
+        context = {"values": values, "errors": errors, "view": view, "searched": searched}
+        return self._render(request, "status.html", lang, status, **context)
+
+    def _notice(self, request: web.Request, lang: str, status: int) -> web.Response:
+        return self._render(request, "notice.html", lang, status, code=status)
+
+    async def _read(self, request: web.Request) -> tuple[dict[str, str], list[tuple[str, str, bytes]], str] | None:
+        """The fields, files and language of a POST, or None when the CSRF token is wrong."""
+        fields, files = await read_fields(request, self._max_body_bytes)
+        lang = language_of(fields.get("language") or request.query.get("lang"))
+        fields["language"] = lang
+        if not self._csrf.check(fields.get(FIELD_NAME), request.cookies.get(COOKIE_NAME)):
+            return None
+        return fields, files, lang
+
+    async def show_form(self, request: web.Request) -> web.Response:
+        return self._form(request, language_of(request.query.get("lang")))
+
+    async def post_form(self, request: web.Request) -> web.Response:
+        address = f"address:{request.remote or 'unknown'}"
+        lang = language_of(request.query.get("lang"))
+        try:
+            read = await self._read(request)
+        except BodyTooLarge:
+            return self._notice(request, lang, 413)
+        except UnreadableBody:
+            return self._notice(request, lang, 400)
+        if read is None:
+            self._log.warning("web form refused", reason="csrf")
+            return self._notice(request, lang, 403)
+        fields, files, lang = read
+        if self._submissions.blocked(address):
+            self._log.warning("web form refused", reason="rate limit")
+            return self._notice(request, lang, 429)
+        form, errors = fields_of.read_support_form(fields, files)
+        if form is None:
+            return self._form(request, lang, 400, values=fields, errors=errors)
+        if not self._submissions.allow(address, _contact_key(form.contact)):
+            self._log.warning("web form refused", reason="rate limit")
+            return self._notice(request, lang, 429)
+        try:
+            receipt = await self._submit(form, fields_of.form_payload(form))
+        except Exception as error:  # not committed, or committed but not ticketed: say so, never pretend
+            self._log.error("web request not recorded", error=type(error).__name__)
+            return self._notice(request, lang, 503)
+        self._log.info("web request recorded", ticket=receipt.number, attachments=len(form.attachments))
+        return self._render(request, "receipt.html", lang, 201, receipt=receipt)
+
+    async def show_status(self, request: web.Request) -> web.Response:
+        lang = language_of(request.query.get("lang"))
+        return self._status(request, lang, 200, {}, {})
+
+    async def post_status(self, request: web.Request) -> web.Response:
+        lang = language_of(request.query.get("lang"))
+        try:
+            read = await self._read(request)
+        except (BodyTooLarge, UnreadableBody):
+            return self._notice(request, lang, 400)
+        if read is None:
+            self._log.warning("status lookup refused", reason="csrf")
+            return self._notice(request, lang, 403)
+        fields, _files, lang = read
+        values, errors = fields_of.read_lookup_form(fields)
+        if errors:
+            return self._status(request, lang, 400, values, errors)
+        if not self._lookups.allow(f"address:{request.remote or 'unknown'}"):
+            self._log.warning("status lookup refused", reason="rate limit")
+            return self._notice(request, lang, 429)
+        view = await self._lookup(values["number"], values["contact"])
+        self._log.info("status lookup", found=view is not None)
+        status = 200 if view is not None else 404
+        return self._status(request, lang, status, values, {}, view, searched=True)
+
+
+def web_pages(
+    *,
+    submit: Callable[[SupportForm, bytes], Awaitable[Receipt]],
+    lookup: Callable[[str, str], Awaitable[StatusView | None]],
+    csrf_secret: str,
+    clock: Callable[[], datetime],
+    max_body_bytes: int = 10 * 1024 * 1024,
+    templates_dir: Path = TEMPLATES_DIR,
+    submissions: RateLimiter | None = None,
+    lookups: RateLimiter | None = None,
+) -> web.Application:
+    """The sub-app to mount at `/soporte`. By default 5 submissions per 10 minutes per address and per contact,
+    and 10 status lookups per 10 minutes per address (pass limiters to change that)."""
+    ten_minutes = timedelta(minutes=10)
+    pages = _WebPages(
+        submit,
+        lookup,
+        CsrfTokens(csrf_secret, clock),
+        submissions or RateLimiter(5, ten_minutes, clock),
+        lookups or RateLimiter(10, ten_minutes, clock),
+        max_body_bytes,
+        templates_dir,
+    )
+    app = web.Application()
+    for path in ("", "/"):
+        app.router.add_get(path, pages.show_form, name="form" if not path else None)
+        app.router.add_post(path, pages.post_form)
+    app.router.add_get("/estado", pages.show_status, name="status")
+    app.router.add_post("/estado", pages.post_status)
+    return app

@@ -1,0 +1,178 @@
+"""The help-desk web form's glue: a submission becomes the client's ticket at once; a status lookup shows it.
+
+`submit` commits the submission to the durable inbox first (channel "web", a fresh native id each time: every
+submission is a new request), then makes the ticket at once so the page can show its number and deadlines. The
+client's acknowledgement goes out on email or WhatsApp, whichever contact they gave. If making the ticket fails
+after the commit, the submission stays in the inbox; `read` is the inbox pipeline's reader for channel "web"
+(register it so the pipeline finishes the job instead of quarantining it).
+
+`lookup` shows a ticket only to whoever gives its requester's contact, and only the public conversation (messages
+in and out, never internal notes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from adapters.web import PRIORITY_HELP, Receipt, StatusView, SupportForm, form_from_payload
+from adapters.whatsapp.read import to_e164
+from gateway.composer import format_moment
+from normalizer import Normalizer
+from ticketing.service import TicketService
+from ticketing.store.base import AcceptRequest, Store
+from ticketing.types import AttachmentRef, Direction, InboundMessage, InboxItem, Priority, Ticket, WrittenRequest
+
+CHANNEL = "web"
+KIND = "web_form"
+NO_DEADLINE = "—"
+STATUS_LABELS = {
+    "es": {
+        "new": "Recibido",
+        "open": "En atención",
+        "waiting_on_client": "Esperando su respuesta",
+        "resolved": "Resuelto",
+        "closed": "Cerrado",
+        "not_covered": "Registrado (fuera del acuerdo de servicio)",
+    },
+    "en": {
+        "new": "Received",
+        "open": "In progress",
+        "waiting_on_client": "Waiting for your answer",
+        "resolved": "Resolved",
+        "closed": "Closed",
+        "not_covered": "Recorded (outside the service agreement)",
+    },
+}
+SPEAKERS = {"es": ("Usted", "Mesa de ayuda"), "en": ("You", "Help desk")}
+
+
+def normalised_contact(contact: str, region: str) -> str | None:
+    """An email lowercased, a phone in E.164; None when it is neither."""
+    text = contact.strip()
+    return text.lower() if "@" in text else to_e164(text, region)
+
+
+def web_request(
+    raw: bytes, native_id: str, received_at: datetime, region: str, normalizer: Normalizer
+) -> WrittenRequest:
+    """The written request of one stored submission; its priority and language are the ones the visitor chose."""
+    form = form_from_payload(raw)
+    contact = normalised_contact(form.contact, region) or form.contact.strip()
+    organisation = f" ({form.organisation})" if form.organisation else ""
+    note = f"[Solicitud enviada desde el formulario web{organisation}]"
+    message = InboundMessage(
+        channel="email" if "@" in contact else "whatsapp",
+        native_id=native_id,
+        sender_address=contact,
+        sender_name=form.name,
+        recipient=CHANNEL,
+        subject=form.subject,
+        text=f"{form.description}\n\n{note}",
+        html="",
+        received_at=received_at,
+        headers={"form": KIND, "organisation": form.organisation},
+        attachments=tuple(
+            AttachmentRef(name, kind, len(content), hashlib.sha256(content).hexdigest(), content)
+            for name, kind, content in form.attachments
+        ),
+    )
+    request = normalizer.normalize(message)
+    return WrittenRequest(
+        message,
+        request.body,
+        request.original_body,
+        form.language,
+        Priority(form.priority),
+        "chosen on the web form",
+        request.ticket_ref,
+    )
+
+
+def _label(priority: Priority, language: str) -> str:
+    return {value: label for value, label, _ in PRIORITY_HELP[language]}[priority.value]
+
+
+class WebIntake:
+    """`submit` and `lookup` for the web pages (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        service: TicketService,
+        normalizer: Normalizer,
+        region: str,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime],
+        on_ingested: Callable[[], None],
+    ) -> None:
+        self._store = store
+        self._service = service
+        self._normalizer = normalizer
+        self._region = region
+        self._tz = tz
+        self._clock = clock
+        self._on_ingested = on_ingested
+
+    def _due(self, moment: datetime | None, language: str) -> str:
+        return format_moment(moment, language, self._tz) if moment is not None else NO_DEADLINE
+
+    async def submit(self, form: SupportForm, raw: bytes) -> Receipt:
+        """Commit, make (or add to) the ticket, and word its number and deadlines in the visitor's language."""
+        native_id = f"{CHANNEL}:{hashlib.sha256(raw + uuid.uuid4().bytes).hexdigest()}"
+        received = self._clock()
+        accepted = await self._store.accept(AcceptRequest(CHANNEL, native_id, raw, {"kind": KIND}, received))
+        request = web_request(raw, native_id, received, self._region, self._normalizer)
+        outcome = await self._service.ingest(accepted.inbox_id, request)
+        self._on_ingested()  # the acknowledgement leaves at once
+        async with self._store.transaction() as tx:
+            number = outcome.ticket_number or await tx.inbox_ticket_number(accepted.inbox_id)
+            ticket = await tx.get_ticket(number) if number else None
+        if ticket is None:
+            raise RuntimeError("the request is recorded but its ticket is not made yet")
+        language = form.language
+        return Receipt(
+            ticket.number,
+            _label(ticket.priority, language),
+            self._due(ticket.response_due, language),
+            self._due(ticket.resolution_due, language),
+        )
+
+    async def read(self, item: InboxItem) -> WrittenRequest:
+        """The inbox pipeline's reader for channel "web" (a submission whose ticket was not made at once)."""
+        return web_request(item.raw, item.native_id, item.received_at, self._region, self._normalizer)
+
+    async def lookup(self, number: str, contact: str) -> StatusView | None:
+        """The ticket when `contact` is its requester's, else None (the same None whether the number exists or not)."""
+        given = normalised_contact(contact, self._region)
+        async with self._store.transaction() as tx:
+            ticket = await tx.get_ticket(number.strip().upper())
+            if ticket is None or ticket.id is None or given is None or not self._is_requester(ticket, given):
+                return None
+            messages = await tx.messages(ticket.id)
+        language = ticket.language if ticket.language in STATUS_LABELS else "es"
+        client, desk = SPEAKERS[language]
+        public = [
+            (
+                format_moment(message.at, language, self._tz),
+                (ticket.requester_name or client) if message.direction is Direction.IN else desk,
+                message.body,
+            )
+            for message in messages
+            if message.direction in (Direction.IN, Direction.OUT)
+        ]
+        return StatusView(
+            ticket.number,
+            STATUS_LABELS[language][ticket.status.value],
+            _label(ticket.priority, language),
+            self._due(ticket.response_due, language),
+            self._due(ticket.resolution_due, language),
+            public,
+        )
+
+    @staticmethod
+    def _is_requester(ticket: Ticket, contact: str) -> bool:
+        return ticket.requester_address.strip().lower() == contact

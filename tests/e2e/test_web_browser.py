@@ -1,0 +1,76 @@
+"""The web help desk in a real headless Chromium, against `gateway run`: file a request, see the ticket number and
+the deadlines, look it up on the status page; a wrong email reveals nothing. Screenshots go to test-output/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT
+from tests.e2e.harness import gateway_process, write_config
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = PROJECT / "test-output"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed (make test installs it)")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    if not CHROMIUM.exists() or shutil.which("chromium") is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
+    async with playwright.async_playwright() as driver:
+        launched = await driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        await launched.close()
+
+
+async def test_a_client_files_a_request_and_looks_it_up(tmp_path: Path, browser: object) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    with gateway_process(tmp_path, *write_config(tmp_path)) as gateway:
+        base = f"http://127.0.0.1:{gateway.http_port}"
+        page = await browser.new_page()  # type: ignore[attr-defined]
+        await page.goto(f"{base}/soporte")
+        assert "Crítica" in await page.content() or "Crítico" in await page.content()
+        await page.fill("#name", "Ana Gómez")
+        await page.fill("#contact", "sistemas@andina.com.co")
+        await page.fill("#organisation", "Distribuidora Andina")
+        await page.fill("#subject", "No abre el ERP")
+        await page.fill("#description", "Desde esta mañana el ERP muestra un error 500 al iniciar sesión.")
+        await page.check("#priority-high")
+        await page.screenshot(path=str(SHOTS / "soporte-form.png"), full_page=True)
+        await page.click("button[type=submit]")
+        number = (await page.inner_text(".number")).strip()
+        content = await page.content()
+        await page.screenshot(path=str(SHOTS / "soporte-receipt.png"), full_page=True)
+        assert number == "TL-000001" and content.count("(GMT-5)") >= 2
+
+        await page.goto(f"{base}/soporte/estado")
+        await page.fill("#number", number)
+        await page.fill("#contact", "sistemas@andina.com.co")
+        await page.click("button[type=submit]")
+        status = await page.content()
+        await page.screenshot(path=str(SHOTS / "soporte-estado.png"), full_page=True)
+        assert number in status and "error 500" in status and "Recibimos su solicitud" in status  # the conversation
+
+        await page.goto(f"{base}/soporte/estado")
+        await page.fill("#number", number)
+        await page.fill("#contact", "otra.persona@gmail.com")
+        await page.click("button[type=submit]")
+        refused = await page.content()
+        await page.screenshot(path=str(SHOTS / "soporte-estado-wrong.png"), full_page=True)
+        assert "error 500" not in refused and "No abre el ERP" not in refused
+        [ticket] = gateway.cli_json("tickets", "list")
+        assert (ticket["priority"], ticket["plan"], ticket["channel"]) == ("high", "standard", "email")

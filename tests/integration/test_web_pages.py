@@ -1,0 +1,187 @@
+"""The help-desk web pages over the real gateway: form, CSRF, checks, rate limits, receipt and status lookup."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from adapters.web import web_pages
+from adapters.web.form import MAX_FILE_BYTES
+from gateway.bootstrap import Gateway, build_gateway, build_normalizer
+from gateway.config_loader import load_settings
+from gateway.web_channel import WebIntake
+from tests.conftest import PROJECT, at
+from ticketing.types import Direction, TicketMessage
+
+NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORM = {
+    "name": "Ana Gómez",
+    "contact": "Sistemas@Andina.com.co",
+    "organisation": "Andina",
+    "subject": "No imprime la factura",
+    "description": "La impresora fiscal no imprime desde esta mañana.",
+    "priority": "high",
+}
+
+
+@dataclass
+class Desk:
+    client: TestClient[web.Request, web.Application]
+    gateway: Gateway
+
+    async def token(self, path: str = "/soporte") -> str:
+        response = await self.client.get(path)
+        match = TOKEN.search(await response.text())
+        assert response.status == 200 and match is not None
+        return match.group(1)
+
+    async def post(self, path: str = "/soporte", **fields: Any) -> tuple[int, str]:
+        data = {"csrf_token": await self.token(path), **fields}
+        response = await self.client.post(path, data=data)
+        return response.status, await response.text()
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    config = tmp_path / "config" / "gateway.toml"
+    database = (tmp_path / "w.sqlite3").as_posix()
+    config.write_text(config.read_text().replace('path = "var/gateway.sqlite3"', f'path = "{database}"'))
+    gateway = build_gateway(load_settings(config, {}), lambda: NOW)
+    await gateway.store.open()
+    intake = WebIntake(
+        gateway.store,
+        gateway.service,
+        build_normalizer(gateway.settings),
+        "CO",
+        ZoneInfo("America/Bogota"),
+        lambda: NOW,
+        lambda: None,
+    )
+    app = web.Application()
+    app.add_subapp(
+        "/soporte", web_pages(submit=intake.submit, lookup=intake.lookup, csrf_secret="s3cret", clock=lambda: NOW)
+    )
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    yield Desk(client, gateway)
+    await client.close()
+    await gateway.store.close()
+
+
+async def test_the_form_has_a_csrf_field_and_the_five_priorities_with_definitions(desk: Desk) -> None:
+    response = await desk.client.get("/soporte")
+    page = await response.text()
+    assert response.status == 200 and '<html lang="es">' in page
+    assert "SameSite=Strict" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+    assert TOKEN.search(page)
+    for value in ("critical", "high", "medium", "low", "planned"):
+        assert f'value="{value}" aria-describedby="priority-{value}-help"' in page
+    assert "Sin disponibilidad de la plataforma o servicio." in page and "Consulta técnica y/o de uso." in page
+    english = await (await desk.client.get("/soporte/?lang=en")).text()
+    assert '<html lang="en">' in english and "The platform or service is unavailable." in english
+
+
+async def test_a_valid_request_is_the_clients_ticket_at_once(desk: Desk) -> None:
+    data = aiohttp.FormData({"csrf_token": await desk.token(), **FORM})
+    data.add_field("attachments", b"\x89PNG log", filename="captura.png", content_type="image/png")
+    response = await desk.client.post("/soporte", data=data)
+    page = await response.text()
+    assert response.status == 201
+    assert "TL-000001" in page and "Alto" in page and "/soporte/estado" in page
+    assert "lunes 23 de noviembre de 2026, 10:00 (GMT-5)" in page  # one business hour for "high"
+    async with desk.gateway.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        [ack] = await tx.list_outbox()
+    assert ticket is not None
+    assert (ticket.channel, ticket.requester_address, ticket.priority.value) == (
+        "email",
+        "sistemas@andina.com.co",
+        "high",
+    )
+    assert (ack.reply.channel, ack.reply.recipient) == ("email", "sistemas@andina.com.co")
+
+
+async def test_a_whatsapp_number_gets_a_ticket_on_whatsapp(desk: Desk) -> None:
+    status, page = await desk.post(**{**FORM, "contact": "310 555 0101", "priority": "planned"})
+    assert status == 201 and "Planificado" in page
+    async with desk.gateway.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+    assert ticket is not None and (ticket.channel, ticket.requester_address) == ("whatsapp", "+573105550101")
+
+
+async def test_without_a_valid_csrf_token_nothing_is_stored(desk: Desk) -> None:
+    await desk.token()
+    assert (await desk.client.post("/soporte", data=FORM)).status == 403
+    token = await desk.token()
+    desk.client.session.cookie_jar.clear()
+    assert (await desk.client.post("/soporte", data={**FORM, "csrf_token": token})).status == 403
+    async with desk.gateway.store.transaction() as tx:
+        assert await tx.list_tickets() == []
+
+
+async def test_bad_fields_come_back_with_messages_and_the_input_kept(desk: Desk) -> None:
+    status, page = await desk.post(**{**FORM, "subject": "<b", "contact": "ana@", "priority": "urgent"})
+    assert status == 400
+    assert "El asunto debe tener entre 3 y 150 caracteres." in page and 'id="subject-error"' in page
+    assert 'aria-describedby="subject-hint subject-error"' in page and 'aria-invalid="true"' in page
+    assert "Elija una de las cinco prioridades." in page and "Escriba un correo" in page
+    assert 'value="&lt;b"' in page and "La impresora fiscal no imprime" in page and 'value="ana@"' in page
+    async with desk.gateway.store.transaction() as tx:
+        assert await tx.list_tickets() == []
+
+
+async def test_a_file_over_5_mb_is_a_field_error(desk: Desk) -> None:
+    data = aiohttp.FormData({"csrf_token": await desk.token(), **FORM})
+    data.add_field("attachments", b"x" * (MAX_FILE_BYTES + 1), filename="big.log", content_type="text/plain")
+    response = await desk.client.post("/soporte", data=data)
+    assert response.status == 400 and "«big.log» supera los 5 MB" in await response.text()
+
+
+async def test_too_many_submissions_are_refused(desk: Desk) -> None:
+    for _ in range(5):
+        assert (await desk.post(**FORM))[0] == 201
+    status, page = await desk.post(**{**FORM, "contact": "otra@andina.com.co"})
+    assert status == 429 and "Demasiados intentos" in page
+
+
+async def test_the_status_page_shows_the_public_conversation_to_the_requester(desk: Desk) -> None:
+    assert (await desk.post(**FORM))[0] == 201
+    async with desk.gateway.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        assert ticket is not None and ticket.id is not None
+        await tx.add_message(ticket.id, TicketMessage(Direction.NOTE, "slack", "nota interna secreta", NOW, "U1"))
+    status, page = await desk.post("/soporte/estado", number=" tl-000001 ", contact="sistemas@andina.com.co")
+    assert status == 200
+    assert "Ticket TL-000001" in page and "Recibido" in page and "Alto" in page and "(GMT-5)" in page
+    assert "La impresora fiscal no imprime desde esta mañana." in page and "Ana Gómez" in page
+    assert "nota interna secreta" not in page
+
+
+async def test_a_wrong_contact_and_an_unknown_number_look_the_same(desk: Desk) -> None:
+    assert (await desk.post(**FORM))[0] == 201
+    wrong_contact = await desk.post("/soporte/estado", number="TL-000001", contact="otra@gmail.com")
+    unknown_number = await desk.post("/soporte/estado", number="TL-999999", contact="otra@gmail.com")
+    assert wrong_contact[0] == unknown_number[0] == 404
+    assert "No encontramos un ticket con esos datos." in wrong_contact[1]
+    assert wrong_contact[1].replace("TL-000001", "TL-999999") == unknown_number[1]
+    assert "La impresora" not in wrong_contact[1]
+
+
+async def test_status_lookups_are_rate_limited_and_need_both_fields(desk: Desk) -> None:
+    status, page = await desk.post("/soporte/estado", number="", contact="")
+    assert status == 400 and "Escriba el número de ticket" in page
+    for _ in range(10):
+        assert (await desk.post("/soporte/estado", number="TL-000001", contact="x@y.co"))[0] == 404
+    assert (await desk.post("/soporte/estado", number="TL-000001", contact="x@y.co"))[0] == 429

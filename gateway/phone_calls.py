@@ -9,15 +9,13 @@ contact the operator gave.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
 from adapters.slack.phone_call import PhoneCall
 from adapters.whatsapp.read import to_e164
+from gateway.immediate_intake import ImmediateIntake
 from normalizer import Normalizer
-from ticketing.service import TicketService
-from ticketing.store.base import AcceptRequest, Store
 from ticketing.types import InboundMessage, Priority, WrittenRequest
 
 CHANNEL = "slack"
@@ -64,34 +62,14 @@ def call_request(raw: bytes, received_at: datetime, region: str, normalizer: Nor
 class PhoneCallRecorder:
     """`on_phone_call` for the Slack events sub-app: commit, create the ticket, return its number."""
 
-    def __init__(
-        self,
-        store: Store,
-        service: TicketService,
-        normalizer: Normalizer,
-        region: str,
-        clock: Callable[[], datetime],
-        on_ingested: Callable[[], None],
-    ) -> None:
-        self._store = store
-        self._service = service
+    def __init__(self, intake: ImmediateIntake, normalizer: Normalizer, region: str) -> None:
+        self._intake = intake
         self._normalizer = normalizer
         self._region = region
-        self._clock = clock
-        self._on_ingested = on_ingested
 
     async def __call__(self, call: PhoneCall, raw_submission: bytes) -> str:
         del raw_submission  # the operator's record is what counts; the modal's layout is not
         payload = call_payload(call)
-        received = self._clock()
-        accepted = await self._store.accept(AcceptRequest(CHANNEL, call.native_id, payload, {"kind": KIND}, received))
-        request = call_request(payload, received, self._region, self._normalizer)
-        outcome = await self._service.ingest(accepted.inbox_id, request)
-        self._on_ingested()  # the acknowledgement leaves at once
-        number = outcome.ticket_number
-        if number is None:  # a retried submission: the first one made the ticket
-            async with self._store.transaction() as tx:
-                number = await tx.inbox_ticket_number(accepted.inbox_id)
-        if number is None:
-            raise RuntimeError("the call is recorded but its ticket is not made yet; it will be shortly")
-        return number
+        return await self._intake.record(
+            CHANNEL, call.native_id, payload, KIND, lambda at: call_request(payload, at, self._region, self._normalizer)
+        )

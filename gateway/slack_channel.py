@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import SlackConsole, slack_events_app
 from adapters.slack.client_sender import SlackClientSender
 from gateway.config_loader import Settings
+from gateway.immediate_intake import ImmediateIntake
 from gateway.phone_calls import PhoneCallRecorder
 from gateway.slack_commands import SlackReader
 from normalizer import Normalizer
@@ -87,7 +88,7 @@ def build_slack(
         clock=clock,
         console_channel_id=config.agents_channel,
         team_id=config.team_id,
-        on_phone_call=PhoneCallRecorder(store, service, normalizer, region, clock, on_ingested),
+        on_phone_call=PhoneCallRecorder(ImmediateIntake(store, service, clock, on_ingested), normalizer, region),
         client_channels=frozenset(i for org in settings.organisations for i in org.chat_users if is_channel_id(i)),
     )
     reader = SlackReader(store, agents, normalizer, region, clock, confirm=config.reply_mode == "confirm")

@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 from adapters.web import PRIORITY_HELP, Receipt, StatusView, SupportForm, form_from_payload
 from adapters.whatsapp.read import to_e164
 from gateway.composer import format_moment
+from gateway.immediate_intake import ImmediateIntake
 from normalizer import Normalizer
 from ticketing.service import TicketService
-from ticketing.store.base import AcceptRequest, Store
+from ticketing.store.base import Store
 from ticketing.types import AttachmentRef, Direction, InboundMessage, InboxItem, Priority, Ticket, WrittenRequest
 
 CHANNEL = "web"
@@ -110,12 +111,10 @@ class WebIntake:
         on_ingested: Callable[[], None],
     ) -> None:
         self._store = store
-        self._service = service
+        self._intake = ImmediateIntake(store, service, clock, on_ingested)
         self._normalizer = normalizer
         self._region = region
         self._tz = tz
-        self._clock = clock
-        self._on_ingested = on_ingested
 
     def _due(self, moment: datetime | None, language: str) -> str:
         return format_moment(moment, language, self._tz) if moment is not None else NO_DEADLINE
@@ -123,16 +122,13 @@ class WebIntake:
     async def submit(self, form: SupportForm, raw: bytes) -> Receipt:
         """Commit, make (or add to) the ticket, and word its number and deadlines in the visitor's language."""
         native_id = f"{CHANNEL}:{hashlib.sha256(raw + uuid.uuid4().bytes).hexdigest()}"
-        received = self._clock()
-        accepted = await self._store.accept(AcceptRequest(CHANNEL, native_id, raw, {"kind": KIND}, received))
-        request = web_request(raw, native_id, received, self._region, self._normalizer)
-        outcome = await self._service.ingest(accepted.inbox_id, request)
-        self._on_ingested()  # the acknowledgement leaves at once
+        number = await self._intake.record(
+            CHANNEL, native_id, raw, KIND, lambda at: web_request(raw, native_id, at, self._region, self._normalizer)
+        )
         async with self._store.transaction() as tx:
-            number = outcome.ticket_number or await tx.inbox_ticket_number(accepted.inbox_id)
-            ticket = await tx.get_ticket(number) if number else None
+            ticket = await tx.get_ticket(number)
         if ticket is None:
-            raise RuntimeError("the request is recorded but its ticket is not made yet")
+            raise RuntimeError(f"ticket {number} vanished")
         language = form.language
         return Receipt(
             ticket.number,

@@ -12,6 +12,7 @@ import pytest
 from adapters.slack.phone_call import PhoneCall
 from gateway.bootstrap import Gateway, build_gateway, build_normalizer
 from gateway.config_loader import load_settings
+from gateway.immediate_intake import ImmediateIntake
 from gateway.phone_calls import PhoneCallRecorder
 from tests.conftest import PROJECT, at
 
@@ -42,7 +43,8 @@ def call(contact: str, view: str = "V0VIEW0001", priority: str = "high") -> Phon
 
 def recorder(gateway: Gateway) -> PhoneCallRecorder:
     normalizer = build_normalizer(gateway.settings)
-    return PhoneCallRecorder(gateway.store, gateway.service, normalizer, "CO", lambda: NOW, lambda: None)
+    intake = ImmediateIntake(gateway.store, gateway.service, lambda: NOW, lambda: None)
+    return PhoneCallRecorder(intake, normalizer, "CO")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The gateway's aiohttp application: one server for health checks now, webhooks and pages as channels arrive."""
+"""The gateway's aiohttp application: `/healthz`, `/metrics`, and each channel's webhooks and pages."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.metrics import render_metrics
 from ticketing.store.base import Store
 
 STORE_KEY = web.AppKey("store", Store)
@@ -32,12 +33,25 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "store": "ok", "queues": queues, "channels": channels})
 
 
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format, read from the store at scrape time; 503 when the store does not answer."""
+    store = request.app[STORE_KEY]
+    try:
+        async with store.transaction() as tx:
+            counts = await tx.counts()
+            tickets = await tx.ticket_counts()
+    except Exception as error:
+        return web.Response(status=503, text=f"store unavailable: {error}")
+    return render_metrics(counts, tickets, request.app[CHANNELS_KEY]())
+
+
 def create_app(store: Store, channels: ChannelsReport, webhooks: Mapping[str, web.Application]) -> web.Application:
     """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix."""
     app = web.Application(client_max_size=1024 * 1024)
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     for prefix, subapp in webhooks.items():
         app.add_subapp(prefix, subapp)
     return app

@@ -116,6 +116,11 @@ class IntakeQueries(Queries):
         row = await self._db.fetchone("SELECT * FROM address_flags WHERE address = ?", [address.lower()])
         return dict(row) if row else None
 
+    async def ticket_counts(self) -> dict[str, int]:
+        """How many tickets there are in each status."""
+        rows = await self._db.fetchall("SELECT status, COUNT(*) AS n FROM tickets GROUP BY status")
+        return {str(row["status"]): int(row["n"]) for row in rows}
+
     async def counts(self) -> dict[str, int]:
         """Queue depths for /healthz: pending/quarantined inbox, pending/dead outbox."""
         result: dict[str, int] = {}

@@ -213,7 +213,13 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         web_intake = WebIntake(store, service, normalizer, region, tz, clock, outbox.notify)
         readers[WEB] = web_intake.read  # finishes a submission whose ticket could not be made at once
         csrf_secret = settings.secret(web_channel.csrf_secret_env) or secrets.token_hex(32)
-        pages = web_pages(submit=web_intake.submit, lookup=web_intake.lookup, csrf_secret=csrf_secret, clock=clock)
+        pages = web_pages(
+            submit=web_intake.submit,
+            lookup=web_intake.lookup,
+            csrf_secret=csrf_secret,
+            clock=clock,
+            trusted_proxies=frozenset(config.http.trusted_proxies),
+        )
         gateway.webhooks[WEB_PREFIX] = pages
     relays = build_relays(settings, gateway.accept, normalizer, clock)
     readers.update(relays.readers)

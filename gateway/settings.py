@@ -45,6 +45,8 @@ class StoreSection(Section):
 class HttpSection(Section):
     host: str = "127.0.0.1"
     port: Port = 8080
+    # Addresses of our own reverse proxies: behind them, a visitor is known by X-Forwarded-For (for rate limits).
+    trusted_proxies: list[str] = []
 
 
 class LoggingSection(Section):

@@ -28,7 +28,7 @@ from aiohttp import web
 from adapters.web import form as fields_of
 from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
 from adapters.web.form import SupportForm, language_of
-from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter
+from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter, client_address
 
 MOUNT_PATH = "/soporte"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -72,7 +72,9 @@ class _WebPages:
         lookups: RateLimiter,
         max_body_bytes: int,
         templates_dir: Path,
+        trusted_proxies: frozenset[str] = frozenset(),
     ) -> None:
+        self._trusted_proxies = trusted_proxies
         self._submit = submit
         self._lookup = lookup
         self._csrf = csrf
@@ -138,7 +140,7 @@ class _WebPages:
         return self._form(request, language_of(request.query.get("lang")))
 
     async def post_form(self, request: web.Request) -> web.Response:
-        address = f"address:{request.remote or 'unknown'}"
+        address = f"address:{client_address(request, self._trusted_proxies)}"
         lang = language_of(request.query.get("lang"))
         try:
             read = await self._read(request)
@@ -184,7 +186,7 @@ class _WebPages:
         values, errors = fields_of.read_lookup_form(fields)
         if errors:
             return self._status(request, lang, 400, values, errors)
-        if not self._lookups.allow(f"address:{request.remote or 'unknown'}"):
+        if not self._lookups.allow(f"address:{client_address(request, self._trusted_proxies)}"):
             self._log.warning("status lookup refused", reason="rate limit")
             return self._notice(request, lang, 429)
         view = await self._lookup(values["number"], values["contact"])
@@ -203,9 +205,11 @@ def web_pages(
     templates_dir: Path = TEMPLATES_DIR,
     submissions: RateLimiter | None = None,
     lookups: RateLimiter | None = None,
+    trusted_proxies: frozenset[str] = frozenset(),
 ) -> web.Application:
     """The sub-app to mount at `/soporte`. By default 5 submissions per 10 minutes per address and per contact,
-    and 10 status lookups per 10 minutes per address (pass limiters to change that)."""
+    and 10 status lookups per 10 minutes per address (pass limiters to change that). Behind a reverse proxy, name
+    its address in `trusted_proxies` so each visitor is counted by the address the proxy saw."""
     ten_minutes = timedelta(minutes=10)
     pages = _WebPages(
         submit,
@@ -215,6 +219,7 @@ def web_pages(
         lookups or RateLimiter(10, ten_minutes, clock),
         max_body_bytes,
         templates_dir,
+        trusted_proxies,
     )
     app = web.Application()
     for path in ("", "/"):

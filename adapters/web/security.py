@@ -18,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from aiohttp import web
+
 COOKIE_NAME = "soporte_csrf"
 FIELD_NAME = "csrf_token"
 DEFAULT_MAX_AGE = timedelta(hours=2)
@@ -117,3 +119,16 @@ class RateLimiter:
         while len(self._events) >= self._max_keys:  # still full: drop the keys seen longest ago
             oldest = min(self._events, key=lambda key: self._events[key][-1])
             del self._events[oldest]
+
+
+def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str:
+    """The visitor's address: the connection's, or — when it comes from one of our reverse proxies — the last
+    address in X-Forwarded-For that is not one of them (what the proxy saw; earlier entries can be forged)."""
+    remote = request.remote or "unknown"
+    if remote not in trusted_proxies:
+        return remote
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop
+    return remote

@@ -159,3 +159,28 @@ def test_the_rate_limiter_bounds_its_memory() -> None:
         clock.now += timedelta(seconds=1)
         assert limiter.allow(key)
     assert not limiter.blocked("a") and limiter.blocked("e")
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"),
+    [
+        ("203.0.113.5", "", frozenset(), "203.0.113.5"),  # no proxy
+        ("203.0.113.5", "198.51.100.7", frozenset(), "203.0.113.5"),  # a forged header from a direct visitor
+        ("127.0.0.1", "198.51.100.7", frozenset({"127.0.0.1"}), "198.51.100.7"),  # behind our proxy
+        ("127.0.0.1", "6.6.6.6, 198.51.100.7", frozenset({"127.0.0.1"}), "198.51.100.7"),  # forged first hop ignored
+        ("127.0.0.1", "198.51.100.7, 10.0.0.2", frozenset({"127.0.0.1", "10.0.0.2"}), "198.51.100.7"),  # two proxies
+        ("127.0.0.1", "", frozenset({"127.0.0.1"}), "127.0.0.1"),
+    ],
+)
+def test_client_address(peer: str, forwarded: str, trusted: frozenset[str], expected: str) -> None:
+    from unittest import mock
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from adapters.web.security import client_address
+
+    transport = mock.Mock()
+    transport.get_extra_info.return_value = (peer, 40000)
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    request = make_mocked_request("POST", "/soporte", headers=headers, transport=transport)
+    assert client_address(request, trusted) == expected

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.dovecot import DovecotServer
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +20,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def dovecot() -> Iterator[DovecotServer]:
+    """A real Dovecot IMAP server on a loopback port, for this test only (skipped, saying why, without Dovecot)."""
+    from tests.dovecot import DovecotServer  # it uses free_port from this module
+
+    server = DovecotServer.create()
+    server.start()
+    yield server
+    server.remove()
 
 
 @pytest.fixture

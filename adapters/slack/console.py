@@ -95,13 +95,17 @@ class SlackConsole:
         self._log.info("console ticket posted", ticket=number, channel=channel, ts=ts)
         return ts
 
-    async def _post_in_thread(self, reply: OutboundReply) -> str:
-        number = reply.ticket_number
+    async def _thread(self, number: str) -> tuple[str, str]:
+        """(channel, parent ts) of the ticket's thread; the parent is posted first, so wait for it if need be."""
         async with self._store.transaction() as tx:
             thread = await tx.console_thread(number)
         if thread is None:
             raise TemporaryFailure("the ticket's parent message is not posted yet", retry_after=2)
-        channel, thread_ts = thread
+        return thread
+
+    async def _post_in_thread(self, reply: OutboundReply) -> str:
+        number = reply.ticket_number
+        channel, thread_ts = await self._thread(number)
         text = reply.text if len(reply.text) <= TEXT_LIMIT else reply.text[:TEXT_LIMIT] + "\n… (recortado)"
         response = await self._call(
             number,
@@ -122,11 +126,7 @@ class SlackConsole:
     async def _ask(self, reply: OutboundReply) -> str | None:
         """ "confirm" mode: ask the agent, privately in the ticket's thread, where their reply should go."""
         number = reply.ticket_number
-        async with self._store.transaction() as tx:
-            thread = await tx.console_thread(number)
-        if thread is None:
-            raise TemporaryFailure("the ticket's parent message is not posted yet", retry_after=2)
-        channel, thread_ts = thread
+        channel, thread_ts = await self._thread(number)
         blocks = confirm_blocks(number, reply.text, reply.thread_key)
         await self._call(
             number,

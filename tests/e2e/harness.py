@@ -97,6 +97,11 @@ def _env() -> dict[str, str]:
 MAILDIR_OUTGOING = 'transport = "maildir"\nmaildir = "var/mail/sent"'
 
 
+def sink_outgoing(port: int) -> str:
+    """The `[channels.email.outgoing]` settings that relay replies to the SMTP sink on `port`."""
+    return f'transport = "smtp"\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"'
+
+
 def write_config(workdir: Path, outgoing: str = MAILDIR_OUTGOING, extra: str = "") -> tuple[int, int]:
     """The example configuration on free ports, with its outgoing mail and any extra TOML; returns (SMTP, HTTP)."""
     smtp_port, http_port = free_port(), free_port()

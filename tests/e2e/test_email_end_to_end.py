@@ -10,7 +10,7 @@ import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
-from tests.e2e.harness import running_gateway, smtp_sink, wait_for
+from tests.e2e.harness import running_gateway, sink_outgoing, smtp_sink, wait_for
 
 SUPPORT = "soporte@tecnolinux.com"
 
@@ -41,7 +41,7 @@ def send(port: int, message: EmailMessage) -> None:
 
 def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: Path) -> None:
     with smtp_sink() as (sink, sink_port):
-        outgoing = f'transport = "smtp"\nhost = "127.0.0.1"\nport = {sink_port}\nsecurity = "none"'
+        outgoing = sink_outgoing(sink_port)
         with running_gateway(tmp_path, outgoing) as gateway:
             first = client_mail(
                 "Servidor de facturación caído",

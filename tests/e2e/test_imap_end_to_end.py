@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
-
 from tests.dovecot import DovecotServer
 from tests.e2e.harness import gateway_process, wait_for, write_config
-
-SECRETS = {"GATEWAY_IMAP_USERNAME": "", "GATEWAY_IMAP_PASSWORD": ""}
-
-
-@pytest.fixture
-def dovecot() -> Iterator[DovecotServer]:
-    server = DovecotServer.create()
-    server.start()
-    yield server
-    server.remove()
 
 
 def mail(subject: str, message_id: str, body: str) -> bytes:

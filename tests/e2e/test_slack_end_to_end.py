@@ -10,7 +10,8 @@ import asyncio
 import json
 import smtplib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from tests.e2e.harness import gateway_process, smtp_sink, wait_for, write_config
+from tests.e2e.harness import RunningGateway, gateway_process, sink_outgoing, smtp_sink, wait_for, write_config
 from tests.fake_slack import FakeSlack
 
 SECRET = "slack-signing-secret"
@@ -78,68 +79,74 @@ async def post_event(session: aiohttp.ClientSession, url: str, body: dict[str, A
         return response.status
 
 
+@contextmanager
+def console_gateway(tmp_path: Path, slack: FakeSlack, sink_port: int, reply_mode: str) -> Iterator[RunningGateway]:
+    """`gateway run` with the agents' console on the fake Slack and replies by mail to the SMTP sink."""
+    console = (
+        f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\nreply_mode = "{reply_mode}"\n'
+        f'api_base_url = "{slack.base_url}/api/"\n'
+    )
+    ports = write_config(tmp_path, sink_outgoing(sink_port), extra=console)
+    with gateway_process(
+        tmp_path, *ports, env={"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET}
+    ) as gateway:
+        yield gateway
+
+
 async def until(check: Any, what: str) -> Any:
     return await asyncio.to_thread(wait_for, check, 20.0, what)
 
 
 async def test_an_email_ticket_is_worked_from_its_slack_thread(tmp_path: Path, slack: FakeSlack) -> None:
-    with smtp_sink() as (sink, sink_port):
-        outgoing = f'transport = "smtp"\nhost = "127.0.0.1"\nport = {sink_port}\nsecurity = "none"'
-        console = (
-            f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\n'
-            f'api_base_url = "{slack.base_url}/api/"\n'
+    with smtp_sink() as (sink, sink_port), console_gateway(tmp_path, slack, sink_port, "direct") as gateway:
+        events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
+        await asyncio.to_thread(
+            send, gateway.smtp_port, mail("VPN caída", "La VPN no conecta desde esta mañana.", "<c1@andina.com.co>")
         )
-        ports = write_config(tmp_path, outgoing, extra=console)
-        secrets = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET}
-        with gateway_process(tmp_path, *ports, env=secrets) as gateway:
-            events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
-            await asyncio.to_thread(
-                send, gateway.smtp_port, mail("VPN caída", "La VPN no conecta desde esta mañana.", "<c1@andina.com.co>")
-            )
-            [parent] = await until(
-                lambda: [m for m in slack.messages if m.thread_ts is None], "the ticket's summary in Slack"
-            )
-            assert parent.channel == CONSOLE and "TL-000001" in parent.text
-            assert any(block.get("type") == "actions" for block in parent.blocks)
-            await until(lambda: len(sink.messages) == 1, "the acknowledgement to the client")
+        [parent] = await until(
+            lambda: [m for m in slack.messages if m.thread_ts is None], "the ticket's summary in Slack"
+        )
+        assert parent.channel == CONSOLE and "TL-000001" in parent.text
+        assert any(block.get("type") == "actions" for block in parent.blocks)
+        await until(lambda: len(sink.messages) == 1, "the acknowledgement to the client")
 
-            async with aiohttp.ClientSession() as session:
-                reply = agent_says("Ev1", "Hola Ana, reiniciamos el concentrador VPN. ¿Ya conecta?", parent.ts)
-                assert await post_event(session, events, reply) == 200
-                answer = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the agent's reply by email")
-                assert answer["Subject"] == "[TL-000001] VPN caída" and answer["In-Reply-To"] == "<c1@andina.com.co>"
-                assert "reiniciamos el concentrador" in answer.get_content()
-                assert await post_event(session, events, reply, retry=True) == 200  # Slack's retry: nothing new
-                note = agent_says("Ev2", "nota: revisar los logs del firewall", parent.ts)
-                assert await post_event(session, events, note) == 200
-                await until(
-                    lambda: any(
-                        "Enviado a sistemas@andina.com.co" in m.text for m in slack.messages if m.thread_ts == parent.ts
-                    ),
-                    "the delivery confirmation in the thread",
-                )
-
-            # The client answers the agent's email: it lands in the same Slack thread.
-            await asyncio.to_thread(
-                send,
-                gateway.smtp_port,
-                mail(
-                    "RE: [TL-000001] VPN caída",
-                    "Sí, ya conecta. Gracias.",
-                    "<c2@andina.com.co>",
-                    in_reply_to=answer["Message-ID"],
-                ),
-            )
+        async with aiohttp.ClientSession() as session:
+            reply = agent_says("Ev1", "Hola Ana, reiniciamos el concentrador VPN. ¿Ya conecta?", parent.ts)
+            assert await post_event(session, events, reply) == 200
+            answer = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the agent's reply by email")
+            assert answer["Subject"] == "[TL-000001] VPN caída" and answer["In-Reply-To"] == "<c1@andina.com.co>"
+            assert "reiniciamos el concentrador" in answer.get_content()
+            assert await post_event(session, events, reply, retry=True) == 200  # Slack's retry: nothing new
+            note = agent_says("Ev2", "nota: revisar los logs del firewall", parent.ts)
+            assert await post_event(session, events, note) == 200
             await until(
-                lambda: any("Sí, ya conecta" in m.text for m in slack.messages if m.thread_ts == parent.ts),
-                "the client's answer in the thread",
+                lambda: any(
+                    "Enviado a sistemas@andina.com.co" in m.text for m in slack.messages if m.thread_ts == parent.ts
+                ),
+                "the delivery confirmation in the thread",
             )
-            shown = gateway.cli_json("tickets", "show", "TL-000001")
-            directions = [m["direction"] for m in shown["messages"]]
-            assert directions == ["in", "out", "out", "note", "in"]  # ack, agent reply, internal note, client answer
-            assert shown["responded_at"] is not None
-            assert len(sink.messages) == 2  # the note never left Slack, the retried event sent nothing twice
-            assert slack.calls_to("chat.update")  # the summary followed the ticket's changes
+
+        # The client answers the agent's email: it lands in the same Slack thread.
+        await asyncio.to_thread(
+            send,
+            gateway.smtp_port,
+            mail(
+                "RE: [TL-000001] VPN caída",
+                "Sí, ya conecta. Gracias.",
+                "<c2@andina.com.co>",
+                in_reply_to=answer["Message-ID"],
+            ),
+        )
+        await until(
+            lambda: any("Sí, ya conecta" in m.text for m in slack.messages if m.thread_ts == parent.ts),
+            "the client's answer in the thread",
+        )
+        shown = gateway.cli_json("tickets", "show", "TL-000001")
+        directions = [m["direction"] for m in shown["messages"]]
+        assert directions == ["in", "out", "out", "note", "in"]  # ack, agent reply, internal note, client answer
+        assert shown["responded_at"] is not None
+        assert len(sink.messages) == 2  # the note never left Slack, the retried event sent nothing twice
+        assert slack.calls_to("chat.update")  # the summary followed the ticket's changes
 
 
 async def click(session: aiohttp.ClientSession, url: str, action_id: str, value: str, number: str, ts: str) -> int:
@@ -172,42 +179,34 @@ async def click(session: aiohttp.ClientSession, url: str, action_id: str, value:
 
 
 async def test_confirm_mode_asks_the_agent_before_anything_reaches_the_client(tmp_path: Path, slack: FakeSlack) -> None:
-    with smtp_sink() as (sink, sink_port):
-        outgoing = f'transport = "smtp"\nhost = "127.0.0.1"\nport = {sink_port}\nsecurity = "none"'
-        console = (
-            f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\nreply_mode = "confirm"\n'
-            f'api_base_url = "{slack.base_url}/api/"\n'
+    with smtp_sink() as (sink, sink_port), console_gateway(tmp_path, slack, sink_port, "confirm") as gateway:
+        events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
+        await asyncio.to_thread(
+            send, gateway.smtp_port, mail("Correo lento", "El correo tarda mucho.", "<c9@andina.com.co>")
         )
-        ports = write_config(tmp_path, outgoing, extra=console)
-        secrets = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET}
-        with gateway_process(tmp_path, *ports, env=secrets) as gateway:
-            events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
-            await asyncio.to_thread(
-                send, gateway.smtp_port, mail("Correo lento", "El correo tarda mucho.", "<c9@andina.com.co>")
-            )
-            [parent] = await until(lambda: [m for m in slack.messages if m.thread_ts is None], "the summary")
-            await until(lambda: len(sink.messages) == 1, "the acknowledgement")
-            async with aiohttp.ClientSession() as session:
-                first = agent_says("EvC1", "Estamos revisando el servidor de correo.", parent.ts)
-                second = agent_says("EvC2", "Parece un problema del proveedor.", parent.ts)
-                assert await post_event(session, events, first) == 200
-                assert await post_event(session, events, second) == 200
-                prompts = await until(lambda: len(p := slack.calls_to("chat.postEphemeral")) == 2 and p, "two prompts")
-                assert {p.args["user"] for p in prompts} == {"U0AGENT"}
-                assert len(sink.messages) == 1  # nothing reached the client yet
-                assert await click(session, events, "confirm_send", "EvC1", "TL-000001", "1.1") == 200
-                assert await click(session, events, "confirm_note", "EvC2", "TL-000001", "1.2") == 200
-                sent = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the confirmed reply")
-                assert "Estamos revisando" in sent.get_content()
-            shown = await until(
-                lambda: (
-                    (t := gateway.cli_json("tickets", "show", "TL-000001"))
-                    and any(m["direction"] == "note" for m in t["messages"])
-                    and t
-                ),
-                "the internal note",
-            )
-            assert [m["body"] for m in shown["messages"] if m["direction"] == "note"] == [
-                "Parece un problema del proveedor."
-            ]
-            assert len(sink.messages) == 2  # the note never left
+        [parent] = await until(lambda: [m for m in slack.messages if m.thread_ts is None], "the summary")
+        await until(lambda: len(sink.messages) == 1, "the acknowledgement")
+        async with aiohttp.ClientSession() as session:
+            first = agent_says("EvC1", "Estamos revisando el servidor de correo.", parent.ts)
+            second = agent_says("EvC2", "Parece un problema del proveedor.", parent.ts)
+            assert await post_event(session, events, first) == 200
+            assert await post_event(session, events, second) == 200
+            prompts = await until(lambda: len(p := slack.calls_to("chat.postEphemeral")) == 2 and p, "two prompts")
+            assert {p.args["user"] for p in prompts} == {"U0AGENT"}
+            assert len(sink.messages) == 1  # nothing reached the client yet
+            assert await click(session, events, "confirm_send", "EvC1", "TL-000001", "1.1") == 200
+            assert await click(session, events, "confirm_note", "EvC2", "TL-000001", "1.2") == 200
+            sent = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the confirmed reply")
+            assert "Estamos revisando" in sent.get_content()
+        shown = await until(
+            lambda: (
+                (t := gateway.cli_json("tickets", "show", "TL-000001"))
+                and any(m["direction"] == "note" for m in t["messages"])
+                and t
+            ),
+            "the internal note",
+        )
+        assert [m["body"] for m in shown["messages"] if m["direction"] == "note"] == [
+            "Parece un problema del proveedor."
+        ]
+        assert len(sink.messages) == 2  # the note never left

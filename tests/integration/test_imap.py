@@ -11,7 +11,7 @@ import contextlib
 import email.policy
 import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from email.message import EmailMessage
@@ -46,14 +46,6 @@ def mail(number: int) -> bytes:
 def config_for(server: DovecotServer, **changes: Any) -> ImapMailboxConfig:
     base = ImapMailboxConfig("soporte", "127.0.0.1", server.port, "none", server.user, server.password, address=SUPPORT)
     return replace(base, **changes)
-
-
-@pytest.fixture
-def dovecot() -> Iterator[DovecotServer]:
-    server = DovecotServer.create()
-    server.start()
-    yield server
-    server.remove()
 
 
 @pytest.fixture

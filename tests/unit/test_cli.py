@@ -11,7 +11,7 @@ from gateway.cli import main
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = str(PROJECT / "config" / "gateway.toml")
-MAIL = PROJECT / "tests" / "fixtures" / "mail"
+MAIL = PROJECT / "tests" / "fixtures" / "mime"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

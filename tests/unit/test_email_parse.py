@@ -13,7 +13,7 @@ from adapters.email.parse import MailParseError, parse_email
 from normalizer import LanguageDetector, Normalizer
 from ticketing.types import InboundMessage
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mime"
 SHARED_MIME = Path(__file__).resolve().parents[1] / "fixtures" / "mime"  # the whole third-party MIME corpus
 RECEIVED = datetime(2025, 2, 3, 15, 0, tzinfo=UTC)
 GW_HEX = "0123456789abcdef0123456789abcdef"

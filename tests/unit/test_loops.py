@@ -10,7 +10,7 @@ import pytest
 from adapters.email.parse import parse_email
 from normalizer.loops import is_auto_reply, is_bounce
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mime"
 CLIENT = "ana@cliente.example"
 
 AUTO_REPLY_CASES: list[tuple[str, dict[str, str], str, str, bool]] = [

@@ -14,7 +14,7 @@ from normalizer.html_text import html_to_text
 from normalizer.ticket_ref import find_ticket_ref
 from ticketing.types import InboundMessage, Priority
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mime"
 RECEIVED = datetime(2025, 2, 3, 15, 0, tzinfo=UTC)
 
 
@@ -136,7 +136,7 @@ def test_loop_flags(
         ("chatwoot/only_html.eml", "This is html only mail", False, False),
         ("chatwoot/mail_with_quote.eml", None, False, False),
         ("chatwoot/bounced_gmail.eml", None, True, True),
-        ("talon/standard_replies/gmail.eml", "Hello", False, False),
+        ("../quotes/talon/standard_replies/gmail.eml", "Hello", False, False),
     ],
 )
 def test_fixtures_through_parse_and_normalize(

@@ -10,7 +10,7 @@ import pytest
 from adapters.email.parse import parse_email
 from normalizer.quotes import strip_quotes
 
-TALON = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "talon" / "standard_replies"
+TALON = Path(__file__).resolve().parents[1] / "fixtures" / "quotes" / "talon" / "standard_replies"
 
 SPANISH: list[tuple[str, str, str]] = [
     (

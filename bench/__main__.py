@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ticketing.store.base import AcceptRequest
+from ticketing.intake import AcceptRequest
 from ticketing.store.sqlite import SqliteStore
 
 MESSAGES = 2000

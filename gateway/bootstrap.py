@@ -38,9 +38,10 @@ from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.customers import CustomerDirectory
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import SlaPolicy
-from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.store.base import Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 

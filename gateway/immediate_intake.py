@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from ticketing.intake import AcceptRequest
 from ticketing.service import TicketService
-from ticketing.store.base import AcceptRequest, Store
+from ticketing.store.base import Store
 from ticketing.types import WrittenRequest
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from adapters.relay import RelaySender, parse_relay_message, relay_webhooks
 from gateway.config_loader import Settings
 from normalizer import Normalizer
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.types import InboxItem, WrittenRequest
 
 WEBHOOK_PREFIX = "/webhooks/relay"

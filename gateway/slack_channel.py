@@ -20,8 +20,9 @@ from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.console import Console
 from ticketing.customers import CustomerDirectory
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.service import TicketService
-from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.store.base import Store
 
 CHANNEL = "slack"
 CONSOLE_CHANNEL = "slack_console"

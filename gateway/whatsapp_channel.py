@@ -28,7 +28,8 @@ from gateway.config_loader import Settings
 from gateway.settings import WhatsAppChannel
 from normalizer import Normalizer
 from ticketing.console import Console, thread_line
-from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.intake import AcceptRequest, AcceptResult
+from ticketing.store.base import Store
 from ticketing.types import InboxItem, WrittenRequest
 
 CHANNEL = "whatsapp"

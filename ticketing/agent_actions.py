@@ -11,10 +11,9 @@ from datetime import datetime
 
 from ticketing.console import Console, summary_refresh
 from ticketing.lifecycle import queue_reply, set_priority, set_status
+from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import build_reply
 from ticketing.sla import SlaPolicy
-from ticketing.store.base import Store
-from ticketing.store.sql import StoreTransaction
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
 
 LEVELS = (1, 2, 3)
@@ -27,7 +26,7 @@ class TicketNotFound(LookupError):
 class AgentActions:
     def __init__(
         self,
-        store: Store,
+        store: UnitOfWork[TicketWork],
         sla: SlaPolicy,
         clock: Callable[[], datetime],
         fallback_subject: str,
@@ -39,12 +38,12 @@ class AgentActions:
         self._fallback_subject = fallback_subject
         self._console = console
 
-    async def _refresh_console(self, tx: StoreTransaction, number: str) -> None:
+    async def _refresh_console(self, tx: TicketWork, number: str) -> None:
         """The ticket changed: its summary in the agents' console shows the new state."""
         if self._console is not None:
             await tx.enqueue_reply(summary_refresh(self._console, number), self._clock())
 
-    async def _load(self, tx: StoreTransaction, number: str) -> Ticket:
+    async def _load(self, tx: TicketWork, number: str) -> Ticket:
         ticket = await tx.get_ticket(number)
         if ticket is None or ticket.id is None:
             raise TicketNotFound(number)

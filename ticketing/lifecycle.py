@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ticketing.ports import TicketWork
 from ticketing.sla import SlaPolicy
-from ticketing.store.sql import StoreTransaction
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
 
 
@@ -41,9 +41,7 @@ def set_priority(ticket: Ticket, priority: Priority, sla: SlaPolicy) -> None:
     recompute_deadlines(ticket, sla)
 
 
-async def queue_reply(
-    tx: StoreTransaction, ticket_id: int, reply: OutboundReply, now: datetime, sender: str
-) -> int | None:
+async def queue_reply(tx: TicketWork, ticket_id: int, reply: OutboundReply, now: datetime, sender: str) -> int | None:
     """Queue a reply and record it on the ticket; returns the outbox id (None if already queued)."""
     outbox_id = await tx.enqueue_reply(reply, now)
     if outbox_id is not None:

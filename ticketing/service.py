@@ -14,10 +14,9 @@ from typing import Any
 from ticketing.console import Console, summary_refresh, thread_line
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_status
+from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, is_message_key
 from ticketing.sla import SlaPolicy, SlaResult
-from ticketing.store.base import Store
-from ticketing.store.sql import StoreTransaction
 from ticketing.types import (
     Direction,
     Priority,
@@ -57,7 +56,7 @@ class ServiceOptions:
 class TicketService:
     def __init__(
         self,
-        store: Store,
+        store: UnitOfWork[TicketWork],
         directory: CustomerDirectory,
         sla: SlaPolicy,
         composer: ReplyComposer,
@@ -96,7 +95,7 @@ class TicketService:
             await tx.finish_inbox(inbox_id, status, now, outcome.ticket_number, outcome.reason)
         return outcome
 
-    async def _record_bounce(self, tx: StoreTransaction, request: WrittenRequest, now: datetime) -> IngestOutcome:
+    async def _record_bounce(self, tx: TicketWork, request: WrittenRequest, now: datetime) -> IngestOutcome:
         """A delivery failure of one of our replies: a note on its ticket, and the failed addresses flagged."""
         message = request.message
         our_keys = [hint for hint in message.thread_hints if is_message_key(hint)]
@@ -129,7 +128,7 @@ class TicketService:
         return org is not None and org.id == ticket.organisation
 
     async def _find_existing(
-        self, tx: StoreTransaction, request: WrittenRequest, org: Organisation | None, now: datetime
+        self, tx: TicketWork, request: WrittenRequest, org: Organisation | None, now: datetime
     ) -> Ticket | None:
         """The ticket this message continues: its ticket reference, its thread, or (chat channels) the sender's
         recent open conversation — always subject to the no-hijacking rule."""
@@ -146,9 +145,7 @@ class TicketService:
             return None
         return await tx.find_recent_open_ticket(message.sender_address, message.channel, now - window)
 
-    async def _add_to_ticket(
-        self, tx: StoreTransaction, ticket: Ticket, request: WrittenRequest, now: datetime
-    ) -> None:
+    async def _add_to_ticket(self, tx: TicketWork, ticket: Ticket, request: WrittenRequest, now: datetime) -> None:
         message = request.message
         assert ticket.id is not None
         direction = Direction.NOTE if request.auto_reply else Direction.IN
@@ -168,7 +165,7 @@ class TicketService:
         if direction is Direction.IN and ticket.status is Status.OPEN:
             await self._to_console(tx, ticket.number)
 
-    async def _to_console(self, tx: StoreTransaction, number: str, line: str = "", key: str = "") -> None:
+    async def _to_console(self, tx: TicketWork, number: str, line: str = "", key: str = "") -> None:
         """Refresh the ticket's summary in the agents' console, or post `line` in its thread."""
         console = self._options.console
         if console is not None:
@@ -178,7 +175,7 @@ class TicketService:
 
     async def _create_ticket(
         self,
-        tx: StoreTransaction,
+        tx: TicketWork,
         inbox_id: int,
         request: WrittenRequest,
         org: Organisation | None,
@@ -243,7 +240,7 @@ class TicketService:
         await self._to_console(tx, ticket.number)
         return ticket
 
-    async def _over_acknowledgement_cap(self, tx: StoreTransaction, recipient: str, now: datetime) -> bool:
+    async def _over_acknowledgement_cap(self, tx: TicketWork, recipient: str, now: datetime) -> bool:
         """A loop that slips past every robot check still gets at most N acknowledgements an hour."""
         cap = self._options.acknowledgements_per_hour
         if cap <= 0:

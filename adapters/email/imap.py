@@ -17,7 +17,7 @@ import asyncio
 import random
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,14 +27,14 @@ from imapclient.exceptions import LoginError
 from adapters.email.imap_session import ImapMailboxConfig, ImapSession, Selected
 from adapters.email.imap_thread import SessionThread
 from adapters.email.parse import native_id_of
-from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.intake import Accept, AcceptRequest
+from ticketing.store.base import Store
 
 __all__ = ["ImapMailbox", "ImapMailboxConfig", "StoreUnavailable"]
 
 CHANNEL = "email"
 IDLE_WAIT_SECONDS = 0.5  # how often an idling mailbox looks at its stop flag
 BATCH_BYTES = 32 * 1024 * 1024  # a batch of large mail is cut short (one message always goes)
-Accept = Callable[[AcceptRequest], Awaitable[AcceptResult]]
 
 
 class StoreUnavailable(Exception):

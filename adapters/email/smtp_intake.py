@@ -7,7 +7,7 @@ Answers in SMTP's own terms: 550 for an address that is not ours, 552 for a mess
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +15,8 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from adapters.email.parse import native_id_of
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import Accept, AcceptRequest
 
-Accept = Callable[[AcceptRequest], Awaitable[AcceptResult]]
 CHANNEL = "email"
 
 

@@ -23,7 +23,7 @@ from aiohttp import web
 
 from adapters.relay.read import RelayFormError, channel_for, check_relay_body
 from adapters.relay.signing import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 
 MOUNT_PATH = "/webhooks/relay"
 

@@ -48,7 +48,7 @@ from adapters.slack.blocks import CONSOLE_ACTIONS
 from adapters.slack.console import slack_error_code
 from adapters.slack.phone_call import PhoneCall, PhoneCallListeners
 from adapters.slack.read import CHANNEL, action_native_id
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 
 REFUSAL = "Solo el equipo de soporte puede actuar sobre los tickets."
 HANDLED_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})

@@ -23,7 +23,7 @@ from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from adapters.whatsapp.read import CHANNEL, WhatsAppFormError, parse_form
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 
 MOUNT_PATH = "/webhooks/twilio"
 FORM_TYPE = "application/x-www-form-urlencoded"

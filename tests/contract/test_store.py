@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import at
 from tests.contract.conftest import StoreFactory
-from ticketing.store.base import AcceptRequest, Store
+from ticketing.intake import AcceptRequest
+from ticketing.store.base import Store
 from ticketing.types import (
     AttachmentRef,
     Direction,

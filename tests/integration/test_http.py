@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.http import create_app
 from tests.conftest import at
-from ticketing.store.base import AcceptRequest
+from ticketing.intake import AcceptRequest
 from ticketing.store.sqlite import SqliteStore
 
 CHANNELS: dict[str, Any] = {"email": {"smtp": "127.0.0.1:2525", "imap": {"soporte": {"state": "idle"}}}}

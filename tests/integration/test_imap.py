@@ -23,7 +23,8 @@ import pytest
 from adapters.email.imap import ImapMailbox, ImapMailboxConfig
 from tests.conftest import at, free_port
 from tests.dovecot import DovecotServer
-from ticketing.store.base import AcceptRequest, AcceptResult, Store
+from ticketing.intake import AcceptRequest, AcceptResult
+from ticketing.store.base import Store
 from ticketing.store.sql import StoreTransaction
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import InboxItem

@@ -21,7 +21,8 @@ from gateway.config_loader import load_settings
 from gateway.inbox import InboxProcessor
 from gateway.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import PROJECT, at
-from ticketing.store.base import AcceptRequest, AcceptResult, Store, StoreError
+from ticketing.intake import AcceptRequest, AcceptResult
+from ticketing.store.base import Store, StoreError
 from ticketing.store.sql import StoreTransaction
 from ticketing.types import InboxItem, OutboundReply
 

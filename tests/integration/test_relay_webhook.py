@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.relay.signing import signed_headers
 from adapters.relay.webhook import relay_webhooks
 from tests.conftest import at
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.sqlite import SqliteStore
 
 NOW = at("2026-11-24T14:00:00")

@@ -21,7 +21,7 @@ from adapters.slack.events import REFUSAL, slack_events_app
 from adapters.slack.read import ConsoleAction, ThreadReply, read_slack_payload
 from tests.conftest import at
 from tests.fake_slack import FakeSlack
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import InboxItem
 

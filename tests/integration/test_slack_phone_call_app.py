@@ -31,7 +31,7 @@ from adapters.slack.phone_call import (
 from tests.conftest import at
 from tests.fake_slack import FakeSlack
 from tests.unit.test_slack_phone_call import FILLED, submitted_view
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CONSOLE, TEAM, TRIGGER = "C111", "T111", "1764511200.1234567890.abcdef0123456789"

@@ -14,7 +14,7 @@ import pytest
 from adapters.email.parse import native_id_of
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 from tests.conftest import at, free_port
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.sqlite import SqliteStore
 
 SUPPORT = "soporte@tecnolinux.com"

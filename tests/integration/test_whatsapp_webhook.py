@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from adapters.whatsapp.read import parse_form
 from adapters.whatsapp.webhook import EMPTY_TWIML, StatusUpdate, twilio_webhooks
 from tests.conftest import at
-from ticketing.store.base import AcceptRequest, AcceptResult
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.sqlite import SqliteStore
 
 TOKEN = "f" * 32

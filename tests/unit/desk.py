@@ -14,9 +14,9 @@ from tests.conftest import at
 from ticketing.agent_actions import AgentActions
 from ticketing.console import Console
 from ticketing.customers import CustomerDirectory, Organisation
+from ticketing.intake import AcceptRequest
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import AlwaysOpenCalendar, BusinessCalendar, PriorityTargets, SlaPolicy, parse_target
-from ticketing.store.base import AcceptRequest
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import InboundMessage, Priority, WrittenRequest
 

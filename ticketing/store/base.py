@@ -9,31 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.group_commit import GroupCommitter
 from ticketing.store.sql import StoreTransaction
 
 
 class StoreError(Exception):
     """The store could not do what was asked (connection lost, disk full, ...): the caller retries later."""
-
-
-@dataclass(frozen=True)
-class AcceptResult:
-    inbox_id: int
-    duplicate: bool
-
-
-@dataclass(frozen=True)
-class AcceptRequest:
-    channel: str
-    native_id: str
-    raw: bytes
-    meta: dict[str, Any]
-    received_at: datetime
 
 
 class Store(Protocol):

@@ -124,8 +124,8 @@ class TicketQueries(Queries):
         )
         return [dict(row) for row in rows]
 
-    async def add_event(self, ticket_id: int, event: TicketEvent) -> None:
-        await self._insert(
+    async def add_event(self, ticket_id: int, event: TicketEvent) -> int:
+        return await self._insert(
             "events",
             {
                 "ticket_id": ticket_id,

@@ -1,0 +1,186 @@
+"""The store's roles: each part of the gateway is typed against the narrow port it uses, not the whole store.
+
+A store offers units of work (`UnitOfWork[Unit]`: `async with store.transaction() as unit`); what a unit can do
+depends on the role it is typed as. Every backend's transaction implements every role, so one store object serves
+them all, while a constructor's signature says exactly what it reads and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from ticketing.types import (
+    AttachmentRef,
+    InboxItem,
+    OutboundReply,
+    OutboxItem,
+    PendingDownload,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+
+Unit_co = TypeVar("Unit_co", covariant=True)
+
+
+class UnitOfWork(Protocol[Unit_co]):
+    def transaction(self) -> AbstractAsyncContextManager[Unit_co]:
+        """One unit of work: everything done through the yielded object commits together or not at all."""
+        ...
+
+
+class OutboxQueue(Protocol):
+    """Queueing a reply (in the same transaction as the change it answers)."""
+
+    async def enqueue_reply(self, reply: OutboundReply, now: datetime) -> int | None: ...
+
+
+class TicketReading(Protocol):
+    """One ticket and what hangs off it."""
+
+    async def get_ticket(self, number: str) -> Ticket | None: ...
+
+    async def messages(self, ticket_id: int) -> list[TicketMessage]: ...
+
+
+class TicketWork(OutboxQueue, TicketReading, Protocol):
+    """The core's unit of work: tickets, their messages and events, replies, and the inbox item being ingested."""
+
+    async def claim_inbox(self, inbox_id: int) -> bool: ...
+
+    async def finish_inbox(
+        self, inbox_id: int, status: str, now: datetime, ticket_number: str | None = None, error: str = ""
+    ) -> None: ...
+
+    async def next_ticket_number(self, prefix: str) -> str: ...
+
+    async def insert_ticket(self, ticket: Ticket, now: datetime) -> int: ...
+
+    async def update_ticket(self, ticket: Ticket, now: datetime) -> None: ...
+
+    async def find_ticket_by_message_ids(self, native_ids: Sequence[str]) -> Ticket | None: ...
+
+    async def find_recent_open_ticket(self, requester: str, channel: str, since: datetime) -> Ticket | None: ...
+
+    async def add_message(
+        self,
+        ticket_id: int,
+        message: TicketMessage,
+        attachments: Sequence[AttachmentRef] = (),
+        outbox_id: int | None = None,
+    ) -> int: ...
+
+    async def add_event(self, ticket_id: int, event: TicketEvent) -> int: ...
+
+    async def flag_address(self, address: str, reason: str, ticket_number: str | None, now: datetime) -> None: ...
+
+    async def count_replies_since(self, recipient: str, kinds: Sequence[str], since: datetime) -> int: ...
+
+    async def record_delivery(self, provider_id: str, state: str, error: str) -> OutboxItem | None: ...
+
+    async def inbox_ticket_number(self, inbox_id: int) -> str | None: ...
+
+
+class InboxWork(Protocol):
+    """The inbox pipeline: pending raw messages, and how each one ended."""
+
+    async def pending_inbox(self, limit: int = 50) -> list[InboxItem]: ...
+
+    async def finish_inbox(
+        self, inbox_id: int, status: str, now: datetime, ticket_number: str | None = None, error: str = ""
+    ) -> None: ...
+
+    async def count_inbox_attempt(self, inbox_id: int, error: str) -> int: ...
+
+
+class OutboxWork(TicketWork, Protocol):
+    """The outbox worker: replies due, each attempt's result, and the ticket event that records a delivery."""
+
+    async def due_outbox(self, now: datetime, limit: int = 20) -> list[OutboxItem]: ...
+
+    async def next_outbox_due(self) -> datetime | None: ...
+
+    async def mark_outbox(
+        self, outbox_id: int, status: str, now: datetime, error: str = "", next_attempt_at: datetime | None = None
+    ) -> None: ...
+
+    async def set_provider_id(self, outbox_id: int, provider_id: str) -> None: ...
+
+
+class DownloadWork(Protocol):
+    """Attachments a channel sent as links, fetched after the ack."""
+
+    async def due_downloads(self, now: datetime, limit: int = 10) -> list[PendingDownload]: ...
+
+    async def next_download_due(self) -> datetime | None: ...
+
+    async def finish_download(self, attachment_id: int, content: bytes, content_type: str, sha256: str) -> None: ...
+
+    async def retry_download(self, attachment_id: int, error: str, next_at: datetime | None) -> None: ...
+
+
+class MailboxPositions(Protocol):
+    """Where reading each IMAP mailbox got to: (UIDVALIDITY, last UID committed)."""
+
+    async def get_mailbox_state(self, mailbox: str) -> tuple[int, int] | None: ...
+
+    async def set_mailbox_state(self, mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None: ...
+
+
+class ConsoleThreads(Protocol):
+    """Which message of the agents' console is each ticket's thread, and back."""
+
+    async def set_console_thread(self, ticket_number: str, channel_id: str, thread_ts: str) -> None: ...
+
+    async def console_thread(self, ticket_number: str) -> tuple[str, str] | None: ...
+
+    async def ticket_for_console_thread(self, channel_id: str, thread_ts: str) -> str | None: ...
+
+
+class InboxLookup(Protocol):
+    """A received message found again by its channel's id (e.g. an agent's reply awaiting confirmation)."""
+
+    async def inbox_item_by_native_id(self, channel: str, native_id: str) -> InboxItem | None: ...
+
+
+class Conversations(Protocol):
+    """When a client last wrote on a channel (WhatsApp's 24-hour window)."""
+
+    async def last_inbound_at(self, channel: str, sender: str) -> datetime | None: ...
+
+
+class ReadModel(TicketReading, Protocol):
+    """What the CLI, the web status page and /metrics read; nothing here changes the store."""
+
+    async def list_tickets(self, limit: int = 100, status: str | None = None) -> list[Ticket]: ...
+
+    async def events(self, ticket_id: int) -> list[TicketEvent]: ...
+
+    async def attachments(self, ticket_id: int) -> list[dict[str, Any]]: ...
+
+    async def address_flag(self, address: str) -> dict[str, Any] | None: ...
+
+    async def list_outbox(self, failed_only: bool = False, limit: int = 100) -> list[OutboxItem]: ...
+
+    async def get_outbox(self, outbox_id: int) -> OutboxItem | None: ...
+
+    async def inbox_items(self, status: str, limit: int = 100) -> list[InboxItem]: ...
+
+    async def get_inbox(self, inbox_id: int) -> InboxItem | None: ...
+
+    async def counts(self) -> dict[str, int]: ...
+
+    async def ticket_counts(self) -> dict[str, int]: ...
+
+
+class Requeueing(Protocol):
+    """An operator's second chance: a dead reply or a quarantined message goes round again."""
+
+    async def get_outbox(self, outbox_id: int) -> OutboxItem | None: ...
+
+    async def requeue_outbox(self, outbox_id: int, now: datetime) -> bool: ...
+
+    async def requeue_inbox(self, inbox_id: int) -> bool: ...

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from adapters.relay import RelaySender, parse_relay_message, relay_webhooks
-from gateway.config_loader import Settings
+from gateway.config.loader import Settings
 from normalizer import Normalizer
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.types import InboxItem, WrittenRequest

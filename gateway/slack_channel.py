@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SlackConsole, slack_events_app
 from adapters.slack.client_sender import SlackClientSender
-from gateway.config_loader import Settings
+from gateway.config.loader import Settings
 from gateway.immediate_intake import ImmediateIntake
 from gateway.phone_calls import PhoneCallRecorder
 from gateway.slack_commands import SlackReader

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.web import PRIORITY_HELP, Receipt, StatusView, SupportForm, form_from_payload
 from adapters.whatsapp.read import to_e164
-from gateway.composer import format_moment
+from gateway.config.templates import format_moment
 from gateway.immediate_intake import ImmediateIntake
 from normalizer import Normalizer
 from ticketing.service import TicketService

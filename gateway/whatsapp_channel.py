@@ -24,8 +24,8 @@ from adapters.whatsapp import (
     twilio_webhooks,
 )
 from adapters.whatsapp.read import to_e164
-from gateway.config_loader import Settings
-from gateway.settings import WhatsAppChannel
+from gateway.config.loader import Settings
+from gateway.config.settings import WhatsAppChannel
 from normalizer import Normalizer
 from ticketing.console import Console, thread_line
 from ticketing.intake import AcceptRequest, AcceptResult

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from gateway.http import create_app
+from gateway.runtime.http import create_app
 from tests.conftest import at
 from ticketing.intake import AcceptRequest
 from ticketing.store.sqlite import SqliteStore

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from gateway.media_worker import MediaWorker
-from gateway.outbox import RetryPolicy
+from gateway.workers.media import MediaWorker
+from gateway.workers.outbox import RetryPolicy
 from tests.conftest import at
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import AttachmentRef, Direction, Priority, Status, Ticket, TicketMessage

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.phone_call import PhoneCall
-from gateway.bootstrap import Gateway, build_gateway, build_normalizer
-from gateway.config_loader import load_settings
+from gateway.config.loader import load_settings
 from gateway.immediate_intake import ImmediateIntake
 from gateway.phone_calls import PhoneCallRecorder
+from gateway.runtime.bootstrap import Gateway, build_gateway, build_normalizer
 from tests.conftest import PROJECT, at
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota

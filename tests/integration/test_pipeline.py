@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from gateway.bootstrap import Gateway, build_gateway, build_service, email_reader
-from gateway.config_loader import load_settings
-from gateway.inbox import InboxProcessor
-from gateway.outbox import OutboxWorker, RetryPolicy
+from gateway.config.loader import load_settings
+from gateway.runtime.bootstrap import Gateway, build_gateway, build_service, email_reader
+from gateway.workers.inbox import InboxProcessor
+from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import PROJECT, at
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.base import Store, StoreError

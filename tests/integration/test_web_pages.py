@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web import web_pages
 from adapters.web.form import MAX_FILE_BYTES
-from gateway.bootstrap import Gateway, build_gateway, build_normalizer
-from gateway.config_loader import load_settings
+from gateway.config.loader import load_settings
+from gateway.runtime.bootstrap import Gateway, build_gateway, build_normalizer
 from gateway.web_channel import WebIntake
 from tests.conftest import PROJECT, at
 from ticketing.types import Direction, TicketMessage

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.outbox import OutboxWorker, RetryPolicy
+from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.fake_twilio import FakeTwilio
 from tests.integration.test_whatsapp_sender import ACCOUNT, NOW, TOKEN, reply, sender
 from ticketing.store.sqlite import SqliteStore

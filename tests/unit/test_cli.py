@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
+from gateway.cli.main import main
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = str(PROJECT / "config" / "gateway.toml")

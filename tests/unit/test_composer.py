@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.composer import TemplateComposer, format_moment, gmt_label
+from gateway.config.templates import TemplateComposer, format_moment, gmt_label
 
 PROJECT = Path(__file__).resolve().parents[2]
 BOGOTA = ZoneInfo("America/Bogota")

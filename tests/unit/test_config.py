@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
-from gateway.config_loader import ConfigError, load_settings
+from gateway.cli.main import main
+from gateway.config.loader import ConfigError, load_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 

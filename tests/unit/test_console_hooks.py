@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base import PermanentFailure
-from gateway.outbox import OutboxWorker, RetryPolicy
+from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.unit.desk import MONDAY_9, Desk, RecordingComposer
 from ticketing.console import Console
 from ticketing.store.sqlite import SqliteStore

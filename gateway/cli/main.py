@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from gateway.config_loader import ConfigError, Settings, load_settings
-from gateway.errors import CommandError
-from gateway.logs import configure_logging
+from gateway.cli.errors import CommandError
+from gateway.config.loader import ConfigError, Settings, load_settings
+from gateway.runtime.logs import configure_logging
 from ticketing.types import Priority
 
 DEFAULT_CONFIG = "config/gateway.toml"
@@ -59,7 +59,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_sla(args: argparse.Namespace) -> int:
-    from gateway.policy import build_sla_policy
+    from gateway.config.sla_policy import build_sla_policy
 
     settings = _settings(args)
     policy = build_sla_policy(settings)
@@ -78,7 +78,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
-    from gateway.normalize_view import normalize_file
+    from gateway.cli.normalize_command import normalize_file
 
     settings = _settings(args)
     result = normalize_file(settings, Path(args.file), args.channel, utc_now())
@@ -93,7 +93,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 async def _with_store(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
-    from gateway.bootstrap import build_store
+    from gateway.runtime.bootstrap import build_store
 
     config = settings.file.store
     if config.backend == "sqlite" and not settings.data_path(config.path).is_file():
@@ -107,7 +107,7 @@ async def _with_store(settings: Settings, work: Callable[[Any], Coroutine[Any, A
 
 
 def cmd_tickets(args: argparse.Namespace) -> int:
-    from gateway.store_commands import list_tickets, show_ticket
+    from gateway.cli.store_commands import list_tickets, show_ticket
 
     settings = _settings(args)
     if args.tickets_command == "show":
@@ -116,7 +116,7 @@ def cmd_tickets(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from gateway.store_commands import list_outbox, retry_outbox
+    from gateway.cli.store_commands import list_outbox, retry_outbox
 
     settings = _settings(args)
     if args.outbox_command == "retry":
@@ -125,7 +125,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
-    from gateway.store_commands import list_inbox, retry_inbox, show_inbox
+    from gateway.cli.store_commands import list_inbox, retry_inbox, show_inbox
 
     settings = _settings(args)
     if args.inbox_command == "show":
@@ -136,8 +136,8 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from gateway.bootstrap import build_gateway
-    from gateway.supervisor import Supervisor, install_signal_handlers
+    from gateway.runtime.bootstrap import build_gateway
+    from gateway.runtime.supervisor import Supervisor, install_signal_handlers
 
     settings = _settings(args, secrets=True)
     configure_logging(settings.file.logging.format, settings.file.logging.level)

@@ -19,9 +19,9 @@ import jinja2
 import phonenumbers
 from pydantic import BaseModel, ValidationError
 
-from gateway.composer import TemplateComposer, company_facts
-from gateway.settings import CustomersFile, GatewayFile, GatewaySection
-from gateway.toml_locate import locate
+from gateway.config.settings import CustomersFile, GatewayFile, GatewaySection
+from gateway.config.templates import TemplateComposer, company_facts
+from gateway.config.toml_locate import locate
 from ticketing.customers import Organisation
 from ticketing.replies import ReplyFacts
 

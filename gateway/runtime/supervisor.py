@@ -13,8 +13,8 @@ from typing import Any, TextIO
 import structlog
 from aiohttp import web
 
-from gateway.bootstrap import Gateway
-from gateway.http import create_app
+from gateway.runtime.bootstrap import Gateway
+from gateway.runtime.http import create_app
 
 
 class Supervisor:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.base import PermanentFailure, Sender, TemporaryFailure
-from gateway.wakeup import Worker
+from gateway.workers.worker import Worker
 from ticketing.console import Console, thread_line
 from ticketing.store.base import Store
 from ticketing.types import OutboundReply, OutboxItem

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.metrics import render_metrics
+from gateway.runtime.metrics import render_metrics
 from ticketing.store.base import Store
 
 STORE_KEY = web.AppKey("store", Store)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_datetime
 
-from gateway.settings import GatewayFile
+from gateway.config.settings import GatewayFile
 
 DATE_FORMATS = {
     "es": "EEEE d 'de' MMMM 'de' y, HH:mm",

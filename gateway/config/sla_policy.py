@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from gateway.config_loader import Settings
+from gateway.config.loader import Settings
 from ticketing.sla import AlwaysOpenCalendar, BusinessCalendar, Calendar, PriorityTargets, SlaPolicy, parse_target
 
 

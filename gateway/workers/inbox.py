@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 
-from gateway.wakeup import Worker
+from gateway.workers.worker import Worker
 from ticketing.service import IngestOutcome, TicketService
 from ticketing.store.base import Store, StoreError
 from ticketing.types import InboxItem, WrittenRequest

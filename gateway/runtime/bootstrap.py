@@ -21,20 +21,20 @@ from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 from adapters.web import MOUNT_PATH as WEB_PREFIX
 from adapters.web import web_pages
-from gateway.composer import TemplateComposer, company_facts
-from gateway.config_loader import Settings
+from gateway.config.loader import Settings
+from gateway.config.settings import ImapMailboxSection
+from gateway.config.sla_policy import build_sla_policy
+from gateway.config.templates import TemplateComposer, company_facts
 from gateway.email_reader import EmailReader, EmailReadOptions
-from gateway.inbox import InboxProcessor, Reader
-from gateway.media_worker import Fetcher, MediaWorker
-from gateway.outbox import OutboxWorker, RetryPolicy
-from gateway.policy import build_sla_policy
 from gateway.relay_channel import WEBHOOK_PREFIX as RELAY_PREFIX
 from gateway.relay_channel import build_relays, continue_relay_conversations
-from gateway.settings import ImapMailboxSection
 from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, console_of
 from gateway.slack_channel import WEBHOOK_PREFIX as SLACK_PREFIX
 from gateway.web_channel import WebIntake
 from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
+from gateway.workers.inbox import InboxProcessor, Reader
+from gateway.workers.media import Fetcher, MediaWorker
+from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.customers import CustomerDirectory

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from gateway import views
-from gateway.config_loader import Settings
-from gateway.errors import CommandError
+from gateway.cli import output as views
+from gateway.cli.errors import CommandError
+from gateway.config.loader import Settings
 from ticketing.store.base import Store
 
 Item = TypeVar("Item")

@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gateway.bootstrap import build_normalizer, email_read_options
-from gateway.config_loader import Settings
+from gateway.cli.errors import CommandError
+from gateway.config.loader import Settings
 from gateway.email_reader import parse_committed_mail
-from gateway.errors import CommandError
+from gateway.runtime.bootstrap import build_normalizer, email_read_options
 
 
 def normalize_file(settings: Settings, path: Path, channel: str, now: datetime) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from gateway.outbox import RetryPolicy
-from gateway.wakeup import Worker
+from gateway.workers.outbox import RetryPolicy
+from gateway.workers.worker import Worker
 from ticketing.store.base import Store
 from ticketing.types import PendingDownload
 

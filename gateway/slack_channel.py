@@ -12,15 +12,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SlackConsole, slack_events_app
 from adapters.slack.client_sender import SlackClientSender
+from adapters.slack.console_events import ConsoleObserver
 from gateway.config.loader import Settings
 from gateway.immediate_intake import ImmediateIntake
 from gateway.phone_calls import PhoneCallRecorder
 from gateway.slack_commands import SlackReader
 from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions
-from ticketing.console import Console
 from ticketing.customers import CustomerDirectory
 from ticketing.intake import AcceptRequest, AcceptResult
+from ticketing.observer import NoObserver, TicketObserver
 from ticketing.service import TicketService
 from ticketing.store.base import Store
 
@@ -34,12 +35,12 @@ def is_channel_id(slack_id: str) -> bool:
     return slack_id[:1] in ("C", "G")
 
 
-def console_of(settings: Settings) -> Console | None:
-    """The agents' console the core queues summaries and thread lines for, if Slack is configured."""
+def observer_of(settings: Settings) -> TicketObserver:
+    """The agents' console follows every ticket's events, if Slack is configured."""
     slack = settings.file.channels.slack
     if slack is None or not slack.enabled:
-        return None
-    return Console(CONSOLE_CHANNEL, slack.agents_channel)
+        return NoObserver()
+    return ConsoleObserver(CONSOLE_CHANNEL, slack.agents_channel)
 
 
 @dataclass

@@ -27,19 +27,12 @@ from adapters.whatsapp.read import to_e164
 from gateway.config.loader import Settings
 from gateway.config.settings import WhatsAppChannel
 from normalizer import Normalizer
-from ticketing.console import Console, thread_line
+from ticketing.deliveries import Deliveries
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.base import Store
 from ticketing.types import InboxItem, WrittenRequest
 
 CHANNEL = "whatsapp"
-# What Twilio's delivery reports of an agent's reply say in the ticket's console thread.
-DELIVERY_LINES = {
-    "delivered": ":inbox_tray: Entregado en WhatsApp a {recipient}.",
-    "read": ":eyes: Leído en WhatsApp por {recipient}.",
-    "failed": ":x: WhatsApp no pudo entregarlo a {recipient}: {error}",
-    "undelivered": ":x: WhatsApp no pudo entregarlo a {recipient}: {error}",
-}
 WEBHOOK_PREFIX = "/webhooks/twilio"
 
 
@@ -104,7 +97,7 @@ def build_whatsapp(
     accept: Callable[[AcceptRequest], Awaitable[AcceptResult]],
     normalizer: Normalizer,
     clock: Callable[[], datetime],
-    console: Console | None = None,
+    deliveries: Deliveries,
 ) -> WhatsAppParts:
     config = settings.file.channels.whatsapp
     assert config is not None
@@ -119,14 +112,7 @@ def build_whatsapp(
 
     async def on_status(update: StatusUpdate) -> None:
         error = " ".join(filter(None, (update.error_code, update.error_message)))
-        async with store.transaction() as tx:
-            item = await tx.record_delivery(update.provider_id, update.status, error)
-            line = item and console and item.reply.kind == "agent_reply" and DELIVERY_LINES.get(update.status)
-            if item and console and line:
-                text = line.format(recipient=item.reply.recipient, error=error or "sin detalle")
-                await tx.enqueue_reply(
-                    thread_line(console, item.reply.ticket_number, text, f"wa:{item.id}:{update.status}"), clock()
-                )
+        item = await deliveries.reported(update.provider_id, update.status, error)
         ticket = item.reply.ticket_number if item else None
         log.info("whatsapp.status", provider_id=update.provider_id, status=update.status, ticket=ticket, error=error)
 

@@ -1,20 +1,22 @@
 """What agents do to a ticket: reply to the client, write internal notes, change status, priority and assignee.
 
 Channel-agnostic: the Slack console (and any other agent tool) calls these. Each action is one transaction with
-its event in the audit trail; a public reply goes through the outbox on the ticket's own channel.
+its event in the audit trail, told to the observer; a public reply goes through the outbox on the ticket's own
+channel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
-from ticketing.console import Console, summary_refresh
 from ticketing.lifecycle import queue_reply, set_priority, set_status
+from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import build_reply
 from ticketing.sla import SlaPolicy
-from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
+from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
 
 LEVELS = (1, 2, 3)
 
@@ -30,24 +32,26 @@ class AgentActions:
         sla: SlaPolicy,
         clock: Callable[[], datetime],
         fallback_subject: str,
-        console: Console | None = None,
+        observer: TicketObserver | None = None,
     ) -> None:
         self._store = store
         self._sla = sla
         self._clock = clock
         self._fallback_subject = fallback_subject
-        self._console = console
+        self._observer = observer or NoObserver()
 
-    async def _refresh_console(self, tx: TicketWork, number: str) -> None:
-        """The ticket changed: its summary in the agents' console shows the new state."""
-        if self._console is not None:
-            await tx.enqueue_reply(summary_refresh(self._console, number), self._clock())
-
-    async def _load(self, tx: TicketWork, number: str) -> Ticket:
-        ticket = await tx.get_ticket(number)
-        if ticket is None or ticket.id is None:
-            raise TicketNotFound(number)
-        return ticket
+    @asynccontextmanager
+    async def _change(self, number: str, now: datetime) -> AsyncIterator[TicketLog]:
+        """One action on one ticket: the ticket is loaded, changed by the caller, saved, and the change told."""
+        async with self._store.transaction() as tx:
+            ticket = await tx.get_ticket(number)
+            if ticket is None or ticket.id is None:
+                raise TicketNotFound(number)
+            log = TicketLog(tx, ticket)
+            yield log
+            if log.events:
+                await tx.update_ticket(ticket, now)
+                await log.tell(self._observer, now)
 
     async def reply(
         self, number: str, agent: str, text: str, idempotency_key: str, internal: bool = False
@@ -55,15 +59,16 @@ class AgentActions:
         """A public reply (queued to the client) or an internal note (never leaves). The first public reply
         records the response time. Returns the queued reply, or None for a note or a repeated key."""
         now = self._clock()
-        async with self._store.transaction() as tx:
-            ticket = await self._load(tx, number)
-            assert ticket.id is not None
+        async with self._change(number, now) as log:
+            ticket = log.ticket
             if internal:
-                await tx.add_message(ticket.id, TicketMessage(Direction.NOTE, "internal", text, now, agent))
-                await tx.add_event(ticket.id, TicketEvent(now, "note", agent, {}))
+                await log.message(TicketMessage(Direction.NOTE, "internal", text, now, agent))
+                await log.event(now, "note", agent)
                 return None
             incoming = [
-                m.native_id for m in await tx.messages(ticket.id) if m.direction is Direction.IN and m.native_id
+                m.native_id
+                for m in await log.work.messages(log.ticket_id)
+                if m.direction is Direction.IN and m.native_id
             ]
             reply = build_reply(
                 ticket,
@@ -74,17 +79,15 @@ class AgentActions:
                 references=incoming,
                 fallback_subject=self._fallback_subject,
             )
-            if await queue_reply(tx, ticket.id, reply, now, sender=agent) is None:
+            if await queue_reply(log, reply, now, sender=agent) is None:
                 return None
-            await tx.add_event(ticket.id, TicketEvent(now, "agent_reply", agent, {"channel": reply.channel}))
+            await log.event(now, "agent_reply", agent, {"channel": reply.channel})
             if ticket.responded_at is None:
                 ticket.responded_at = now
                 late = ticket.response_due is not None and now > ticket.response_due
-                await tx.add_event(ticket.id, TicketEvent(now, "responded", agent, {"within_sla": not late}))
+                await log.event(now, "responded", agent, {"within_sla": not late})
             if ticket.status is Status.NEW:
                 set_status(ticket, Status.OPEN, now, self._sla)
-            await tx.update_ticket(ticket, now)
-            await self._refresh_console(tx, number)
             return reply
 
     async def change_status(self, number: str, status: Status, agent: str, level: int | None = None) -> Ticket:
@@ -92,9 +95,8 @@ class AgentActions:
         if status is Status.RESOLVED and level not in LEVELS:
             raise ValueError("resolving a ticket needs its level: 1, 2 or 3")
         now = self._clock()
-        async with self._store.transaction() as tx:
-            ticket = await self._load(tx, number)
-            assert ticket.id is not None
+        async with self._change(number, now) as log:
+            ticket = log.ticket
             previous = ticket.status
             set_status(ticket, status, now, self._sla)
             data: dict[str, object] = {"from": previous, "to": status}
@@ -102,17 +104,14 @@ class AgentActions:
                 ticket.level = level
                 data["level"] = level
                 data["within_sla"] = ticket.resolution_due is None or now <= ticket.resolution_due
-            await tx.add_event(ticket.id, TicketEvent(now, "status", agent, data))
-            await tx.update_ticket(ticket, now)
-            await self._refresh_console(tx, number)
-            return ticket
+            await log.event(now, "status", agent, data)
+        return ticket
 
     async def change_priority(self, number: str, priority: Priority, agent: str) -> Ticket:
         """Deadlines are recomputed from the receipt time, as the agreement's priority table says."""
         now = self._clock()
-        async with self._store.transaction() as tx:
-            ticket = await self._load(tx, number)
-            assert ticket.id is not None
+        async with self._change(number, now) as log:
+            ticket = log.ticket
             previous = ticket.priority
             set_priority(ticket, priority, self._sla)
             data = {
@@ -121,32 +120,22 @@ class AgentActions:
                 "response_due": ticket.response_due,
                 "resolution_due": ticket.resolution_due,
             }
-            await tx.add_event(ticket.id, TicketEvent(now, "priority", agent, data))
-            await tx.update_ticket(ticket, now)
-            await self._refresh_console(tx, number)
-            return ticket
+            await log.event(now, "priority", agent, data)
+        return ticket
 
     async def escalate(self, number: str, agent: str) -> Ticket:
         """Third level: the case needs more than 8 business hours, the vendor, or the committee of experts."""
         now = self._clock()
-        async with self._store.transaction() as tx:
-            ticket = await self._load(tx, number)
-            assert ticket.id is not None
-            await tx.add_event(ticket.id, TicketEvent(now, "escalated", agent, {"from": ticket.level, "to": 3}))
+        async with self._change(number, now) as log:
+            ticket = log.ticket
+            await log.event(now, "escalated", agent, {"from": ticket.level, "to": 3})
             ticket.level = 3
-            await tx.update_ticket(ticket, now)
-            await self._refresh_console(tx, number)
-            return ticket
+        return ticket
 
     async def assign(self, number: str, assignee: str, agent: str) -> Ticket:
         now = self._clock()
-        async with self._store.transaction() as tx:
-            ticket = await self._load(tx, number)
-            assert ticket.id is not None
-            await tx.add_event(
-                ticket.id, TicketEvent(now, "assigned", agent, {"from": ticket.assignee, "to": assignee})
-            )
+        async with self._change(number, now) as log:
+            ticket = log.ticket
+            await log.event(now, "assigned", agent, {"from": ticket.assignee, "to": assignee})
             ticket.assignee = assignee
-            await tx.update_ticket(ticket, now)
-            await self._refresh_console(tx, number)
-            return ticket
+        return ticket

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ticketing.ports import TicketWork
+from ticketing.observer import TicketLog
 from ticketing.sla import SlaPolicy
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
 
@@ -41,10 +41,10 @@ def set_priority(ticket: Ticket, priority: Priority, sla: SlaPolicy) -> None:
     recompute_deadlines(ticket, sla)
 
 
-async def queue_reply(tx: TicketWork, ticket_id: int, reply: OutboundReply, now: datetime, sender: str) -> int | None:
+async def queue_reply(log: TicketLog, reply: OutboundReply, now: datetime, sender: str) -> int | None:
     """Queue a reply and record it on the ticket; returns the outbox id (None if already queued)."""
-    outbox_id = await tx.enqueue_reply(reply, now)
+    outbox_id = await log.work.enqueue_reply(reply, now)
     if outbox_id is not None:
         outgoing = TicketMessage(Direction.OUT, reply.channel, reply.text, now, sender, reply.message_key)
-        await tx.add_message(ticket_id, outgoing, outbox_id=outbox_id)
+        await log.message(outgoing, outbox_id=outbox_id)
     return outbox_id

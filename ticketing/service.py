@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ticketing.console import Console, summary_refresh, thread_line
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_status
+from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, is_message_key
 from ticketing.sla import SlaPolicy, SlaResult
@@ -22,7 +22,6 @@ from ticketing.types import (
     Priority,
     Status,
     Ticket,
-    TicketEvent,
     TicketMessage,
     WrittenRequest,
 )
@@ -50,7 +49,6 @@ class ServiceOptions:
     acknowledgements_per_hour: int = 10  # per sender; 0 means no cap
     # Chat channels: a message continues the sender's open ticket on that channel if they wrote to it this recently.
     continue_within: Mapping[str, timedelta] = field(default_factory=dict)
-    console: Console | None = None  # the agents' console, if one is configured
 
 
 class TicketService:
@@ -62,6 +60,7 @@ class TicketService:
         composer: ReplyComposer,
         options: ServiceOptions,
         clock: Callable[[], datetime],
+        observer: TicketObserver | None = None,
     ) -> None:
         self._store = store
         self._directory = directory
@@ -69,6 +68,7 @@ class TicketService:
         self._composer = composer
         self._options = options
         self._clock = clock
+        self._observer = observer or NoObserver()
 
     async def ingest(self, inbox_id: int, request: WrittenRequest) -> IngestOutcome:
         """Record the request on a ticket (new or existing) and queue the acknowledgement, in one transaction."""
@@ -113,12 +113,13 @@ class TicketService:
             message.native_id,
             request.original_body,
         )
-        await tx.add_message(ticket.id, note, message.attachments)
+        log = TicketLog(tx, ticket)
+        await log.message(note, message.attachments)
         data = {"failed": list(message.failed_recipients), "reason": message.failure_reason}
-        await tx.add_event(ticket.id, TicketEvent(now, "bounce", message.sender_address, data))
+        await log.event(now, "bounce", message.sender_address, data)
         for address in message.failed_recipients:
             await tx.flag_address(address, message.failure_reason or "delivery failed", ticket.number, now)
-        await self._to_console(tx, ticket.number, f":warning: {summary}", f"bounce:{message.native_id}")
+        await log.tell(self._observer, now)
         return IngestOutcome("added", ticket.number, "bounce")
 
     def _may_continue(self, ticket: Ticket, sender: str, org: Organisation | None) -> bool:
@@ -147,31 +148,18 @@ class TicketService:
 
     async def _add_to_ticket(self, tx: TicketWork, ticket: Ticket, request: WrittenRequest, now: datetime) -> None:
         message = request.message
-        assert ticket.id is not None
+        log = TicketLog(tx, ticket)
         direction = Direction.NOTE if request.auto_reply else Direction.IN
-        await tx.add_message(ticket.id, self._incoming(request, direction), message.attachments)
+        await log.message(self._incoming(request, direction), message.attachments)
         kind = "auto_reply" if request.auto_reply else "client_message"
-        await tx.add_event(ticket.id, TicketEvent(now, kind, message.sender_address, {"channel": message.channel}))
+        data = {"channel": message.channel, "native_id": message.native_id, "sender_name": message.sender_name}
+        await log.event(now, kind, message.sender_address, data)
         if direction is Direction.IN and ticket.status in REOPENS:
             previous = ticket.status
             set_status(ticket, Status.OPEN, now, self._sla)
-            await tx.add_event(
-                ticket.id, TicketEvent(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
-            )
+            await log.event(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
         await tx.update_ticket(ticket, now)
-        who = message.sender_name or message.sender_address
-        label = "respuesta automática" if request.auto_reply else message.channel
-        await self._to_console(tx, ticket.number, f"*{who}* ({label}):\n{request.body}", f"in:{message.native_id}")
-        if direction is Direction.IN and ticket.status is Status.OPEN:
-            await self._to_console(tx, ticket.number)
-
-    async def _to_console(self, tx: TicketWork, number: str, line: str = "", key: str = "") -> None:
-        """Refresh the ticket's summary in the agents' console, or post `line` in its thread."""
-        console = self._options.console
-        if console is not None:
-            await tx.enqueue_reply(
-                thread_line(console, number, line, key) if line else summary_refresh(console, number), self._clock()
-            )
+        await log.tell(self._observer, now)
 
     async def _create_ticket(
         self,
@@ -204,8 +192,9 @@ class TicketService:
             response_due=sla.response_due,
             resolution_due=sla.resolution_due,
         )
-        ticket_id = await tx.insert_ticket(ticket, now)
-        await tx.add_message(ticket_id, self._incoming(request, Direction.IN), message.attachments)
+        await tx.insert_ticket(ticket, now)
+        log = TicketLog(tx, ticket)
+        await log.message(self._incoming(request, Direction.IN), message.attachments)
         data: dict[str, Any] = {
             "channel": message.channel,
             "inbox_id": inbox_id,
@@ -218,7 +207,7 @@ class TicketService:
         }
         if request.ticket_ref or previous is not None:
             data["referenced"] = request.ticket_ref or (previous.number if previous else None)
-        await tx.add_event(ticket_id, TicketEvent(now, "created", message.sender_address, data))
+        await log.event(now, "created", message.sender_address, data)
         kind = "acknowledgement" if covered else "not_covered"
         context = self._reply_facts(ticket, org, sla, request).as_context()
         reply = build_reply(
@@ -232,12 +221,10 @@ class TicketService:
         )
         if await self._over_acknowledgement_cap(tx, ticket.requester_address, now):
             cap = self._options.acknowledgements_per_hour
-            await tx.add_event(
-                ticket_id, TicketEvent(now, "acknowledgement_suppressed", "gateway", {"cap_per_hour": cap})
-            )
+            await log.event(now, "acknowledgement_suppressed", "gateway", {"cap_per_hour": cap})
         else:
-            await queue_reply(tx, ticket_id, reply, now, sender="gateway")
-        await self._to_console(tx, ticket.number)
+            await queue_reply(log, reply, now, sender="gateway")
+        await log.tell(self._observer, now)
         return ticket
 
     async def _over_acknowledgement_cap(self, tx: TicketWork, recipient: str, now: datetime) -> bool:

@@ -7,6 +7,7 @@ All datetimes are timezone-aware.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -88,19 +89,14 @@ class WrittenRequest:
 
 
 @dataclass(frozen=True)
-class Deadlines:
-    """Both SLA deadlines (None when the target is "planned" or the ticket is not covered)."""
-
-    response_due: datetime | None
-    resolution_due: datetime | None
-
-
-@dataclass(frozen=True)
 class TicketEvent:
+    """One entry of a ticket's append-only audit trail; `id` is set once it is stored."""
+
     at: datetime
     kind: str
     actor: str
     data: dict[str, Any]
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +151,8 @@ class OutboundReply:
     references: tuple[str, ...]
     idempotency_key: str
     kind: str = "reply"  # acknowledgement, not_covered, agent_reply, ...
+    # What the channel's sender needs besides the text, as JSON values (e.g. the ticket a console summary shows).
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """`SlackConsole`: the `Sender` for the outbox channel "slack_console", the agents' console in one Slack channel.
 
 Each ticket has one parent message in the console channel; everything about the ticket happens in its thread.
-- kind "console_ticket": (re)draw the parent message from the store (the ticket and the start of its first inbound
-  message). The first time it is posted (`chat.postMessage`) and its ts is stored as the ticket's console thread, in
-  a transaction of its own; afterwards the same message is updated in place (`chat.update`). If the parent was
-  deleted in Slack (`message_not_found`), a new one is posted and becomes the thread.
+- kind "console_ticket": (re)draw the parent message from the ticket snapshot the item carries (taken when the
+  change committed; see `console_events`). The first time it is posted (`chat.postMessage`) and its ts is stored as
+  the ticket's console thread, in a transaction of its own; afterwards the same message is updated in place
+  (`chat.update`). If the parent was deleted in Slack (`message_not_found`), a new one is posted and becomes the
+  thread. The only thing the sender keeps in the store is that thread (`ConsoleThreads`).
 - kind "console_message": `reply.text` posted in the ticket's thread (escaped, so a client cannot mention
   `<!channel>`). Before the parent exists the reply waits: `TemporaryFailure(retry_after=2)`.
 
@@ -26,11 +27,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import PermanentFailure, TemporaryFailure
-from adapters.slack.blocks import ConsoleTicket, confirm_blocks, escape, ticket_blocks
-from ticketing.store.base import Store
-from ticketing.types import Direction, OutboundReply, Status, Ticket
+from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
+from adapters.slack.console_events import PROMPT, SUMMARY, THREAD_LINE
+from adapters.slack.snapshot import console_ticket
+from ticketing.ports import ConsoleThreads, UnitOfWork
+from ticketing.types import OutboundReply
 
-EXCERPT_LIMIT = 300
 TEXT_LIMIT = 39_000  # Slack truncates a message text over 40,000 characters
 TEMPORARY_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 PARENT_GONE = frozenset({"message_not_found"})
@@ -44,7 +46,7 @@ class SlackConsole:
         *,
         client: AsyncWebClient,
         channel_id: str,
-        store: Store,
+        store: UnitOfWork[ConsoleThreads],
         tz: ZoneInfo,
         organisation_name: Callable[[str | None], str | None],
         oncall_mention: str | None = None,
@@ -58,24 +60,23 @@ class SlackConsole:
         self._log = structlog.get_logger("adapters.slack.console")
 
     async def send(self, reply: OutboundReply) -> str | None:
-        if reply.kind == "console_ticket":
+        if reply.kind == SUMMARY:
             return await self._draw_ticket(reply)
-        if reply.kind == "console_message":
+        if reply.kind == THREAD_LINE:
             return await self._post_in_thread(reply)
-        if reply.kind == "console_prompt":
+        if reply.kind == PROMPT:
             return await self._ask(reply)
         raise PermanentFailure(f"the Slack console does not send replies of kind {reply.kind!r}")
 
     async def _draw_ticket(self, reply: OutboundReply) -> str:
         number = reply.ticket_number
+        try:
+            ticket = console_ticket(reply.data["ticket"], self._organisation_name)
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentFailure(f"the summary of {number} carries no ticket snapshot ({error!r})") from error
         async with self._store.transaction() as tx:
-            ticket = await tx.get_ticket(number)
-            if ticket is None or ticket.id is None:
-                raise PermanentFailure(f"ticket {number} does not exist")
-            messages = await tx.messages(ticket.id)
             thread = await tx.console_thread(number)
-        excerpt = next((message.body for message in messages if message.direction == Direction.IN), "")
-        text, blocks = ticket_blocks(self._console_ticket(ticket, excerpt), self._tz, self._oncall_mention)
+        text, blocks = ticket_blocks(ticket, self._tz, self._oncall_mention)
         if thread is not None:
             channel, ts = thread
             updated = await self._call(
@@ -138,25 +139,6 @@ class SlackConsole:
             blocks=blocks,
         )
         return None
-
-    def _console_ticket(self, ticket: Ticket, excerpt: str) -> ConsoleTicket:
-        return ConsoleTicket(
-            number=ticket.number,
-            status=ticket.status.value,
-            priority=ticket.priority.value,
-            plan=ticket.plan,
-            channel=ticket.channel,
-            level=ticket.level,
-            assignee=ticket.assignee,
-            requester=ticket.requester_address,
-            requester_name=ticket.requester_name,
-            organisation=self._organisation_name(ticket.organisation),
-            subject=ticket.subject,
-            excerpt=excerpt.strip()[:EXCERPT_LIMIT],
-            response_due=ticket.response_due,
-            resolution_due=ticket.resolution_due,
-            sla_paused=ticket.paused_since is not None or ticket.status == Status.WAITING_ON_CLIENT,
-        )
 
     async def _call(self, number: str, method: str, *, parent_gone_ok: bool = False, **arguments: Any) -> Any:
         """One Web API call; Slack's errors as TemporaryFailure / PermanentFailure (None for `message_not_found`

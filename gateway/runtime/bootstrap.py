@@ -28,7 +28,7 @@ from gateway.config.templates import TemplateComposer, company_facts
 from gateway.email_reader import EmailReader, EmailReadOptions
 from gateway.relay_channel import WEBHOOK_PREFIX as RELAY_PREFIX
 from gateway.relay_channel import build_relays, continue_relay_conversations
-from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, console_of
+from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, observer_of
 from gateway.slack_channel import WEBHOOK_PREFIX as SLACK_PREFIX
 from gateway.web_channel import WebIntake
 from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
@@ -38,6 +38,7 @@ from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.customers import CustomerDirectory
+from ticketing.deliveries import Deliveries
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import SlaPolicy
@@ -156,10 +157,11 @@ def build_service(
         unknown_sender_plan=config.gateway.unknown_sender_plan,
         acknowledgements_per_hour=config.gateway.acknowledgements_per_sender_per_hour,
         continue_within=continue_within(settings),
-        console=console_of(settings),
     )
     directory = directory or CustomerDirectory(settings.organisations)
-    return TicketService(store, directory, sla or build_sla_policy(settings), composer, options, clock)
+    return TicketService(
+        store, directory, sla or build_sla_policy(settings), composer, options, clock, observer_of(settings)
+    )
 
 
 def continue_within(settings: Settings) -> dict[str, timedelta]:
@@ -182,9 +184,10 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     service = build_service(settings, store, clock, sla, directory)
     policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
     senders = build_senders(settings, clock)
-    console = console_of(settings)
-    outbox = OutboxWorker(store, senders, policy, clock, console=console)
-    agents = AgentActions(store, sla, clock, FALLBACK_SUBJECTS[config.gateway.default_language], console)
+    observer = observer_of(settings)
+    deliveries = Deliveries(store, clock, observer)
+    outbox = OutboxWorker(store, senders, policy, clock, deliveries)
+    agents = AgentActions(store, sla, clock, FALLBACK_SUBJECTS[config.gateway.default_language], observer)
     # Large mail is read in a separate process (started on first use, one worker); see gateway.email_reader.
     large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail, normalizer)}
@@ -196,7 +199,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     if whatsapp is not None and whatsapp.enabled:
         # The webhooks commit through gateway.accept, so the channel is built after the gateway and its parts
         # join the (not yet running) pipeline's readers, senders and fetchers here.
-        parts = build_whatsapp(settings, store, gateway.accept, normalizer, clock, console)
+        parts = build_whatsapp(settings, store, gateway.accept, normalizer, clock, deliveries)
         readers[WHATSAPP], senders[WHATSAPP], fetchers[WHATSAPP] = parts.reader, parts.sender, parts.fetcher
         gateway.webhooks[WEBHOOK_PREFIX] = parts.webhooks
         gateway.closers += [parts.sender.close, parts.fetcher.close]

@@ -14,11 +14,9 @@ from datetime import datetime, timedelta
 
 from adapters.base import PermanentFailure, Sender, TemporaryFailure
 from gateway.workers.worker import Worker
-from ticketing.console import Console, thread_line
-from ticketing.store.base import Store
-from ticketing.types import OutboundReply, OutboxItem
-
-CONFIRMED_KINDS = frozenset({"agent_reply"})  # replies whose delivery is confirmed in the console
+from ticketing.deliveries import Deliveries
+from ticketing.ports import OutboxWork, UnitOfWork
+from ticketing.types import OutboxItem
 
 
 @dataclass(frozen=True)
@@ -38,13 +36,13 @@ class RetryPolicy:
 class OutboxWorker(Worker):
     def __init__(
         self,
-        store: Store,
+        store: UnitOfWork[OutboxWork],
         senders: Mapping[str, Sender],
         policy: RetryPolicy,
         clock: Callable[[], datetime],
+        deliveries: Deliveries,
         rng: random.Random | None = None,
         idle_seconds: float = 30.0,
-        console: Console | None = None,
     ) -> None:
         self._store = store
         self._senders = senders
@@ -52,22 +50,12 @@ class OutboxWorker(Worker):
         self._clock = clock
         self._rng = rng or random.Random()
         self._idle = idle_seconds
+        self._deliveries = deliveries  # each final result is an event on the ticket
         super().__init__("outbox", error_wait=policy.base_delay)
-        self._console = console
 
     async def work_pass(self) -> float:
         await self.deliver_due()
         return await self._seconds_until_next()
-
-    def _confirmation(self, item: OutboxItem, status: str, error: str) -> OutboundReply:
-        """Every relayed agent reply is confirmed in the ticket's console thread; a failure is never silent."""
-        reply = item.reply
-        assert self._console is not None
-        if status == "sent":
-            text = f":white_check_mark: Enviado a {reply.recipient} por {reply.channel}."
-        else:
-            text = f":x: No se pudo entregar a {reply.recipient} por {reply.channel}: {error}"
-        return thread_line(self._console, reply.ticket_number, text, f"delivery:{item.id}:{status}")
 
     async def _seconds_until_next(self) -> float:
         async with self._store.transaction() as tx:
@@ -112,8 +100,7 @@ class OutboxWorker(Worker):
             await tx.mark_outbox(item.id, status, self._clock(), error, next_at)
             if provider_id:
                 await tx.set_provider_id(item.id, provider_id)
-            if self._console is not None and reply.kind in CONFIRMED_KINDS and status in ("sent", "dead"):
-                await tx.enqueue_reply(self._confirmation(item, status, error), self._clock())
+            await self._deliveries.attempted(tx, item, status, error)
         if status == "sent":
             log.info("outbox.sent", attempt=attempt)
         elif status == "dead":

@@ -257,6 +257,7 @@ async def test_delivery_reports_reach_the_message(store: Store) -> None:
         found = await tx.find_ticket_by_message_ids(["SM0001"])  # a client quoting our WhatsApp message
         assert found is not None and found.number == "TL-000001"
         assert await tx.record_delivery("SM9999", "delivered", "") is None
+        assert await tx.record_delivery("SM0001", "delivered", "") is None  # the same report again changes nothing
         assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["delivered"]
         await tx.record_delivery("SM0001", "failed", "63016 outside the allowed window")
         assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["failed: 63016 outside the allowed window"]

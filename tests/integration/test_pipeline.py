@@ -21,6 +21,7 @@ from gateway.runtime.bootstrap import Gateway, build_gateway, build_service, ema
 from gateway.workers.inbox import InboxProcessor
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import PROJECT, at
+from ticketing.deliveries import Deliveries
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.base import Store, StoreError
 from ticketing.store.sql import StoreTransaction
@@ -118,7 +119,14 @@ class ScriptedSender:
 async def outbox_after(
     gateway: Gateway, sender: ScriptedSender, clock: Clock, passes: int
 ) -> list[tuple[str, int, str]]:
-    worker = OutboxWorker(gateway.store, {"email": sender}, RetryPolicy(3, 5.0, 60.0), clock, random.Random(7))
+    worker = OutboxWorker(
+        gateway.store,
+        {"email": sender},
+        RetryPolicy(3, 5.0, 60.0),
+        clock,
+        Deliveries(gateway.store, clock),
+        random.Random(7),
+    )
     async with gateway.store.transaction() as tx:
         await tx.enqueue_reply(
             OutboundReply("TL-000001", "email", "ana@x", "s", "t", "gw-1", "", (), "key-1", "acknowledgement"), clock()

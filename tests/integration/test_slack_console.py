@@ -13,10 +13,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.base import PermanentFailure, TemporaryFailure
 from adapters.slack.console import SlackConsole
+from adapters.slack.console_events import ConsoleObserver
 from tests.conftest import at, free_port
 from tests.fake_slack import FakeSlack
+from ticketing.observer import TicketChange
 from ticketing.store.sqlite import SqliteStore
-from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
+from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
 
 NOW = at("2026-11-30T14:00:00")
 CONSOLE = "C111"
@@ -63,6 +65,17 @@ class Desk:
             )
         return number
 
+    async def summary(self, number: str, recipient: str = CONSOLE) -> OutboundReply:
+        """The summary item the console's observer queues for the ticket as it is now (a status change redraws it)."""
+        async with self.store.transaction() as tx:
+            ticket = await tx.get_ticket(number)
+            assert ticket is not None
+            change = TicketChange(ticket, (TicketEvent(NOW, "status", "U0AGENT", {}, id=1),))
+            await ConsoleObserver("slack_console", recipient).ticket_changed(tx, change, NOW)
+            item = (await tx.list_outbox())[0]
+        assert item.reply.kind == "console_ticket"
+        return item.reply
+
     async def change(self, number: str, **fields: object) -> None:
         async with self.store.transaction() as tx:
             ticket = await tx.get_ticket(number)
@@ -103,7 +116,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
 
 async def test_first_console_ticket_posts_the_parent_and_stores_its_thread(desk: Desk) -> None:
     number = await desk.open_ticket()
-    ts = await desk.console.send(console_reply(number))
+    ts = await desk.console.send(await desk.summary(number))
     [parent] = desk.fake.messages
     assert (parent.channel, parent.ts, parent.thread_ts) == (CONSOLE, ts, None)
     assert parent.text == f"Ticket {number} (Alto, Nuevo): Servidor caído"
@@ -130,9 +143,9 @@ async def test_first_console_ticket_posts_the_parent_and_stores_its_thread(desk:
 
 async def test_the_next_console_ticket_updates_the_same_message(desk: Desk) -> None:
     number = await desk.open_ticket()
-    ts = await desk.console.send(console_reply(number))
+    ts = await desk.console.send(await desk.summary(number))
     await desk.change(number, priority=Priority.LOW, status=Status.OPEN, assignee="U0AGENT")
-    assert await desk.console.send(console_reply(number)) == ts
+    assert await desk.console.send(await desk.summary(number)) == ts
     [update] = desk.fake.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == (CONSOLE, ts)
     [parent] = desk.fake.messages
@@ -145,7 +158,7 @@ async def test_a_deleted_parent_is_posted_again(desk: Desk) -> None:
     number = await desk.open_ticket()
     async with desk.store.transaction() as tx:
         await tx.set_console_thread(number, CONSOLE, "1700000000.000001")  # a message no longer in Slack
-    ts = await desk.console.send(console_reply(number))
+    ts = await desk.console.send(await desk.summary(number))
     assert ts != "1700000000.000001"
     assert await desk.thread(number) == (CONSOLE, ts)
     assert [call.method for call in desk.fake.calls] == ["chat.update", "chat.postMessage"]
@@ -153,7 +166,7 @@ async def test_a_deleted_parent_is_posted_again(desk: Desk) -> None:
 
 async def test_console_message_goes_into_the_ticket_thread_escaped(desk: Desk) -> None:
     number = await desk.open_ticket()
-    parent_ts = await desk.console.send(console_reply(number))
+    parent_ts = await desk.console.send(await desk.summary(number))
     ts = await desk.console.send(console_reply(number, "console_message", text="Ana escribió: <!channel> a & b"))
     posted = desk.fake.messages[-1]
     assert (posted.channel, posted.ts, posted.thread_ts) == (CONSOLE, ts, parent_ts)
@@ -171,7 +184,7 @@ async def test_console_message_before_the_parent_waits(desk: Desk) -> None:
 
 async def test_a_critical_ticket_mentions_the_oncall_group(desk: Desk) -> None:
     number = await desk.open_ticket(priority=Priority.CRITICAL)
-    await desk.console.send(console_reply(number))
+    await desk.console.send(await desk.summary(number))
     [parent] = desk.fake.messages
     assert parent.text.startswith(f"{ONCALL} Ticket {number} (Crítico")
     assert parent.blocks[0]["text"]["text"].startswith(ONCALL)
@@ -199,19 +212,19 @@ async def test_slack_errors_become_the_outbox_failures(
     desk.fake.fail_next(1, error, status=status, headers=headers)
     expected = TemporaryFailure if temporary else PermanentFailure
     with pytest.raises(expected) as failure:
-        await desk.console.send(console_reply(number))
+        await desk.console.send(await desk.summary(number))
     assert error in str(failure.value)
     if isinstance(failure.value, TemporaryFailure):
         assert failure.value.retry_after == retry_after
     assert await desk.thread(number) is None
     assert len(desk.fake.calls_to("chat.postMessage")) == 1  # no retry of its own: the outbox owns retries
-    assert await desk.console.send(console_reply(number))  # and the next attempt goes through
+    assert await desk.console.send(await desk.summary(number))  # and the next attempt goes through
 
 
 async def test_a_real_channel_not_found_is_permanent(desk: Desk) -> None:
     number = await desk.open_ticket()
     with pytest.raises(PermanentFailure, match="channel_not_found"):
-        await desk.console.send(console_reply(number, recipient="C0GONE"))
+        await desk.console.send(await desk.summary(number, recipient="C0GONE"))
 
 
 async def test_a_wrong_token_is_permanent(desk: Desk) -> None:
@@ -220,14 +233,14 @@ async def test_a_wrong_token_is_permanent(desk: Desk) -> None:
         AsyncWebClient(token="xoxb-wrong", base_url=desk.fake.base_url + "/api/", retry_handlers=[]), desk.store
     )
     with pytest.raises(PermanentFailure, match="invalid_auth"):
-        await console.send(console_reply(number))
+        await console.send(await desk.summary(number))
 
 
 async def test_slack_unreachable_is_temporary(desk: Desk) -> None:
     number = await desk.open_ticket()
     console = make_console(make_client(f"http://127.0.0.1:{free_port()}"), desk.store)
     with pytest.raises(TemporaryFailure, match="cannot reach Slack"):
-        await console.send(console_reply(number))
+        await console.send(await desk.summary(number))
 
 
 async def test_a_slack_timeout_is_temporary(desk: Desk) -> None:
@@ -235,13 +248,13 @@ async def test_a_slack_timeout_is_temporary(desk: Desk) -> None:
     desk.fake.delay = 0.5
     client = AsyncWebClient(token="xoxb-test", base_url=desk.fake.base_url + "/api/", retry_handlers=[], timeout=0.1)  # type: ignore[arg-type]  # aiohttp takes float seconds
     with pytest.raises(TemporaryFailure, match="cannot reach Slack: TimeoutError"):
-        await make_console(client, desk.store).send(console_reply(number))
+        await make_console(client, desk.store).send(await desk.summary(number))
 
 
 @pytest.mark.parametrize(
     ("number", "kind", "reason"),
     [
-        ("TL-999999", "console_ticket", "does not exist"),
+        ("TL-999999", "console_ticket", "carries no ticket snapshot"),
         ("TL-000001", "acknowledgement", "does not send replies of kind"),
     ],
 )

@@ -12,6 +12,7 @@ import pytest
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.fake_twilio import FakeTwilio
 from tests.integration.test_whatsapp_sender import ACCOUNT, NOW, TOKEN, reply, sender
+from ticketing.deliveries import Deliveries
 from ticketing.store.sqlite import SqliteStore
 
 
@@ -57,7 +58,9 @@ async def test_retries_and_dead_letters_for_real(
         fake.fail_next(1, status, code=21211 if status == 400 else None, message="scripted", headers=headers)
     clock = Clock()
     whatsapp = sender(fake.base_url, last_seen=NOW - timedelta(hours=1))
-    worker = OutboxWorker(store, {"whatsapp": whatsapp}, RetryPolicy(3, 30.0, 90.0), clock, random.Random(3))
+    worker = OutboxWorker(
+        store, {"whatsapp": whatsapp}, RetryPolicy(3, 30.0, 90.0), clock, Deliveries(store, clock), random.Random(3)
+    )
     async with store.transaction() as tx:
         await tx.enqueue_reply(reply(), clock())
     seen = []

@@ -12,9 +12,10 @@ import pytest
 
 from tests.conftest import at
 from ticketing.agent_actions import AgentActions
-from ticketing.console import Console
 from ticketing.customers import CustomerDirectory, Organisation
+from ticketing.deliveries import Deliveries
 from ticketing.intake import AcceptRequest
+from ticketing.observer import TicketObserver
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import AlwaysOpenCalendar, BusinessCalendar, PriorityTargets, SlaPolicy, parse_target
 from ticketing.store.sqlite import SqliteStore
@@ -61,7 +62,7 @@ ORGS = [
 class Desk:
     """The service over a real store, with a settable clock."""
 
-    def __init__(self, store: SqliteStore, composer: RecordingComposer, console: Console | None = None) -> None:
+    def __init__(self, store: SqliteStore, composer: RecordingComposer, observer: TicketObserver | None = None) -> None:
         self.store = store
         self.composer = composer
         self.now = MONDAY_9
@@ -71,10 +72,12 @@ class Desk:
             "es",
             {"es": "Solicitud de soporte"},
             continue_within={"whatsapp": timedelta(hours=24)},
-            console=console,
         )
-        self.service = TicketService(store, CustomerDirectory(ORGS), policy(), composer, options, lambda: self.now)
-        self.agents = AgentActions(store, policy(), lambda: self.now, "Solicitud de soporte", console)
+        self.service = TicketService(
+            store, CustomerDirectory(ORGS), policy(), composer, options, lambda: self.now, observer
+        )
+        self.agents = AgentActions(store, policy(), lambda: self.now, "Solicitud de soporte", observer)
+        self.deliveries = Deliveries(store, lambda: self.now, observer)
         self.count = 0
 
     async def receive(

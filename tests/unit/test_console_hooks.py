@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from adapters.base import PermanentFailure
+from adapters.slack.console_events import ConsoleObserver
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.unit.desk import MONDAY_9, Desk, RecordingComposer
-from ticketing.console import Console
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import OutboundReply, Priority, Status
 
-CONSOLE = Console("slack_console", "C0AGENTS")
+CONSOLE = ConsoleObserver("slack_console", "C0AGENTS")
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ async def test_agent_replies_are_confirmed_in_the_thread(desk: Desk, email_sende
     await desk.receive("ana@andina.com.co")
     await desk.agents.reply("TL-000001", "U0AGENT", "Ya quedó.", "k-1")
     senders = {"email": email_sender, "slack_console": Accepting()}
-    worker = OutboxWorker(desk.store, senders, RetryPolicy(3), lambda: desk.now, random.Random(1), console=CONSOLE)  # type: ignore[dict-item]
+    worker = OutboxWorker(desk.store, senders, RetryPolicy(3), lambda: desk.now, desk.deliveries, random.Random(1))  # type: ignore[dict-item]
     desk.now = MONDAY_9 + timedelta(minutes=5)
     await worker.deliver_due()
     await worker.deliver_due()

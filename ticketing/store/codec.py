@@ -117,7 +117,9 @@ def _delivery(row: Row) -> str:
 
 
 def event_from_row(row: Row) -> TicketEvent:
-    return TicketEvent(at=must_utc(row["at"]), kind=row["kind"], actor=row["actor"], data=json.loads(row["data"]))
+    return TicketEvent(
+        at=must_utc(row["at"]), kind=row["kind"], actor=row["actor"], data=json.loads(row["data"]), id=int(row["id"])
+    )
 
 
 def reply_payload(reply: OutboundReply) -> str:
@@ -128,6 +130,7 @@ def reply_payload(reply: OutboundReply) -> str:
             "message_key": reply.message_key,
             "thread_key": reply.thread_key,
             "references": list(reply.references),
+            "data": dict(reply.data),
         }
     )
 
@@ -145,6 +148,7 @@ def outbox_from_row(row: Row) -> OutboxItem:
         references=tuple(payload["references"]),
         idempotency_key=row["idempotency_key"],
         kind=row["kind"],
+        data=payload.get("data") or {},
     )
     return OutboxItem(
         id=int(row["id"]),

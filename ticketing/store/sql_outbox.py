@@ -74,12 +74,13 @@ class OutboxQueries(Queries):
         await self._db.execute("UPDATE outbox SET provider_id = ? WHERE id = ?", [provider_id, outbox_id])
 
     async def record_delivery(self, provider_id: str, state: str, error: str) -> OutboxItem | None:
-        """A channel's delivery report for a sent reply; returns the reply (None: not one of ours)."""
-        await self._db.execute(
-            "UPDATE outbox SET delivery_state = ?, delivery_error = ? WHERE provider_id = ?",
-            [state, error, provider_id],
+        """A channel's delivery report for a sent reply; returns the reply when this report changed its state (None:
+        not one of ours, or the same report again)."""
+        row = await self._db.fetchone(
+            "UPDATE outbox SET delivery_state = ?, delivery_error = ? WHERE provider_id = ? "
+            "AND (delivery_state IS NULL OR delivery_state <> ? OR delivery_error <> ?) RETURNING *",
+            [state, error, provider_id, state, error],
         )
-        row = await self._db.fetchone("SELECT * FROM outbox WHERE provider_id = ?", [provider_id])
         return codec.outbox_from_row(row) if row else None
 
     async def requeue_outbox(self, outbox_id: int, now: datetime) -> bool:

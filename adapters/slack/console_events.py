@@ -1,0 +1,139 @@
+"""What the agents' console shows of each ticket event: the one table from event kind to console effect.
+
+The core tells the observer (`ConsoleObserver`) the ticket and the events each unit of work appended. Here each
+event kind either posts a line in the ticket's thread, refreshes the ticket's summary (the thread's parent
+message), or shows nothing; a unit of work refreshes the summary at most once, after its lines. The queued items
+commit with the change, and a summary item carries the ticket's snapshot, so the console's sender draws it
+without reading the store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from adapters.slack.snapshot import ticket_snapshot
+from ticketing.observer import ObserverWork, TicketChange
+from ticketing.types import Direction, OutboundReply, TicketEvent
+
+SUMMARY = "console_ticket"
+THREAD_LINE = "console_message"
+PROMPT = "console_prompt"
+Line = Callable[[TicketEvent, TicketChange], str | None]
+
+
+def _client_line(label: str) -> Line:
+    def line(event: TicketEvent, change: TicketChange) -> str | None:
+        message = change.message(str(event.data.get("native_id") or ""))
+        who = str(event.data.get("sender_name") or "") or event.actor
+        where = label or str(event.data.get("channel") or "")
+        return f"*{who}* ({where}):\n{message.body if message else ''}"
+
+    return line
+
+
+def _bounce_line(event: TicketEvent, change: TicketChange) -> str:
+    failed = ", ".join(event.data.get("failed") or []) or "destinatario desconocido"
+    reason = str(event.data.get("reason") or "")
+    return f":warning: Falló la entrega a {failed}" + (f" ({reason})" if reason else "")
+
+
+# A delivery result of an agent's reply, by state: every relayed reply is confirmed, a failure is never silent.
+DELIVERY_LINES = {
+    "sent": ":white_check_mark: Enviado a {recipient} por {channel}.",
+    "dead": ":x: No se pudo entregar a {recipient} por {channel}: {error}",
+    "delivered": ":inbox_tray: Entregado en {channel} a {recipient}.",
+    "read": ":eyes: Leído en {channel} por {recipient}.",
+    "failed": ":x: {channel} no pudo entregarlo a {recipient}: {error}",
+    "undelivered": ":x: {channel} no pudo entregarlo a {recipient}: {error}",
+}
+REPORTING_CHANNELS = {"whatsapp": "WhatsApp"}  # how a channel that reports deliveries names itself
+
+
+def _delivery_line(event: TicketEvent, change: TicketChange) -> str | None:
+    data = event.data
+    state = str(data.get("state") or "")
+    if data.get("reply") != "agent_reply" or state not in DELIVERY_LINES:
+        return None
+    channel = str(data.get("channel") or "")
+    if state not in ("sent", "dead"):
+        channel = REPORTING_CHANNELS.get(channel, channel)
+    error = str(data.get("error") or "") or "sin detalle"
+    return DELIVERY_LINES[state].format(recipient=data.get("recipient", ""), channel=channel, error=error)
+
+
+@dataclass(frozen=True)
+class Effect:
+    line: Line | None = None  # the text of a line in the ticket's thread (None from it: no line)
+    refresh: bool = False  # redraw the ticket's summary
+
+
+# Event kind -> what the console shows. Kinds not listed (note, responded, acknowledgement_suppressed) show nothing.
+EFFECTS: Mapping[str, Effect] = {
+    "created": Effect(refresh=True),
+    "client_message": Effect(line=_client_line("")),
+    "auto_reply": Effect(line=_client_line("respuesta automática")),
+    "status": Effect(refresh=True),
+    "priority": Effect(refresh=True),
+    "assigned": Effect(refresh=True),
+    "escalated": Effect(refresh=True),
+    "agent_reply": Effect(refresh=True),
+    "bounce": Effect(line=_bounce_line),
+    "delivery": Effect(line=_delivery_line),
+}
+
+
+def console_item(
+    channel: str, destination: str, number: str, kind: str, text: str, key: str, data: Mapping[str, Any] | None = None
+) -> OutboundReply:
+    """An item for the console's sender: never a message to the client, never in the ticket's conversation."""
+    return OutboundReply(
+        ticket_number=number,
+        channel=channel,
+        recipient=destination,
+        subject="",
+        text=text,
+        message_key=f"console-{uuid.uuid4().hex}",
+        thread_key="",
+        references=(),
+        idempotency_key=key,
+        kind=kind,
+        data=dict(data or {}),
+    )
+
+
+class ConsoleObserver:
+    """The `TicketObserver` of the agents' console (the outbox `channel` of its sender, posting to `destination`)."""
+
+    def __init__(self, channel: str, destination: str) -> None:
+        self._channel = channel
+        self._destination = destination
+
+    async def ticket_changed(self, work: ObserverWork, change: TicketChange, now: datetime) -> None:
+        number = change.ticket.number
+        refresh = False
+        for event in change.events:
+            effect = EFFECTS.get(event.kind, Effect())
+            text = effect.line(event, change) if effect.line else None
+            if text:
+                key = f"console:{number}:event:{event.id}"
+                await work.enqueue_reply(self._item(number, THREAD_LINE, text, key), now)
+            refresh = refresh or effect.refresh
+        if refresh:
+            await work.enqueue_reply(await self._summary(work, change), now)
+
+    async def _summary(self, work: ObserverWork, change: TicketChange) -> OutboundReply:
+        ticket = change.ticket
+        messages = await work.messages(ticket.id) if ticket.id is not None else []
+        excerpt = next((message.body for message in messages if message.direction is Direction.IN), "")
+        key = f"console:{ticket.number}:summary:{uuid.uuid4().hex}"
+        data = {"ticket": ticket_snapshot(ticket, excerpt)}
+        return self._item(ticket.number, SUMMARY, "", key, data)
+
+    def _item(
+        self, number: str, kind: str, text: str, key: str, data: Mapping[str, Any] | None = None
+    ) -> OutboundReply:
+        return console_item(self._channel, self._destination, number, kind, text, key, data)

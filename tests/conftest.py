@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from adapters.labels import Texts
     from tests.dovecot import DovecotServer
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,13 @@ def dovecot() -> Iterator[DovecotServer]:
 @pytest.fixture
 def project_dir() -> Path:
     return PROJECT
+
+
+def project_texts() -> Texts:
+    """The labels and opening hours of the example configuration, as the gateway loads them."""
+    from gateway.config.loader import load_settings
+
+    return load_settings(PROJECT / "config" / "gateway.toml", {}).texts
 
 
 def at(text: str) -> datetime:

@@ -42,6 +42,10 @@ class CustomerDirectory:
             found = self._by_domain.get(key.rsplit("@", 1)[1])
         return found
 
+    @property
+    def organisations(self) -> tuple[Organisation, ...]:
+        return tuple(self._by_id.values())
+
     def get(self, organisation_id: str | None) -> Organisation | None:
         return self._by_id.get(organisation_id) if organisation_id else None
 

@@ -24,15 +24,15 @@ from typing import Any
 import structlog
 from imapclient.exceptions import LoginError
 
+from adapters.email import CHANNEL
 from adapters.email.imap_session import ImapMailboxConfig, ImapSession, Selected
 from adapters.email.imap_thread import SessionThread
 from adapters.email.parse import native_id_of
 from ticketing.intake import Accept, AcceptRequest
-from ticketing.store.base import Store
+from ticketing.ports import MailboxPositions, UnitOfWork
 
 __all__ = ["ImapMailbox", "ImapMailboxConfig", "StoreUnavailable"]
 
-CHANNEL = "email"
 IDLE_WAIT_SECONDS = 0.5  # how often an idling mailbox looks at its stop flag
 BATCH_BYTES = 32 * 1024 * 1024  # a batch of large mail is cut short (one message always goes)
 
@@ -47,7 +47,7 @@ class ImapMailbox:
     def __init__(
         self,
         config: ImapMailboxConfig,
-        store: Store,
+        store: UnitOfWork[MailboxPositions],
         accept: Accept,
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
@@ -71,6 +71,10 @@ class ImapMailbox:
         self._last_error: str | None = None
         self._reconnects = 0
         self._caught_up = False
+
+    @property
+    def name(self) -> str:
+        return self._config.name
 
     def status(self) -> dict[str, Any]:
         """`reconnects` counts connection attempts after a failure; `last_error` clears once caught up again."""

@@ -16,11 +16,11 @@ from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 
+from adapters.email import CHANNEL
 from adapters.email.dsn import read_delivery_report
 from adapters.email.mime_parts import clean_text, collect, decode_words
 from ticketing.types import AttachmentRef, InboundMessage
 
-CHANNEL = "email"
 SELECTED_HEADERS = (
     "auto-submitted",
     "x-autoreply",

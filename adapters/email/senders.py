@@ -15,7 +15,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.email.compose import compose_reply
 from ticketing.types import OutboundReply
 

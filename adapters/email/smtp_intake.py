@@ -14,10 +14,9 @@ from typing import Any
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from adapters.email import CHANNEL
 from adapters.email.parse import native_id_of
 from ticketing.intake import Accept, AcceptRequest
-
-CHANNEL = "email"
 
 
 class SupportMailHandler:

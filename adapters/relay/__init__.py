@@ -1,17 +1,12 @@
-"""A generic signed relay for other chat tools (Teams, Telegram, Matrix, a CRM): webhook, reader, sender."""
+"""A signed relay for other chat tools (Teams, Telegram, Matrix, a CRM): each bridge posts signed JSON to its own
+webhook, and replies are posted, signed the same way, to its callback URL. The gateway runs it through
+`adapters.relay.channel`."""
 
-from adapters.relay.read import RelayFormError, check_relay_body, parse_relay_message
-from adapters.relay.sender import RelaySender
-from adapters.relay.signing import sign, signed_headers, verify
-from adapters.relay.webhook import relay_webhooks
+CHANNEL = "relay"  # its section under [channels]: one `[channels.relay.<name>]` per bridge
+MOUNT_PATH = "/webhooks/relay"  # where its webhook is mounted: a bridge posts to MOUNT_PATH/<name>
 
-__all__ = [
-    "RelayFormError",
-    "RelaySender",
-    "check_relay_body",
-    "parse_relay_message",
-    "relay_webhooks",
-    "sign",
-    "signed_headers",
-    "verify",
-]
+
+def channel_for(relay: str) -> str:
+    """The inbox and outbox channel of one relay ("relay:teams"): ids are deduplicated, and conversations
+    continued, per relay."""
+    return f"{CHANNEL}:{relay}"

@@ -12,26 +12,23 @@ The body a bridge posts (Teams, Telegram, Matrix, a CRM...):
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from adapters.whatsapp.read import to_e164
-from ticketing.types import AttachmentRef, InboundMessage
+from adapters.phone_numbers import to_e164
+from adapters.relay import channel_for
+from normalizer import Normalizer
+from ticketing.types import AttachmentRef, InboundMessage, InboxItem, WrittenRequest
 
-CHANNEL_PREFIX = "relay:"
 MAX_ID_LENGTH = 256
 MAX_ATTACHMENTS = 20
 
 
 class RelayFormError(Exception):
     """The body is not a valid relay message; the text names the field (the webhook answers 400 with it)."""
-
-
-def channel_for(relay: str) -> str:
-    """The inbox channel of one relay: ids are deduplicated per relay."""
-    return f"{CHANNEL_PREFIX}{relay}"
 
 
 def _optional_str(data: Mapping[str, Any], key: str, where: str) -> str:
@@ -141,3 +138,21 @@ def parse_relay_message(raw: bytes, *, relay: str, received_at: datetime, defaul
         headers=headers,
         attachments=_attachments(data),
     )
+
+
+class RelayReader:
+    """The inbox pipeline's reader for one relay: the committed JSON -> written request, in a worker thread."""
+
+    def __init__(self, name: str, region: str, normalizer: Normalizer) -> None:
+        self._name = name
+        self._region = region
+        self._normalizer = normalizer
+
+    def _read(self, item: InboxItem) -> WrittenRequest:
+        message = parse_relay_message(
+            item.raw, relay=self._name, received_at=item.received_at, default_region=self._region
+        )
+        return self._normalizer.normalize(message)
+
+    async def __call__(self, item: InboxItem) -> WrittenRequest:
+        return await asyncio.to_thread(self._read, item)

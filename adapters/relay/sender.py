@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 import aiohttp
 import structlog
 
-from adapters.base import PermanentFailure, TemporaryFailure
-from adapters.relay.read import channel_for
+from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.relay import channel_for
 from adapters.relay.signing import signed_headers
-from adapters.whatsapp.media import retry_after_seconds
+from adapters.retry_after import retry_after_seconds
 from ticketing.types import OutboundReply
 
 

@@ -21,11 +21,10 @@ from datetime import datetime
 import structlog
 from aiohttp import web
 
-from adapters.relay.read import RelayFormError, channel_for, check_relay_body
+from adapters.relay import channel_for
+from adapters.relay.read import RelayFormError, check_relay_body
 from adapters.relay.signing import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from ticketing.intake import AcceptRequest, AcceptResult
-
-MOUNT_PATH = "/webhooks/relay"
 
 
 class _Refused(Exception):

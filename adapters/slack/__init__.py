@@ -1,37 +1,6 @@
-"""The Slack channel: the agents' console (a ticket's parent message and its thread, the `SlackConsole` sender), the
-Events API and interactivity sub-app (`slack_events_app`), the reader of what it commits, and phone calls recorded
-by an operator through `/ticket` (`PhoneCall`, read from the modal's submission)."""
+"""Slack: the agents' console (a summary and a thread per ticket), clients who write to the app, and phone calls an
+operator records with `/ticket`. The gateway runs it through `adapters.slack.channel`."""
 
-from adapters.slack.blocks import CONSOLE_ACTIONS, ConsoleTicket, ticket_blocks
-from adapters.slack.console import SlackConsole
-from adapters.slack.events import REFUSAL, SlackNotReady, slack_events_app
-from adapters.slack.phone_call import PhoneCall, PhoneCallError, confirmation_view, phone_call_modal, read_phone_call
-from adapters.slack.read import (
-    CHANNEL,
-    ConsoleAction,
-    DirectMessage,
-    SlackPayloadError,
-    ThreadReply,
-    read_slack_payload,
-)
-
-__all__ = [
-    "CHANNEL",
-    "CONSOLE_ACTIONS",
-    "REFUSAL",
-    "ConsoleAction",
-    "ConsoleTicket",
-    "DirectMessage",
-    "PhoneCall",
-    "PhoneCallError",
-    "SlackConsole",
-    "SlackNotReady",
-    "SlackPayloadError",
-    "ThreadReply",
-    "confirmation_view",
-    "phone_call_modal",
-    "read_phone_call",
-    "read_slack_payload",
-    "slack_events_app",
-    "ticket_blocks",
-]
+CHANNEL = "slack"  # its name under [channels], and the inbox and outbox channel of clients on Slack
+CONSOLE_CHANNEL = "slack_console"  # the outbox channel of the agents' console (summaries, thread lines, prompts)
+MOUNT_PATH = "/slack"  # where its sub-app is mounted: Slack posts to MOUNT_PATH/events

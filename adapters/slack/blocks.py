@@ -1,8 +1,9 @@
 """Block Kit for a ticket's parent message in the agents' console (a Slack channel, one thread per ticket).
 
 `ticket_blocks()` renders a `ConsoleTicket` as the fallback text (notifications, screen readers) and the blocks:
-the number and subject as header, the facts as section fields in Spanish (the agents are Colombian), the start of
-the client's request, and the actions the console offers. Every action carries the ticket number: the buttons in
+the number and subject as header, the facts as section fields in Spanish (the agents are Colombian; the labels come
+from `config/labels.toml`, the plan's hours from the calendar), the start of the client's request, and the actions
+the console offers. Every action carries the ticket number: the buttons in
 their `value`, all of them through the actions block's `block_id` (`ticket:TL-000123`). A critical ticket starts
 with the on-call mention, in the fallback text (so the notification pages) and in a first section.
 
@@ -18,6 +19,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adapters.labels import Texts
+from adapters.local_time import short_moment
+from ticketing.types import Priority
+
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -27,27 +32,8 @@ BUTTON_ACTIONS = ("take", "waiting", "escalate")
 SELECT_ACTIONS = ("priority", "resolve")
 CONFIRM_ACTIONS = ("confirm_send", "confirm_note")  # "confirm" reply mode: the agent says where a reply goes
 CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS + CONFIRM_ACTIONS
-
-PRIORITY_LABELS = {
-    "critical": "Crítico",
-    "high": "Alto",
-    "medium": "Medio",
-    "low": "Bajo",
-    "planned": "Planificado",
-}
-STATUS_LABELS = {
-    "new": "Nuevo",
-    "open": "Abierto",
-    "waiting_on_client": "En espera del cliente",
-    "resolved": "Resuelto",
-    "closed": "Cerrado",
-    "not_covered": "Sin cobertura",
-}
-PLAN_LABELS = {"standard": "Estándar (L–V 08:00–16:30)", "7x24": "7x24", "free": "Sin contrato"}
-CHANNEL_LABELS = {"email": "Correo", "whatsapp": "WhatsApp", "slack": "Slack", "web": "Formulario web"}
+CONSOLE_LANGUAGE = "es"  # what the agents' console speaks
 LEVEL_OPTIONS = ("1", "2", "3")
-WEEKDAYS = ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")
-MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 
@@ -85,23 +71,12 @@ def cut(text: str, limit: int) -> str:
     return PARTIAL_ENTITY.sub("", text[: limit - 1]).rstrip() + "…"
 
 
-def local_time(moment: datetime, tz: ZoneInfo) -> str:
-    """'lun 30 nov 09:00 (GMT-5)'."""
-    local = moment.astimezone(tz)
-    offset = local.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    sign = "-" if minutes < 0 else "+"
-    hours, rest = divmod(abs(minutes), 60)
-    zone = f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local:%H:%M} ({zone})"
-
-
 def due_text(due: datetime | None, ticket: ConsoleTicket, tz: ZoneInfo) -> str:
     if ticket.sla_paused:
         return "pausado"
     if ticket.priority == "critical":
-        return "inmediata" + (f" · {local_time(due, tz)}" if due is not None else "")
-    return local_time(due, tz) if due is not None else "—"
+        return "inmediata" + (f" · {short_moment(due, tz)}" if due is not None else "")
+    return short_moment(due, tz) if due is not None else "—"
 
 
 def _assignee(assignee: str | None) -> str:
@@ -125,7 +100,7 @@ def _option(label: str, value: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": label}, "value": value}
 
 
-def _actions(ticket: ConsoleTicket) -> dict[str, Any]:
+def _actions(ticket: ConsoleTicket, texts: Texts) -> dict[str, Any]:
     buttons = [("take", "Tomar", "primary"), ("waiting", "En espera del cliente", None), ("escalate", "Escalar", None)]
     elements: list[dict[str, Any]] = []
     for action_id, label, style in buttons:
@@ -138,7 +113,8 @@ def _actions(ticket: ConsoleTicket) -> dict[str, Any]:
         if style:
             button["style"] = style
         elements.append(button)
-    priorities = [_option(label, value) for value, label in PRIORITY_LABELS.items()]
+    labels = texts(CONSOLE_LANGUAGE)
+    priorities = [_option(labels.priority(priority.value), priority.value) for priority in Priority]
     priority: dict[str, Any] = {
         "type": "static_select",
         "action_id": "priority",
@@ -157,10 +133,13 @@ def _actions(ticket: ConsoleTicket) -> dict[str, Any]:
     return {"type": "actions", "block_id": BLOCK_ID_PREFIX + ticket.number, "elements": [*elements, priority, resolve]}
 
 
-def ticket_blocks(ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | None) -> tuple[str, list[dict[str, Any]]]:
+def ticket_blocks(
+    ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | None, texts: Texts
+) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) of the ticket's parent message in the console."""
-    priority = PRIORITY_LABELS.get(ticket.priority, ticket.priority)
-    status = STATUS_LABELS.get(ticket.status, ticket.status)
+    labels = texts(CONSOLE_LANGUAGE)
+    priority = labels.priority(ticket.priority)
+    status = labels.status(ticket.status)
     page = oncall_mention if ticket.priority == "critical" and oncall_mention else None
     fallback = f"Ticket {ticket.number} ({priority}, {status}): {escape(ticket.subject)}"
     if page:
@@ -174,8 +153,8 @@ def ticket_blocks(ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | Non
     blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})
     fields = [
         _field("Solicitante", _requester(ticket)),
-        _field("Plan", escape(PLAN_LABELS.get(ticket.plan, ticket.plan))),
-        _field("Canal", escape(CHANNEL_LABELS.get(ticket.channel, ticket.channel))),
+        _field("Plan", escape(texts.plan(ticket.plan, CONSOLE_LANGUAGE))),
+        _field("Canal", escape(labels.channel(ticket.channel))),
         _field("Prioridad", priority),
         _field("Estado", status),
         _field("Asignado", _assignee(ticket.assignee)),
@@ -187,7 +166,7 @@ def ticket_blocks(ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | Non
     excerpt = escape(ticket.excerpt.strip()) or "_(sin texto)_"
     quoted = "\n".join(f"> {line}" if line else ">" for line in excerpt.splitlines())
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(f"*Solicitud*\n{quoted}", SECTION_LIMIT)}})
-    blocks.append(_actions(ticket))
+    blocks.append(_actions(ticket, texts))
     return cut(fallback, FALLBACK_LIMIT), blocks
 
 

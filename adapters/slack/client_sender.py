@@ -6,7 +6,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import TemporaryFailure
+from adapters.channel import TemporaryFailure
 from adapters.slack.console import failure_for
 from ticketing.types import OutboundReply
 

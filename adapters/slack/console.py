@@ -26,7 +26,9 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.labels import Texts
+from adapters.retry_after import retry_after_header
 from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
 from adapters.slack.console_events import PROMPT, SUMMARY, THREAD_LINE
 from adapters.slack.snapshot import console_ticket
@@ -48,9 +50,11 @@ class SlackConsole:
         channel_id: str,
         store: UnitOfWork[ConsoleThreads],
         tz: ZoneInfo,
+        texts: Texts,
         organisation_name: Callable[[str | None], str | None],
         oncall_mention: str | None = None,
     ) -> None:
+        self._texts = texts
         self._client = client
         self._channel_id = channel_id
         self._store = store
@@ -76,7 +80,7 @@ class SlackConsole:
             raise PermanentFailure(f"the summary of {number} carries no ticket snapshot ({error!r})") from error
         async with self._store.transaction() as tx:
             thread = await tx.console_thread(number)
-        text, blocks = ticket_blocks(ticket, self._tz, self._oncall_mention)
+        text, blocks = ticket_blocks(ticket, self._tz, self._oncall_mention, self._texts)
         if thread is not None:
             channel, ts = thread
             updated = await self._call(
@@ -164,7 +168,7 @@ def failure_for(method: str, error: SlackApiError) -> Exception:
     status = int(getattr(response, "status_code", 0) or 0)
     code = slack_error_code(error)
     if status == 429 or code in TEMPORARY_ERRORS or status >= 500:
-        retry_after = _retry_after(getattr(response, "headers", None) or {})
+        retry_after = retry_after_header(getattr(response, "headers", None) or {})
         return TemporaryFailure(f"Slack {code} (HTTP {status}) on {method}", retry_after)
     return PermanentFailure(f"Slack {code} (HTTP {status}) on {method}")
 
@@ -176,14 +180,3 @@ def slack_error_code(error: SlackApiError) -> str:
         return "no_response"
     code = response.get("error") if isinstance(response.data, dict) else None
     return str(code) if code else f"http_{getattr(response, 'status_code', 0)}"
-
-
-def _retry_after(headers: dict[str, Any]) -> int | None:
-    for name, value in headers.items():
-        if name.lower() == "retry-after":
-            text = value[0] if isinstance(value, list) and value else value
-            try:
-                return max(0, int(str(text).strip()))
-            except ValueError:
-                return None
-    return None

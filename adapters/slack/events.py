@@ -14,7 +14,7 @@ to the app, under their `event_id`, as the exact body bytes; a click on a consol
 `action:{message_ts}:{action_id}:{action_ts}`, as the payload JSON. Clicks are taken only from members of the
 console channel (`conversations.members`, cached 60 s); anyone else gets an ephemeral refusal and nothing is stored.
 Everything else (bot messages, edits, deletions, other subtypes, other workspaces, other channels) is acked and
-dropped; a body that is not UTF-8 or not JSON gets 400. Given `on_phone_call`, also `/ticket` (see phone_call.py).
+dropped; a body that is not UTF-8 or not JSON gets 400. Given `phone_calls`, also `/ticket` (see phone_call.py).
 
 Authorization: instead of bolt's single-team default (which calls `auth.test` on the first request and, if that
 call fails, answers 200 with an apology, so Slack would not retry), `authorize` calls `auth.test` once, caches it,
@@ -44,12 +44,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import CHANNEL
 from adapters.slack.blocks import CONSOLE_ACTIONS
 from adapters.slack.console import slack_error_code
-from adapters.slack.phone_call import PhoneCall, PhoneCallListeners
-from adapters.slack.read import CHANNEL, action_native_id
+from adapters.slack.phone_call import PhoneCallDesk, PhoneCallListeners
+from adapters.slack.read import action_native_id
 from ticketing.intake import AcceptRequest, AcceptResult
 
+EVENTS_PATH = "/events"  # under MOUNT_PATH: the request URL of events, interactivity and slash commands
 REFUSAL = "Solo el equipo de soporte puede actuar sobre los tickets."
 HANDLED_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
 BOLT_LOGGER = "adapters.slack.bolt"
@@ -237,10 +239,10 @@ def slack_events_app(
     console_channel_id: str,
     team_id: str | None = None,
     members_ttl: float = 60.0,
-    on_phone_call: Callable[[PhoneCall, bytes], Awaitable[str]] | None = None,
+    phone_calls: PhoneCallDesk | None = None,
     client_channels: frozenset[str] = frozenset(),
 ) -> web.Application:
-    """The sub-app with `POST /events`, to mount at `/slack`; given `on_phone_call`, also `/ticket` and its modal."""
+    """The sub-app with `POST /events`, to mount at `/slack`; given `phone_calls`, also `/ticket` and its modal."""
     events = _SlackEvents(
         signing_secret=signing_secret,
         client=client,
@@ -252,7 +254,7 @@ def slack_events_app(
         client_channels=client_channels,
     )
     app = web.Application()
-    app.router.add_post("/events", events.handle)
-    if on_phone_call is not None:
-        PhoneCallListeners(client, on_phone_call, events._is_member, team_id).register(events.bolt, app)
+    app.router.add_post(EVENTS_PATH, events.handle)
+    if phone_calls is not None:
+        PhoneCallListeners(client, phone_calls, events._is_member, team_id).register(events.bolt, app)
     return app

@@ -5,8 +5,8 @@ channel, so an operator records a call in a Slack modal and the ticket is create
 `read_phone_call()` into a `PhoneCall` (field errors come back to the modal as `PhoneCallError.errors`, keyed by
 block id). The view's id is the native id (`call:{view id}`): the same submission sent again is one ticket.
 
-`PhoneCallListeners` are the bolt listeners the events sub-app registers when it is given `on_phone_call` (which
-commits the raw payload, creates the ticket and returns its number). Slack waits 3 s, so the call gets
+`PhoneCallListeners` are the bolt listeners the events sub-app registers when it is given a `PhoneCallDesk` (whose
+`record` commits the raw payload, creates the ticket and returns its number). Slack waits 3 s, so the call gets
 `PHONE_CALL_BUDGET`; past it the modal asks to retry while the call finishes, uncancelled, in the background.
 """
 
@@ -29,17 +29,13 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.labels import Labels
+from ticketing.types import Priority
+
 COMMAND = "/ticket"
 CALLBACK_ID = "phone_call"
 PHONE_CALL_BUDGET = 2.5  # seconds of Slack's 3 for views.open or for on_phone_call
 DRAIN_TIMEOUT = 10.0  # seconds the shutdown waits for calls finishing after their answer
-PRIORITIES = (  # value, label, the agreement's definition
-    ("critical", "Crítica", "Sin disponibilidad de la plataforma o servicio"),
-    ("high", "Alta", "Producción continúa de manera imperfecta"),
-    ("medium", "Media", "Impedimentos menores"),
-    ("low", "Baja", "Consulta técnica o de uso"),
-    ("planned", "Planificada", "No urgente"),
-)
 COMMAND_REFUSAL = "Solo el equipo de soporte puede registrar llamadas."
 NOT_OPENED = "No se pudo abrir el formulario; intente de nuevo."
 NOT_RECORDED = "No se pudo registrar; intente de nuevo."
@@ -60,6 +56,15 @@ class PhoneCall:
     priority: str  # critical|high|medium|low|planned
 
 
+@dataclass(frozen=True)
+class PhoneCallDesk:
+    """What `/ticket` needs: the labels its modal shows, and `record`, which commits a submitted call, makes its
+    ticket and returns the number."""
+
+    labels: Labels
+    record: Callable[[PhoneCall, bytes], Awaitable[str]]
+
+
 class PhoneCallError(ValueError):
     """The submission does not make a request: `errors` maps block ids to what to fix, in Spanish."""
 
@@ -77,9 +82,16 @@ def _input(block_id: str, label: str, max_length: int, *, optional: bool = False
     return {"type": "input", "block_id": block_id, "optional": optional, "label": _plain(label), "element": field}
 
 
-def phone_call_modal(callback_id: str = CALLBACK_ID) -> dict[str, Any]:
-    """The view `views.open` shows for `/ticket`."""
-    options = [{"text": _plain(label), "description": _plain(gloss), "value": key} for key, label, gloss in PRIORITIES]
+def phone_call_modal(labels: Labels, callback_id: str = CALLBACK_ID) -> dict[str, Any]:
+    """The view `views.open` shows for `/ticket`: each priority with the agreement's name and definition."""
+    options = [
+        {
+            "text": _plain(labels.priority(priority.value)),
+            "description": _plain(labels.priorities[priority.value].summary),
+            "value": priority.value,
+        }
+        for priority in Priority
+    ]
     priority = {"type": "static_select", "action_id": "priority", "placeholder": _plain("Elija"), "options": options}
     contact_hint = _plain("El cliente recibe aquí el acuse con el número del ticket.")
     return {
@@ -131,7 +143,7 @@ def read_phone_call(view: dict[str, Any], operator: str) -> PhoneCall:
     if not text("description"):
         errors["description"] = "Describa lo que pidió el cliente."
     priority = str((element("priority").get("selected_option") or {}).get("value") or "")
-    if priority not in {value for value, _, _ in PRIORITIES}:
+    if priority not in {value.value for value in Priority}:
         errors["priority"] = "Elija una de las cinco prioridades."
     if errors or contact is None:
         raise PhoneCallError(errors)
@@ -167,13 +179,14 @@ class PhoneCallListeners:
     def __init__(
         self,
         client: AsyncWebClient,
-        on_phone_call: Callable[[PhoneCall, bytes], Awaitable[str]],
+        desk: PhoneCallDesk,
         is_member: Callable[[str], Awaitable[bool]],
         team_id: str | None,
         budget: float = PHONE_CALL_BUDGET,
     ) -> None:
+        self._labels = desk.labels
         self._client = client
-        self._on_phone_call = on_phone_call
+        self._on_phone_call = desk.record
         self._is_member = is_member
         self._team_id = team_id
         self._budget = budget
@@ -205,7 +218,7 @@ class PhoneCallListeners:
                 if not user or not await self._is_member(user):
                     self._log.warning("slack /ticket refused: not a console member", user=user)
                     return COMMAND_REFUSAL
-                await self._client.views_open(trigger_id=str(trigger_id or ""), view=phone_call_modal())
+                await self._client.views_open(trigger_id=str(trigger_id or ""), view=phone_call_modal(self._labels))
         except SlackApiError as error:
             self._log.warning("phone call modal not opened", user=user, error=str(error.response.get("error")))
             return NOT_OPENED

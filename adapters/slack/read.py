@@ -18,12 +18,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.blocks import BLOCK_ID_PREFIX, BUTTON_ACTIONS, CONSOLE_ACTIONS, LEVEL_OPTIONS, PRIORITY_LABELS
+from adapters.slack.blocks import BLOCK_ID_PREFIX, BUTTON_ACTIONS, CONSOLE_ACTIONS, LEVEL_OPTIONS
+from ticketing.types import Priority
 
-CHANNEL = "slack"
 NOTE_PREFIX = re.compile(r"^\s*(?:nota|note)\s*:\s*", re.IGNORECASE)
 TICKET_NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d+$")
-SELECT_VALUES = {"priority": tuple(PRIORITY_LABELS), "resolve": LEVEL_OPTIONS}
+SELECT_VALUES = {"priority": tuple(priority.value for priority in Priority), "resolve": LEVEL_OPTIONS}
 
 
 class SlackPayloadError(Exception):

@@ -1,19 +1,5 @@
-"""The help-desk web form (`/soporte`) and status lookup (`/soporte/estado`): pages, field checks, CSRF, rate limits."""
+"""The help desk on the web: the request form at /soporte and the ticket status page at /soporte/estado, with
+their field checks, CSRF tokens and rate limits. The gateway runs it through `adapters.web.channel`."""
 
-from adapters.web.form import PRIORITY_HELP, SupportForm, form_from_payload, form_payload, read_support_form
-from adapters.web.pages import MOUNT_PATH, Receipt, StatusView, web_pages
-from adapters.web.security import CsrfTokens, RateLimiter
-
-__all__ = [
-    "MOUNT_PATH",
-    "PRIORITY_HELP",
-    "CsrfTokens",
-    "RateLimiter",
-    "Receipt",
-    "StatusView",
-    "SupportForm",
-    "form_from_payload",
-    "form_payload",
-    "read_support_form",
-    "web_pages",
-]
+CHANNEL = "web"  # its name under [channels] and in the inbox
+MOUNT_PATH = "/soporte"  # where its pages are mounted

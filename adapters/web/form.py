@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ticketing.types import Priority
+
 LANGUAGES = ("es", "en")
-PRIORITIES = ("critical", "high", "medium", "low", "planned")
+PRIORITIES = tuple(priority.value for priority in Priority)  # the agreement's five, most urgent first
 MAX_FILES = 3
 MAX_FILE_BYTES = 5 * 1024 * 1024
 LIMITS = {"name": 100, "organisation": 150, "contact": 254}
@@ -27,52 +29,6 @@ Attachment = tuple[str, str, bytes]  # file name, content type, content
 
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]{2,}$")
 PHONE = re.compile(r"^\+?[\d\s\-()]+$")
-
-# The agreement's priorities: (value, label, definition), in the order the form shows them.
-PRIORITY_HELP: dict[str, list[tuple[str, str, str]]] = {
-    "es": [
-        ("critical", "Crítico", "Sin disponibilidad de la plataforma o servicio."),
-        (
-            "high",
-            "Alto",
-            "Problema de impacto donde continúa la producción de una manera imperfecta; "
-            "significante al cliente que amenaza productividad futura.",
-        ),
-        (
-            "medium",
-            "Medio",
-            "El servicio continúa funcionando con impedimentos menores. "
-            "Las tareas pueden continuar con una mínima disminución de rendimiento.",
-        ),
-        ("low", "Bajo", "Consulta técnica y/o de uso."),
-        (
-            "planned",
-            "Planificado",
-            "Implementación de una solicitud que no es requerida de manera urgente. "
-            "Las tareas se desarrollan normalmente.",
-        ),
-    ],
-    "en": [
-        ("critical", "Critical", "The platform or service is unavailable."),
-        (
-            "high",
-            "High",
-            "A problem with impact: production continues imperfectly; "
-            "significant to the client and a threat to future productivity.",
-        ),
-        (
-            "medium",
-            "Medium",
-            "The service keeps working with minor impediments. Work can continue with a slight loss of performance.",
-        ),
-        ("low", "Low", "A technical or usage question."),
-        (
-            "planned",
-            "Planned",
-            "Implementing a request that is not urgent. Work goes on normally.",
-        ),
-    ],
-}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "es": {

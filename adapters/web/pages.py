@@ -25,12 +25,12 @@ import jinja2
 import structlog
 from aiohttp import web
 
+from adapters.labels import Texts
 from adapters.web import form as fields_of
 from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
 from adapters.web.form import SupportForm, language_of
 from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter, client_address
 
-MOUNT_PATH = "/soporte"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
@@ -72,8 +72,10 @@ class _WebPages:
         lookups: RateLimiter,
         max_body_bytes: int,
         templates_dir: Path,
+        texts: Texts,
         trusted_proxies: frozenset[str] = frozenset(),
     ) -> None:
+        self._texts = texts
         self._trusted_proxies = trusted_proxies
         self._submit = submit
         self._lookup = lookup
@@ -95,6 +97,7 @@ class _WebPages:
             csrf_field=FIELD_NAME,
             csrf_token=token,
             links=links,
+            opening_hours=self._texts.opening_hours(lang),
             **context,
         )
         response = web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
@@ -109,7 +112,9 @@ class _WebPages:
     def _form(self, request: web.Request, lang: str, status: int = 200, **context: Any) -> web.Response:
         context.setdefault("values", {})
         context.setdefault("errors", {})
-        return self._render(request, "form.html", lang, status, priorities=fields_of.PRIORITY_HELP[lang], **context)
+        labels = self._texts(lang).priorities
+        priorities = [(value, labels[value].name, labels[value].definition) for value in fields_of.PRIORITIES]
+        return self._render(request, "form.html", lang, status, priorities=priorities, **context)
 
     def _status(
         self,
@@ -201,6 +206,7 @@ def web_pages(
     lookup: Callable[[str, str], Awaitable[StatusView | None]],
     csrf_secret: str,
     clock: Callable[[], datetime],
+    texts: Texts,
     max_body_bytes: int = 10 * 1024 * 1024,
     templates_dir: Path = TEMPLATES_DIR,
     submissions: RateLimiter | None = None,
@@ -219,6 +225,7 @@ def web_pages(
         lookups or RateLimiter(10, ten_minutes, clock),
         max_body_bytes,
         templates_dir,
+        texts,
         trusted_proxies,
     )
     app = web.Application()

@@ -1,19 +1,5 @@
-"""The WhatsApp channel through Twilio: the webhook sub-app, the form reader, the sender and the media download."""
+"""WhatsApp through Twilio: the webhooks Twilio posts to, the form reader, the sender and the media download. The
+gateway runs it through `adapters.whatsapp.channel`."""
 
-from adapters.whatsapp.media import TWILIO_API_HOSTS, TWILIO_MEDIA_HOSTS, fetch_media
-from adapters.whatsapp.read import WhatsAppFormError, parse_whatsapp_form
-from adapters.whatsapp.sender import ApprovedTemplate, WhatsAppSender, split_text
-from adapters.whatsapp.webhook import StatusUpdate, twilio_webhooks
-
-__all__ = [
-    "TWILIO_API_HOSTS",
-    "TWILIO_MEDIA_HOSTS",
-    "ApprovedTemplate",
-    "StatusUpdate",
-    "WhatsAppFormError",
-    "WhatsAppSender",
-    "fetch_media",
-    "parse_whatsapp_form",
-    "split_text",
-    "twilio_webhooks",
-]
+CHANNEL = "whatsapp"  # its name under [channels], in the inbox and in the outbox
+MOUNT_PATH = "/webhooks/twilio"  # where its webhooks are mounted: Twilio signs the URL, so it is defined here only

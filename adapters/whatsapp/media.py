@@ -15,20 +15,18 @@ account enforces HTTP auth on media, `s3-external-1.amazonaws.com` when it does 
 - streams with a cap of `max_bytes`.
 
 404/403/401 and other 4xx, a forbidden host, an http URL or media over the cap raise PermanentFailure; 5xx, 429 and
-network trouble raise TemporaryFailure. The two small HTTP helpers here (Retry-After, Basic auth header) serve the
-sender too.
+network trouble raise TemporaryFailure. The Basic auth header helper here serves the sender too.
 """
 
 from __future__ import annotations
 
 import base64
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.retry_after import retry_after_seconds
 
 TWILIO_API_HOSTS = frozenset({"api.twilio.com"})
 TWILIO_MEDIA_HOSTS = frozenset(
@@ -41,21 +39,6 @@ TWILIO_MEDIA_HOSTS = frozenset(
 )
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header in seconds: delta-seconds, or an HTTP date when `now` is given; None otherwise."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():  # delta-seconds is a non-negative integer (RFC 9110)
-        return float(value)
-    if now is None:
-        return None
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-    except (TypeError, ValueError):
-        return None
 
 
 def basic_authorization(user: str, password: str) -> str:
@@ -128,3 +111,25 @@ async def fetch_media(
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TemporaryFailure(f"cannot download media from {host}: {error.__class__.__name__}") from error
     raise PermanentFailure(f"media download redirected more than {max_redirects} times")
+
+
+class TwilioMediaFetcher:
+    """Downloads inbound media with the account's credentials (`adapters.whatsapp.media` does the checks)."""
+
+    def __init__(self, account_sid: str, auth_token: str, max_bytes: int) -> None:
+        self._account_sid = account_sid
+        self._auth_token = auth_token
+        self._max_bytes = max_bytes
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __call__(self, url: str) -> tuple[bytes, str]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
+        return await fetch_media(
+            self._session, url, account_sid=self._account_sid, auth_token=self._auth_token, max_bytes=self._max_bytes
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

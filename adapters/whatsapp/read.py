@@ -10,16 +10,19 @@ not plain text becomes short readable Spanish text, so the desk always sees what
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from datetime import datetime
 from urllib.parse import parse_qsl, quote
 
-import phonenumbers
 from multidict import MultiDict
 
-from ticketing.types import AttachmentRef, InboundMessage
+from adapters.phone_numbers import to_e164
+from adapters.whatsapp import CHANNEL
+from adapters.whatsapp.settings import WhatsAppSettings
+from normalizer import Normalizer
+from ticketing.types import AttachmentRef, InboundMessage, InboxItem, WrittenRequest
 
-CHANNEL = "whatsapp"
 MAX_MEDIA = 10  # Twilio delivers at most ten media items per message
 MEDIA_LABELS = {
     "image": "[imagen]",
@@ -58,20 +61,6 @@ def parse_form(raw: bytes) -> MultiDict[str]:
         return MultiDict(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict"))
     except (UnicodeDecodeError, ValueError) as error:
         raise WhatsAppFormError(f"not a form-encoded body: {error}") from error
-
-
-def to_e164(value: str, default_region: str) -> str | None:
-    """`whatsapp:+57 300 123 4567` -> `+573001234567`; None when it is not a possible phone number."""
-    number = value.strip().removeprefix("whatsapp:").strip()
-    if not number:
-        return None
-    try:
-        parsed = phonenumbers.parse(number, default_region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _sender(form: MultiDict[str], default_region: str) -> str:
@@ -210,3 +199,27 @@ def parse_whatsapp_form(
         headers=_headers(form),
         attachments=attachments,
     )
+
+
+class WhatsAppReader:
+    """The inbox pipeline's reader for WhatsApp: the committed form -> written request, in a worker thread."""
+
+    def __init__(self, config: WhatsAppSettings, region: str, normalizer: Normalizer) -> None:
+        sender = to_e164(config.from_number, region)
+        self._our_numbers = frozenset({sender} if sender else set())
+        self._services = frozenset(config.messaging_service_sids)
+        self._region = region
+        self._normalizer = normalizer
+
+    def _read(self, item: InboxItem) -> WrittenRequest:
+        message = parse_whatsapp_form(
+            item.raw,
+            received_at=item.received_at,
+            default_region=self._region,
+            our_numbers=self._our_numbers,
+            messaging_services=self._services,
+        )
+        return self._normalizer.normalize(message)
+
+    async def __call__(self, item: InboxItem) -> WrittenRequest:
+        return await asyncio.to_thread(self._read, item)

@@ -34,9 +34,10 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from adapters.base import PermanentFailure, TemporaryFailure
-from adapters.whatsapp.media import basic_authorization, retry_after_seconds
-from adapters.whatsapp.read import to_e164
+from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.phone_numbers import to_e164
+from adapters.retry_after import retry_after_seconds
+from adapters.whatsapp.media import basic_authorization
 from ticketing.types import OutboundReply
 
 BODY_LIMIT = 1600  # Twilio's limit for one message Body

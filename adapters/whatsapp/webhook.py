@@ -22,10 +22,12 @@ from aiohttp import web
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
-from adapters.whatsapp.read import CHANNEL, WhatsAppFormError, parse_form
+from adapters.whatsapp import CHANNEL, MOUNT_PATH
+from adapters.whatsapp.read import WhatsAppFormError, parse_form
 from ticketing.intake import AcceptRequest, AcceptResult
 
-MOUNT_PATH = "/webhooks/twilio"
+MESSAGE_PATH = "/whatsapp"  # under MOUNT_PATH: "A message comes in"
+STATUS_PATH = "/status"  # under MOUNT_PATH: the status callback of the messages we send
 FORM_TYPE = "application/x-www-form-urlencoded"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -95,7 +97,7 @@ class _TwilioWebhooks:
         return raw, form
 
     async def whatsapp(self, request: web.Request) -> web.Response:
-        url = self._public_url(request, "/whatsapp")
+        url = self._public_url(request, MESSAGE_PATH)
         try:
             raw, form = await self._verified(request, url)
         except _Refused as refused:
@@ -114,7 +116,7 @@ class _TwilioWebhooks:
 
     async def status(self, request: web.Request) -> web.Response:
         try:
-            _raw, form = await self._verified(request, self._public_url(request, "/status"))
+            _raw, form = await self._verified(request, self._public_url(request, STATUS_PATH))
         except _Refused as refused:
             return refused.response
         update = StatusUpdate(
@@ -146,6 +148,6 @@ def twilio_webhooks(
     """The sub-app with `POST /whatsapp` and `POST /status`, to mount at `/webhooks/twilio`."""
     hooks = _TwilioWebhooks(auth_token, public_base_url, accept, on_status, clock, max_body_bytes)
     app = web.Application()
-    app.router.add_post("/whatsapp", hooks.whatsapp)
-    app.router.add_post("/status", hooks.status)
+    app.router.add_post(MESSAGE_PATH, hooks.whatsapp)
+    app.router.add_post(STATUS_PATH, hooks.status)
     return app

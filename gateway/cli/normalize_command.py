@@ -6,10 +6,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.email import CHANNEL as EMAIL
+from adapters.email.reader import EmailReadOptions, parse_committed_mail
 from gateway.cli.errors import CommandError
 from gateway.config.loader import Settings
-from gateway.email_reader import parse_committed_mail
-from gateway.runtime.bootstrap import build_normalizer, email_read_options
+from gateway.runtime.bootstrap import build_normalizer
 
 
 def normalize_file(settings: Settings, path: Path, channel: str, now: datetime) -> dict[str, Any]:
@@ -18,7 +19,9 @@ def normalize_file(settings: Settings, path: Path, channel: str, now: datetime) 
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
     try:
-        message = parse_committed_mail(raw, now, {}, email_read_options(settings))
+        gateway = settings.file.gateway
+        options = EmailReadOptions.of(settings.file.channel(EMAIL), gateway.ticket_prefix, gateway.default_language)
+        message = parse_committed_mail(raw, now, {}, options)
     except Exception as error:  # the gateway would quarantine it: say why
         raise CommandError(f"{path}: would be quarantined: {error}") from None
     request = build_normalizer(settings).normalize(message)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from gateway.cli import output as views
 from gateway.cli.errors import CommandError
 from gateway.config.loader import Settings
-from ticketing.store.base import Store
+from ticketing.ports import ReadModel, Requeueing, UnitOfWork
 
 Item = TypeVar("Item")
 
@@ -36,14 +36,14 @@ def _listing(
     return 0
 
 
-async def list_tickets(store: Store, settings: Settings, status: str | None, as_json: bool) -> int:
+async def list_tickets(store: UnitOfWork[ReadModel], settings: Settings, status: str | None, as_json: bool) -> int:
     async with store.transaction() as tx:
         tickets = await tx.list_tickets(limit=1000, status=status)
     tz = _tz(settings)
     return _listing(tickets, as_json, lambda t: views.ticket_json(t, tz), lambda ts: views.tickets_table(ts, tz))
 
 
-async def show_ticket(store: Store, settings: Settings, number: str, as_json: bool) -> int:
+async def show_ticket(store: UnitOfWork[ReadModel], settings: Settings, number: str, as_json: bool) -> int:
     async with store.transaction() as tx:
         ticket = await tx.get_ticket(number.strip().upper())
         if ticket is None or ticket.id is None:
@@ -53,8 +53,7 @@ async def show_ticket(store: Store, settings: Settings, number: str, as_json: bo
         attachments = await tx.attachments(ticket.id)
         flag = await tx.address_flag(ticket.requester_address)
     tz = _tz(settings)
-    slack = settings.file.channels.slack
-    names = slack.agents if slack else {}
+    names = settings.agent_names()
     if as_json:
         data = views.ticket_json(ticket, tz)
         data["messages"] = [views.message_json(message, tz, names) for message in messages]
@@ -69,14 +68,14 @@ async def show_ticket(store: Store, settings: Settings, number: str, as_json: bo
     return 0
 
 
-async def list_outbox(store: Store, settings: Settings, failed_only: bool, as_json: bool) -> int:
+async def list_outbox(store: UnitOfWork[ReadModel], settings: Settings, failed_only: bool, as_json: bool) -> int:
     async with store.transaction() as tx:
         items = await tx.list_outbox(failed_only=failed_only)
     tz = _tz(settings)
     return _listing(items, as_json, lambda i: views.outbox_json(i, tz), lambda its: views.outbox_table(its, tz))
 
 
-async def retry_outbox(store: Store, outbox_id: int, now: datetime) -> int:
+async def retry_outbox(store: UnitOfWork[Requeueing], outbox_id: int, now: datetime) -> int:
     async with store.transaction() as tx:
         item = await tx.get_outbox(outbox_id)
         if item is None:
@@ -88,14 +87,14 @@ async def retry_outbox(store: Store, outbox_id: int, now: datetime) -> int:
     return 0
 
 
-async def list_inbox(store: Store, settings: Settings, status: str, as_json: bool) -> int:
+async def list_inbox(store: UnitOfWork[ReadModel], settings: Settings, status: str, as_json: bool) -> int:
     async with store.transaction() as tx:
         items = await tx.inbox_items(status, limit=1000)
     tz = _tz(settings)
     return _listing(items, as_json, lambda i: views.inbox_json(i, tz), lambda its: views.inbox_table(its, status, tz))
 
 
-async def show_inbox(store: Store, inbox_id: int, raw: bool) -> int:
+async def show_inbox(store: UnitOfWork[ReadModel], inbox_id: int, raw: bool) -> int:
     async with store.transaction() as tx:
         item = await tx.get_inbox(inbox_id)
     if item is None:
@@ -108,7 +107,7 @@ async def show_inbox(store: Store, inbox_id: int, raw: bool) -> int:
     return 0
 
 
-async def retry_inbox(store: Store, inbox_id: int) -> int:
+async def retry_inbox(store: UnitOfWork[Requeueing], inbox_id: int) -> int:
     async with store.transaction() as tx:
         if not await tx.requeue_inbox(inbox_id):
             raise CommandError(f"inbox item {inbox_id} is not quarantined or ignored")

@@ -1,57 +1,38 @@
-"""Words replies from the admin's Jinja2 templates (`config/templates/<lang>/<kind>.txt`).
+"""The admin's reply templates (`config/templates/<lang>/<kind>.txt`, Jinja2): worded with a ticket's facts, and
+checked before any client reads them.
 
-Dates are shown in the SLA time zone, in the client's language, with the GMT offset the agreement uses
-(e.g. "lunes 30 de noviembre de 2026, 09:00 (GMT-5)").
+Besides the ticket's facts (`ticketing.replies.ReplyFacts`), every template may use `company`, what the channels
+add (`support_address`), `labels` (the language's labels: `labels.priority(priority)`), `opening_hours` and
+`holidays_in` (written from the configured calendar), and the `when` filter: a moment in the SLA time zone, in the
+client's language, with the GMT offset the agreement uses ("lunes 30 de noviembre de 2026, 09:00 (GMT-5)").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_datetime
 
-from gateway.config.settings import GatewayFile
+from adapters.labels import Texts
+from adapters.local_time import format_moment
+from gateway.config.problems import Problems
+from ticketing.replies import ReplyFacts
 
-DATE_FORMATS = {
-    "es": "EEEE d 'de' MMMM 'de' y, HH:mm",
-    "en": "EEEE, MMMM d, y, h:mm a",
-}
-
-
-def gmt_label(moment: datetime) -> str:
-    """ "GMT-5" for Bogota; minutes shown only when the offset has them ("GMT+5:30")."""
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset else 0
-    sign = "-" if minutes < 0 else "+"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
-def format_moment(moment: datetime | None, language: str, tz: ZoneInfo) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(tz)
-    text = format_datetime(local, DATE_FORMATS.get(language, DATE_FORMATS["en"]), tzinfo=tz, locale=language)
-    return f"{text} ({gmt_label(local)})"
-
-
-def company_facts(config: GatewayFile) -> dict[str, Any]:
-    """What every template may use besides the ticket's facts."""
-    email = config.channels.email
-    return {"company": config.gateway.company, "support_address": email.support_addresses[0] if email else ""}
+LANGUAGES = ("es", "en")
+REPLY_KINDS = ("acknowledgement", "not_covered")
 
 
 class TemplateComposer:
     """A `ReplyComposer` over a folder of templates, falling back to the default language's template."""
 
-    def __init__(self, templates_dir: Path, tz: ZoneInfo, default_language: str, common: Mapping[str, Any]) -> None:
+    def __init__(self, templates_dir: Path, tz: ZoneInfo, texts: Texts, common: Mapping[str, Any]) -> None:
         self._tz = tz
-        self._default_language = default_language
+        self._texts = texts
+        self._default_language = texts.default_language
         self._common = dict(common)
         self._environments: dict[str, jinja2.Environment] = {}
         self._loader = jinja2.FileSystemLoader(templates_dir)
@@ -68,6 +49,15 @@ class TemplateComposer:
             self._environments[language] = environment
         return self._environments[language]
 
+    def _words(self, language: str) -> dict[str, Any]:
+        """What every template of `language` may use besides the ticket's facts."""
+        return {
+            "language": language,
+            "labels": self._texts(language),
+            "opening_hours": self._texts.opening_hours(language),
+            "holidays_in": self._texts.hours.holidays_in(language),
+        }
+
     def render(self, kind: str, language: str, context: Mapping[str, Any]) -> str:
         """The channel's own template (`es/whatsapp/acknowledgement.txt`) if there is one, else the language's
         (`es/acknowledgement.txt`); the default language's when the client's has neither."""
@@ -78,5 +68,33 @@ class TemplateComposer:
                 template = self._environment(lang).select_template([*names, f"{lang}/{kind}.txt"])
             except jinja2.TemplateNotFound:
                 continue
-            return template.render({**self._common, **context, "language": lang})
+            return template.render({**self._common, **context, **self._words(lang)})
         raise jinja2.TemplateNotFound(f"{language}/{kind}.txt")
+
+
+def check_templates(templates_dir: Path, composer: TemplateComposer | None, problems: Problems) -> None:
+    """Every reply template exists, parses, and renders with sample facts (an unknown name is caught here).
+
+    Channel templates (`es/whatsapp/acknowledgement.txt`) are optional; those present are checked the same way.
+    Without a composer (gateway.toml itself has problems) templates are only parsed."""
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir))
+    now = datetime.now(UTC)
+    for language in LANGUAGES:
+        wanted = [(f"{language}/{kind}.txt", kind, "email", True) for kind in REPLY_KINDS]
+        folder = templates_dir / language
+        channels = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        wanted += [(f"{language}/{ch}/{kind}.txt", kind, ch, False) for ch in channels for kind in REPLY_KINDS]
+        for name, kind, channel, required in wanted:
+            path = templates_dir / name
+            if not path.is_file():
+                if required:
+                    problems.add(path, "", "template missing")
+                continue
+            try:
+                environment.parse(path.read_text(encoding="utf-8"), name, str(path))
+                if composer is not None:
+                    composer.render(kind, language, ReplyFacts.sample(now, channel).as_context())
+            except jinja2.TemplateSyntaxError as error:
+                problems.add(Path(error.filename or path), "", f"template error: {error.message}", error.lineno)
+            except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
+                problems.add(path, "", f"template does not render: {error}")

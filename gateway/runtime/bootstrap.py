@@ -1,56 +1,39 @@
 """The composition root: builds every part of the gateway from one validated `Settings` object.
 
-Nothing else picks a store, reads `config/` or decides which channels run.
+Nothing else picks a store, reads `config/` or decides which channels run. The order is fixed and one-way: the
+store and the core (the ticket service, agents' actions and delivery results, all followed by the channels'
+observers), then every channel of the settings' tuple, then the workers, given the finished maps of readers,
+senders and fetchers. The workers' doorbells exist from the start, so a channel that commits work can ring them.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import secrets
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
-from aiohttp import web
-
-from adapters.base import Sender
-from adapters.email.imap import ImapMailbox, ImapMailboxConfig
-from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
-from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
-from adapters.web import MOUNT_PATH as WEB_PREFIX
-from adapters.web import web_pages
-from gateway.config.loader import Settings
-from gateway.config.settings import ImapMailboxSection
+from adapters.channel import ChannelContext, ChannelParts, DeskFacts, Receiver
+from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
-from gateway.config.templates import TemplateComposer, company_facts
-from gateway.email_reader import EmailReader, EmailReadOptions
-from gateway.relay_channel import WEBHOOK_PREFIX as RELAY_PREFIX
-from gateway.relay_channel import build_relays, continue_relay_conversations
-from gateway.slack_channel import CONSOLE_CHANNEL, build_slack, observer_of
-from gateway.slack_channel import WEBHOOK_PREFIX as SLACK_PREFIX
-from gateway.web_channel import WebIntake
-from gateway.whatsapp_channel import WEBHOOK_PREFIX, build_whatsapp
-from gateway.workers.inbox import InboxProcessor, Reader
-from gateway.workers.media import Fetcher, MediaWorker
+from gateway.workers.inbox import InboxProcessor
+from gateway.workers.media import MediaWorker
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
+from gateway.workers.worker import Wakeup
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
 from ticketing.customers import CustomerDirectory
 from ticketing.deliveries import Deliveries
-from ticketing.intake import AcceptRequest, AcceptResult
+from ticketing.intake import Accept, AcceptRequest, AcceptResult, ImmediateIntake
+from ticketing.observer import NoObserver, ObserverGroup, TicketObserver
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import SlaPolicy
 from ticketing.store.base import Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 
-EMAIL = "email"
-WEB = "web"
-WHATSAPP = "whatsapp"
-SLACK = "slack"
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
+Part = TypeVar("Part")
 
 
 def build_store(settings: Settings) -> Store:
@@ -63,79 +46,16 @@ def build_store(settings: Settings) -> Store:
     return PostgresStore(dsn)
 
 
-def build_senders(settings: Settings, clock: Callable[[], datetime]) -> dict[str, Sender]:
-    senders: dict[str, Sender] = {}
-    email = settings.file.channels.email
-    if email is not None and email.enabled:
-        domain = email.support_addresses[0].rsplit("@", 1)[1]
-        out = email.outgoing
-        if out.transport == "maildir":  # read by people as files: 8-bit text, not quoted-printable
-            senders[EMAIL] = MaildirSender(
-                settings.data_path(out.maildir), MailComposer(email.from_address, domain, clock, "8bit")
-            )
-        else:
-            composer = MailComposer(email.from_address, domain, clock)
-            senders[EMAIL] = SmtpRelaySender(
-                out.host,
-                out.port,
-                out.security,
-                settings.secret(out.username_env),
-                settings.secret(out.password_env),
-                out.timeout_seconds,
-                composer,
-            )
-    return senders
-
-
-def email_read_options(settings: Settings) -> EmailReadOptions:
-    config = settings.file
-    email = config.channels.email
-    return EmailReadOptions(
-        ticket_prefix=config.gateway.ticket_prefix,
-        default_language=config.gateway.default_language,
-        max_attachment_bytes=email.max_attachment_bytes if email else 10_000_000,
-        fallback_recipient=email.support_addresses[0] if email else "",
-        own_domains=email.domains if email else frozenset(),
-    )
-
-
-def email_reader(
-    settings: Settings, large_mail_executor: Executor | None, normalizer: Normalizer | None = None
-) -> EmailReader:
-    options = email_read_options(settings)
-    return EmailReader(options, normalizer or build_normalizer(settings), large_mail_executor)
-
-
 def build_normalizer(settings: Settings) -> Normalizer:
-    config = settings.file
-    email = config.channels.email
-    own_domains = email.domains if email else frozenset()
-    return Normalizer(config.gateway.ticket_prefix, LanguageDetector(config.gateway.default_language), own_domains)
+    """One normalizer (one language model) for every channel."""
+    gateway = settings.file.gateway
+    return Normalizer(gateway.ticket_prefix, LanguageDetector(gateway.default_language), settings.own_domains())
 
 
-@dataclass
-class Gateway:
-    """Every running part, built but not started."""
-
-    settings: Settings
-    store: Store
-    service: TicketService
-    agents: AgentActions
-    inbox: InboxProcessor
-    outbox: OutboxWorker
-    smtp: SmtpIntake | None
-    large_mail: ProcessPoolExecutor
-    media: MediaWorker
-    mailboxes: dict[str, ImapMailbox] = field(default_factory=dict)  # by name
-    webhooks: dict[str, web.Application] = field(default_factory=dict)  # URL prefix -> sub-app
-    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run last at shutdown
-
-    async def accept(self, request: AcceptRequest) -> AcceptResult:
-        """Commit a raw message, then wake the inbox pipeline (the channel acks after this returns)."""
-        result = await self.store.accept(request)
-        if not result.duplicate:
-            self.inbox.notify()
-        return result
+def build_observer(settings: Settings) -> TicketObserver:
+    """What follows every ticket's events: the channels' observers (the agents' console), or nobody."""
+    observers = [facts.observer for facts in settings.facts.values() if facts.observer is not None]
+    return ObserverGroup(observers) if observers else NoObserver()
 
 
 def build_service(
@@ -144,35 +64,87 @@ def build_service(
     clock: Callable[[], datetime],
     sla: SlaPolicy | None = None,
     directory: CustomerDirectory | None = None,
+    observer: TicketObserver | None = None,
 ) -> TicketService:
-    config = settings.file
-    composer = TemplateComposer(
-        settings.templates_dir, ZoneInfo(config.sla.timezone), config.gateway.default_language, company_facts(config)
-    )
+    config = settings.file.gateway
     options = ServiceOptions(
-        ticket_prefix=config.gateway.ticket_prefix,
-        default_priority=config.gateway.default_priority,
-        default_language=config.gateway.default_language,
+        ticket_prefix=config.ticket_prefix,
+        default_priority=config.default_priority,
+        default_language=config.default_language,
         fallback_subject=FALLBACK_SUBJECTS,
-        unknown_sender_plan=config.gateway.unknown_sender_plan,
-        acknowledgements_per_hour=config.gateway.acknowledgements_per_sender_per_hour,
-        continue_within=continue_within(settings),
+        unknown_sender_plan=config.unknown_sender_plan,
+        acknowledgements_per_hour=config.acknowledgements_per_sender_per_hour,
+        continue_within=settings.continue_within(),
     )
     directory = directory or CustomerDirectory(settings.organisations)
-    return TicketService(
-        store, directory, sla or build_sla_policy(settings), composer, options, clock, observer_of(settings)
+    policy = sla or build_sla_policy(settings)
+    return TicketService(store, directory, policy, composer(settings), options, clock, observer or NoObserver())
+
+
+def desk_facts(settings: Settings) -> DeskFacts:
+    gateway = settings.file.gateway
+    return DeskFacts(
+        company=gateway.company,
+        ticket_prefix=gateway.ticket_prefix,
+        default_language=gateway.default_language,
+        phone_region=gateway.default_phone_region,
+        timezone=settings.timezone,
+        trusted_proxies=frozenset(settings.file.http.trusted_proxies),
     )
 
 
-def continue_within(settings: Settings) -> dict[str, timedelta]:
-    """Chat channels on which a message continues the sender's recent open ticket, and for how long."""
-    windows: dict[str, timedelta] = {}
-    whatsapp, slack = settings.file.channels.whatsapp, settings.file.channels.slack
-    if whatsapp is not None and whatsapp.enabled:
-        windows[WHATSAPP] = timedelta(hours=whatsapp.continue_conversation_hours)
-    if slack is not None and slack.enabled:
-        windows[SLACK] = timedelta(hours=24)  # a client's direct messages continue their open ticket for a day
-    return windows | continue_relay_conversations(settings)
+def committing(store: Store, inbox: Wakeup) -> Accept:
+    """Commit a raw message, then ring the inbox pipeline's bell (the channel acks after this returns)."""
+
+    async def accept(request: AcceptRequest) -> AcceptResult:
+        result = await store.accept(request)
+        if not result.duplicate:
+            inbox.notify()
+        return result
+
+    return accept
+
+
+def merged(maps: Iterable[Mapping[str, Part]], what: str) -> dict[str, Part]:
+    """One map from every channel's; two channels claiming one key is a mistake in the channel tuple."""
+    result: dict[str, Part] = {}
+    for mapping in maps:
+        for key, value in mapping.items():
+            if key in result:
+                raise ValueError(f"two channels provide the {what} {key!r}")
+            result[key] = value
+    return result
+
+
+@dataclass
+class Gateway:
+    """Every running part, built but not started."""
+
+    settings: Settings
+    store: Store
+    accept: Accept
+    service: TicketService
+    agents: AgentActions
+    inbox: InboxProcessor
+    outbox: OutboxWorker
+    media: MediaWorker
+    channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
+
+    @property
+    def webhooks(self) -> dict[str, Any]:
+        return merged((parts.webhooks for parts in self.channels.values()), "mount path")
+
+    @property
+    def receivers(self) -> list[Receiver]:
+        return [receiver for parts in self.channels.values() for receiver in parts.receivers]
+
+    @property
+    def closers(self) -> list[Callable[[], Awaitable[None]]]:
+        return [close for parts in self.channels.values() for close in parts.closers]
+
+    def health(self) -> dict[str, Any]:
+        """Each channel's state, under its name (for /healthz and /metrics)."""
+        return {name: dict(parts.health()) for name, parts in self.channels.items() if parts.health is not None}
 
 
 def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
@@ -180,82 +152,34 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     store = build_store(settings)
     sla = build_sla_policy(settings)
     directory = CustomerDirectory(settings.organisations)
-    normalizer = build_normalizer(settings)  # one language model for every channel
-    service = build_service(settings, store, clock, sla, directory)
-    policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
-    senders = build_senders(settings, clock)
-    observer = observer_of(settings)
-    deliveries = Deliveries(store, clock, observer)
-    outbox = OutboxWorker(store, senders, policy, clock, deliveries)
+    observer = build_observer(settings)
+    service = build_service(settings, store, clock, sla, directory, observer)
     agents = AgentActions(store, sla, clock, FALLBACK_SUBJECTS[config.gateway.default_language], observer)
-    # Large mail is read in a separate process (started on first use, one worker); see gateway.email_reader.
-    large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    readers: dict[str, Reader] = {EMAIL: email_reader(settings, large_mail, normalizer)}
-    inbox = InboxProcessor(store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox.notify)
-    fetchers: dict[str, Fetcher] = {}
-    media = MediaWorker(store, fetchers, policy, clock)
-    gateway = Gateway(settings, store, service, agents, inbox, outbox, None, large_mail, media)
-    whatsapp = config.channels.whatsapp
-    if whatsapp is not None and whatsapp.enabled:
-        # The webhooks commit through gateway.accept, so the channel is built after the gateway and its parts
-        # join the (not yet running) pipeline's readers, senders and fetchers here.
-        parts = build_whatsapp(settings, store, gateway.accept, normalizer, clock, deliveries)
-        readers[WHATSAPP], senders[WHATSAPP], fetchers[WHATSAPP] = parts.reader, parts.sender, parts.fetcher
-        gateway.webhooks[WEBHOOK_PREFIX] = parts.webhooks
-        gateway.closers += [parts.sender.close, parts.fetcher.close]
-    slack = config.channels.slack
-    if slack is not None and slack.enabled:
-        slack_parts = build_slack(
-            settings, store, gateway.accept, agents, directory, normalizer, service, outbox.notify, clock
-        )
-        readers[SLACK], senders[CONSOLE_CHANNEL] = slack_parts.reader, slack_parts.console
-        senders[SLACK] = slack_parts.client_sender
-        gateway.webhooks[SLACK_PREFIX] = slack_parts.webhooks
-    web_channel = config.channels.web
-    if web_channel is not None and web_channel.enabled:
-        region, tz = config.gateway.default_phone_region, ZoneInfo(config.sla.timezone)
-        web_intake = WebIntake(store, service, normalizer, region, tz, clock, outbox.notify)
-        readers[WEB] = web_intake.read  # finishes a submission whose ticket could not be made at once
-        csrf_secret = settings.secret(web_channel.csrf_secret_env) or secrets.token_hex(32)
-        pages = web_pages(
-            submit=web_intake.submit,
-            lookup=web_intake.lookup,
-            csrf_secret=csrf_secret,
-            clock=clock,
-            trusted_proxies=frozenset(config.http.trusted_proxies),
-        )
-        gateway.webhooks[WEB_PREFIX] = pages
-    relays = build_relays(settings, gateway.accept, normalizer, clock)
-    readers.update(relays.readers)
-    senders.update(relays.senders)
-    gateway.closers += [sender.close for sender in relays.senders.values()]
-    if relays.webhooks is not None:
-        gateway.webhooks[RELAY_PREFIX] = relays.webhooks
-    email = config.channels.email
-    if email is not None and email.enabled:
-        if email.smtp_intake.enabled:
-            handler = SupportMailHandler(frozenset(email.support_addresses), gateway.accept, clock)
-            intake = email.smtp_intake
-            gateway.smtp = SmtpIntake(handler, intake.host, intake.port, email.max_message_bytes)
-        gateway.mailboxes = {
-            mailbox.name: ImapMailbox(imap_config(settings, mailbox), store, gateway.accept, clock)
-            for mailbox in email.imap
-        }
-    return gateway
-
-
-def imap_config(settings: Settings, mailbox: ImapMailboxSection) -> ImapMailboxConfig:
-    return ImapMailboxConfig(
-        name=mailbox.name,
-        host=mailbox.host,
-        port=mailbox.port,
-        security=mailbox.security,
-        username=settings.secret(mailbox.username_env) or "",
-        password=settings.secret(mailbox.password_env) or "",
-        folder=mailbox.folder,
-        address=mailbox.address,
-        after_commit=mailbox.after_commit,
-        move_to=mailbox.move_to,
-        idle=mailbox.idle,
-        poll_seconds=mailbox.poll_seconds,
+    deliveries = Deliveries(store, clock, observer)
+    inbox_bell, outbox_bell = Wakeup(), Wakeup()
+    accept = committing(store, inbox_bell)
+    context = ChannelContext(
+        desk=desk_facts(settings),
+        texts=settings.texts,
+        secret=settings.secret,
+        data_path=settings.data_path,
+        clock=clock,
+        store=store,
+        accept=accept,
+        record_now=ImmediateIntake(accept, service, store, clock, outbox_bell.notify),
+        agents=agents,
+        deliveries=deliveries,
+        directory=directory,
+        normalizer=build_normalizer(settings),
     )
+    channels = {channel.name: channel.build(config.channel(channel.name), context) for channel in settings.channels}
+    parts = list(channels.values())
+    policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
+    readers = merged((p.readers for p in parts), "inbox channel")
+    inbox = InboxProcessor(
+        store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox_bell.notify, wakeup=inbox_bell
+    )
+    senders = merged((p.senders for p in parts), "outbox channel")
+    outbox = OutboxWorker(store, senders, policy, clock, deliveries, wakeup=outbox_bell)
+    media = MediaWorker(store, merged((p.fetchers for p in parts), "media channel"), policy, clock)
+    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, channels)

@@ -8,9 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from gateway.runtime.metrics import render_metrics
-from ticketing.store.base import Store
+from ticketing.ports import ReadModel, UnitOfWork
 
-STORE_KEY = web.AppKey("store", Store)
+ReadStore = UnitOfWork[ReadModel]
+STORE_KEY: web.AppKey[ReadStore] = web.AppKey("store")
 ChannelsReport = Callable[[], Mapping[str, Any]]
 CHANNELS_KEY: web.AppKey[ChannelsReport] = web.AppKey("channels")
 
@@ -45,7 +46,7 @@ async def metrics(request: web.Request) -> web.Response:
     return render_metrics(counts, tickets, request.app[CHANNELS_KEY]())
 
 
-def create_app(store: Store, channels: ChannelsReport, webhooks: Mapping[str, web.Application]) -> web.Application:
+def create_app(store: ReadStore, channels: ChannelsReport, webhooks: Mapping[str, web.Application]) -> web.Application:
     """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix."""
     app = web.Application(client_max_size=1024 * 1024)
     app[STORE_KEY] = store

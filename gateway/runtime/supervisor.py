@@ -1,14 +1,15 @@
-"""Runs the assembled gateway: store, SMTP intake, HTTP server, inbox pipeline and outbox worker.
+"""Runs the assembled gateway: the store, the workers, every channel's receivers and the HTTP server.
 
-Shutdown (SIGTERM/SIGINT) stops accepting first, lets messages being committed finish, lets the pipeline and
-the outbox finish the item in hand, and closes the store last: nothing acknowledged is lost.
+Shutdown (SIGTERM/SIGINT) stops accepting first (receivers, then HTTP), lets messages being committed finish,
+lets the pipeline and the outbox finish the item in hand, closes what the channels opened, and closes the store
+last: nothing acknowledged is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Any, TextIO
+from typing import TextIO
 
 import structlog
 from aiohttp import web
@@ -22,88 +23,44 @@ class Supervisor:
         self._gateway = gateway
         self._out = out
         self._log = structlog.get_logger("gateway.supervisor")
-        self._http_address = ""
-
-    def channels(self) -> dict[str, Any]:
-        smtp = self._gateway.smtp
-        result: dict[str, Any] = {}
-        if smtp is not None:
-            host, port = smtp.address
-            result["email"] = {"smtp": f"{host}:{port}", "in_flight": smtp.handler.in_flight}
-        whatsapp = self._gateway.settings.file.channels.whatsapp
-        if whatsapp is not None and whatsapp.enabled:
-            result["whatsapp"] = {"webhook": f"{whatsapp.public_base_url.rstrip('/')}/webhooks/twilio/whatsapp"}
-        if self._gateway.mailboxes:
-            result.setdefault("email", {})["imap"] = {
-                name: box.status() for name, box in self._gateway.mailboxes.items()
-            }
-        return result
 
     async def run(self, stop: asyncio.Event) -> None:
         gateway = self._gateway
         http = gateway.settings.file.http
+        receivers = gateway.receivers
         await gateway.store.open()
-        tasks = [
-            asyncio.create_task(gateway.inbox.run(), name="inbox"),
-            asyncio.create_task(gateway.outbox.run(), name="outbox"),
-        ]
-        mailbox_tasks = [asyncio.create_task(box.run(), name=f"imap-{name}") for name, box in gateway.mailboxes.items()]
-        tasks.append(asyncio.create_task(gateway.media.run(), name="media"))
-        runner = web.AppRunner(create_app(gateway.store, self.channels, gateway.webhooks), handle_signals=False)
+        workers = [gateway.inbox, gateway.outbox, gateway.media]
+        tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
+        runner = web.AppRunner(create_app(gateway.store, gateway.health, gateway.webhooks), handle_signals=False)
         try:
-            if gateway.smtp is not None:
-                await gateway.smtp.start()
+            for receiver in receivers:
+                await receiver.start()
             await runner.setup()
-            site = web.TCPSite(runner, http.host, http.port)
-            await site.start()
-            self._http_address = f"http://{http.host}:{http.port}"
-            self._print_banner()
-            self._log.info("gateway.started", http=self._http_address, channels=self.channels())
+            await web.TCPSite(runner, http.host, http.port).start()
+            address = f"http://{http.host}:{http.port}"
+            self._print_banner(address)
+            self._log.info("gateway.started", http=address, channels=gateway.health())
             await stop.wait()
         finally:
             self._log.info("gateway.stopping")
-            if gateway.smtp is not None:
-                await gateway.smtp.stop()
-            for box in gateway.mailboxes.values():
-                box.stop()
-            await asyncio.gather(*mailbox_tasks, return_exceptions=True)
+            await asyncio.gather(*(receiver.stop() for receiver in receivers), return_exceptions=True)
             await runner.cleanup()
-            gateway.inbox.stop()
-            gateway.outbox.stop()
-            gateway.media.stop()
+            for worker in workers:
+                worker.stop()
             await asyncio.gather(*tasks, return_exceptions=True)
             for close in gateway.closers:
                 await close()
-            await asyncio.to_thread(gateway.large_mail.shutdown)
             await gateway.store.close()
             self._log.info("gateway.stopped")
 
-    def _print_banner(self) -> None:
-        settings = self._gateway.settings
-        email = settings.file.channels.email
+    def _print_banner(self, address: str) -> None:
+        gateway = self._gateway
         lines = [
-            f"Intake gateway for {settings.file.gateway.company} is running.",
-            f"  HTTP:    {self._http_address}/healthz",
+            f"Intake gateway for {gateway.settings.file.gateway.company} is running.",
+            f"  HTTP:    {address}/healthz",
         ]
-        web_channel = settings.file.channels.web
-        if web_channel is not None and web_channel.enabled:
-            lines.append(f"  Web:     {self._http_address}/soporte (help-desk form), /soporte/estado (ticket status)")
-        if email is not None and self._gateway.smtp is not None:
-            host, port = self._gateway.smtp.address
-            address = email.support_addresses[0]
-            lines.append(f"  SMTP:    {host}:{port} accepts mail for {', '.join(email.support_addresses)}")
-            if email.outgoing.transport == "maildir":
-                lines.append(f"  Replies: written to {email.outgoing.maildir}/new/ (one file per email)")
-            else:
-                lines.append(f"  Replies: sent through {email.outgoing.host}:{email.outgoing.port}")
-            lines += [
-                "Try it from another terminal:",
-                f"  python3 -c \"import smtplib; smtplib.SMTP('{host}', {port}).sendmail('sistemas@andina.com.co',"
-                f" ['{address}'], 'Subject: Servidor caido\\r\\n\\r\\nEl servidor de facturacion no responde.')\"",
-                "  .venv/bin/gateway tickets list",
-            ]
-        if "whatsapp" in self.channels():
-            lines.append(f"  WhatsApp: Twilio posts to {self.channels()['whatsapp']['webhook']}")
+        for parts in gateway.channels.values():
+            lines += parts.banner(address) if parts.banner is not None else []
         lines.append("Stop with Ctrl+C.")
         print("\n".join(lines), file=self._out, flush=True)
 

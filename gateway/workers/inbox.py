@@ -7,36 +7,28 @@ retried, and quarantined after `max_attempts`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Protocol
 
-from gateway.workers.worker import Worker
-from ticketing.service import IngestOutcome, TicketService
-from ticketing.store.base import Store, StoreError
+from adapters.channel import Reader
+from gateway.workers.worker import Wakeup, Worker
+from ticketing.ports import InboxWork, UnitOfWork
+from ticketing.service import TicketService
+from ticketing.store.base import StoreError
 from ticketing.types import InboxItem, WrittenRequest
-
-
-class AgentCommand(Protocol):
-    """What an agent did in a channel (a thread reply, a button): run instead of ingesting a client request."""
-
-    async def run(self) -> IngestOutcome: ...
-
-
-# One channel's raw message -> a client's written request, or an agent's command.
-Reader = Callable[[InboxItem], Awaitable[WrittenRequest | AgentCommand]]
 
 
 class InboxProcessor(Worker):
     def __init__(
         self,
-        store: Store,
+        store: UnitOfWork[InboxWork],
         readers: Mapping[str, Reader],
         service: TicketService,
         clock: Callable[[], datetime],
         max_attempts: int = 5,
         retry_seconds: float = 5.0,
         on_ingested: Callable[[], None] = lambda: None,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self._store = store
         self._readers = readers
@@ -45,7 +37,7 @@ class InboxProcessor(Worker):
         self._max_attempts = max_attempts
         self._retry_seconds = retry_seconds
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
-        super().__init__("inbox", error_wait=retry_seconds)
+        super().__init__("inbox", error_wait=retry_seconds, wakeup=wakeup)
 
     async def work_pass(self) -> float:
         return 0.0 if await self.process_pending() else self._retry_seconds

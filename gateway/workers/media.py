@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import Fetcher, PermanentFailure, TemporaryFailure
 from gateway.workers.outbox import RetryPolicy
 from gateway.workers.worker import Worker
-from ticketing.store.base import Store
+from ticketing.ports import DownloadWork, UnitOfWork
 from ticketing.types import PendingDownload
-
-Fetcher = Callable[[str], Awaitable[tuple[bytes, str]]]  # url -> (content, content type)
 
 
 class MediaWorker(Worker):
     def __init__(
         self,
-        store: Store,
+        store: UnitOfWork[DownloadWork],
         fetchers: Mapping[str, Fetcher],
         policy: RetryPolicy,
         clock: Callable[[], datetime],

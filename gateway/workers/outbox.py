@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from adapters.base import PermanentFailure, Sender, TemporaryFailure
-from gateway.workers.worker import Worker
+from adapters.channel import PermanentFailure, Sender, TemporaryFailure
+from gateway.workers.worker import Wakeup, Worker
 from ticketing.deliveries import Deliveries
 from ticketing.ports import OutboxWork, UnitOfWork
 from ticketing.types import OutboxItem
@@ -43,6 +43,7 @@ class OutboxWorker(Worker):
         deliveries: Deliveries,
         rng: random.Random | None = None,
         idle_seconds: float = 30.0,
+        wakeup: Wakeup | None = None,
     ) -> None:
         self._store = store
         self._senders = senders
@@ -51,7 +52,7 @@ class OutboxWorker(Worker):
         self._rng = rng or random.Random()
         self._idle = idle_seconds
         self._deliveries = deliveries  # each final result is an event on the ticket
-        super().__init__("outbox", error_wait=policy.base_delay)
+        super().__init__("outbox", error_wait=policy.base_delay, wakeup=wakeup)
 
     async def work_pass(self) -> float:
         await self.deliver_due()

@@ -1,4 +1,4 @@
-"""Background workers: a doorbell (`Wakeup`) and the loop every worker runs (`Worker`)."""
+"""The loop every background worker runs (`Worker`), and its doorbell (`Wakeup`): whoever commits work rings it."""
 
 from __future__ import annotations
 
@@ -42,11 +42,15 @@ class Worker:
     was working on is lost, because all state lives in the store.
     """
 
-    def __init__(self, name: str, error_wait: float) -> None:
+    def __init__(self, name: str, error_wait: float, wakeup: Wakeup | None = None) -> None:
         self._name = name
         self._error_wait = error_wait
-        self._wakeup = Wakeup()
+        self._wakeup = wakeup or Wakeup()  # shared with whoever commits its work, when that exists first
         self._log = structlog.get_logger(f"gateway.{name}")
+
+    @property
+    def name(self) -> str:
+        return self._name
 
     @property
     def stopping(self) -> bool:

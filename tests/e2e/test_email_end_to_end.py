@@ -56,7 +56,7 @@ def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: 
             assert ack["Auto-Submitted"] == "auto-replied"
             assert ack["Message-ID"].startswith("<gw-") and ack["Message-ID"].endswith("@tecnolinux.com>")
             text = ack.get_content()
-            assert "TL-000001" in text and "Alta" in text and "(GMT-5)" in text
+            assert "TL-000001" in text and "Prioridad:  Alto" in text and "(GMT-5)" in text
             assert text.count("(GMT-5)") >= 2  # both deadlines, as local time with the offset
 
             [ticket] = gateway.cli_json("tickets", "list")
@@ -127,7 +127,7 @@ def test_default_configuration_writes_replies_to_the_local_maildir(tmp_path: Pat
         [(key, raw)] = [(k, m.as_bytes()) for k, m in mailbox.Maildir(folder, create=False).items()]
         reply = email.message_from_bytes(raw, policy=email.policy.default)
         assert reply["Subject"] == "[TL-000001] Consulta de licencias"
-        assert "Baja" in reply.get_content()  # "cómo" is a usage question: low priority
+        assert "Prioridad:  Bajo" in reply.get_content()  # "cómo" is a usage question: low priority
         assert (tmp_path / "var" / "gateway.sqlite3").is_file()
 
 

@@ -72,7 +72,7 @@ async def test_whatsapp_message_to_ticket_acknowledgement_and_delivery_report(
             [ack] = await until(lambda: twilio.messages, "the acknowledgement at Twilio")
             assert (ack.form["To"], ack.form["From"]) == (f"whatsapp:{CLIENT}", "whatsapp:+573104934656")
             body = ack.form["Body"]
-            assert "TL-000001" in body and body.count("(GMT-5)") >= 2 and "Crítica" in body
+            assert "TL-000001" in body and body.count("(GMT-5)") >= 2 and "Prioridad: Crítico" in body
             assert ack.form["StatusCallback"] == f"{base}/webhooks/twilio/status"
 
             assert await post(session, base, "whatsapp", first) == 200  # Twilio's retry: nothing new

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
 from gateway.workers.media import MediaWorker
 from gateway.workers.outbox import RetryPolicy
 from tests.conftest import at

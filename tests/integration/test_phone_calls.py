@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from adapters.slack.call_intake import PhoneCallRecorder
 from adapters.slack.phone_call import PhoneCall
 from gateway.config.loader import load_settings
-from gateway.immediate_intake import ImmediateIntake
-from gateway.phone_calls import PhoneCallRecorder
 from gateway.runtime.bootstrap import Gateway, build_gateway, build_normalizer
 from tests.conftest import PROJECT, at
+from ticketing.intake import ImmediateIntake
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
 
@@ -43,7 +43,7 @@ def call(contact: str, view: str = "V0VIEW0001", priority: str = "high") -> Phon
 
 def recorder(gateway: Gateway) -> PhoneCallRecorder:
     normalizer = build_normalizer(gateway.settings)
-    intake = ImmediateIntake(gateway.store, gateway.service, lambda: NOW, lambda: None)
+    intake = ImmediateIntake(gateway.accept, gateway.service, gateway.store, lambda: NOW, lambda: None)
     return PhoneCallRecorder(intake, normalizer, "CO")
 
 

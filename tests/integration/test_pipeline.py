@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.email.reader import EmailReader, EmailReadOptions
 from gateway.config.loader import load_settings
-from gateway.runtime.bootstrap import Gateway, build_gateway, build_service, email_reader
+from gateway.runtime.bootstrap import Gateway, build_gateway, build_normalizer, build_service
 from gateway.workers.inbox import InboxProcessor
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import PROJECT, at
@@ -198,12 +199,18 @@ class FlakyStore:
         return self.inner.transaction()
 
 
+def email_reader(gateway: Gateway, pool: ProcessPoolExecutor | None) -> EmailReader:
+    """The email channel's reader, as it reads for `gateway`, with this pool for large mail."""
+    options = EmailReadOptions.of(gateway.settings.file.channel("email"), "TL", "es")
+    return EmailReader(options, build_normalizer(gateway.settings), pool)
+
+
 @pytest.mark.parametrize("pipeline_sees_outage", [True, False])  # False: only the ticket transaction fails
 async def test_a_store_outage_delays_but_never_quarantines(gateway: Gateway, pipeline_sees_outage: bool) -> None:
     flaky = FlakyStore(gateway.store)
     clock = Clock()
     service = build_service(gateway.settings, flaky, clock)
-    readers = {"email": email_reader(gateway.settings, None)}
+    readers = {"email": email_reader(gateway, None)}
     pipeline_store = flaky if pipeline_sees_outage else gateway.store
     processor = InboxProcessor(pipeline_store, readers, service, clock, 2, 0.05)
     await gateway.accept(AcceptRequest("email", "p1@andina.com.co", MAIL, {}, NOW))
@@ -239,8 +246,8 @@ async def test_large_mail_is_read_in_a_worker_process_with_the_same_result(gatew
     )
     item = InboxItem(1, "email", "big@andina.com.co", raw, {}, NOW, "pending", 0, "")
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        in_process = await email_reader(gateway.settings, pool)(item)
-    in_thread = await email_reader(gateway.settings, None)(item)
+        in_process = await email_reader(gateway, pool)(item)
+    in_thread = await email_reader(gateway, None)(item)
     assert len(raw) > 1_000_000  # over the threshold: the process path was taken
     assert in_process == in_thread
     assert in_process.priority is not None and in_process.priority.value == "critical"

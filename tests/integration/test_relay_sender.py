@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.relay.sender import RelaySender
 from adapters.relay.signing import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.conftest import free_port

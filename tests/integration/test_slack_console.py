@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.slack.console import SlackConsole
 from adapters.slack.console_events import ConsoleObserver
-from tests.conftest import at, free_port
+from tests.conftest import at, free_port, project_texts
 from tests.fake_slack import FakeSlack
 from ticketing.observer import TicketChange
 from ticketing.store.sqlite import SqliteStore
@@ -99,6 +99,7 @@ def make_console(client: AsyncWebClient, store: SqliteStore) -> SlackConsole:
         channel_id=CONSOLE,
         store=store,
         tz=ZoneInfo("America/Bogota"),
+        texts=project_texts(),
         organisation_name=lambda key: ORGANISATIONS.get(key or ""),
         oncall_mention=ONCALL,
     )

@@ -25,21 +25,23 @@ from adapters.slack.phone_call import (
     NOT_RECORDED,
     TOO_SLOW,
     PhoneCall,
+    PhoneCallDesk,
     confirmation_view,
     phone_call_modal,
 )
-from tests.conftest import at
+from tests.conftest import at, project_texts
 from tests.fake_slack import FakeSlack
 from tests.unit.test_slack_phone_call import FILLED, submitted_view
 from ticketing.intake import AcceptRequest, AcceptResult
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+LABELS_ES = project_texts()("es")
 CONSOLE, TEAM, TRIGGER = "C111", "T111", "1764511200.1234567890.abcdef0123456789"
 
 
 @dataclass
 class Recorder:
-    """`on_phone_call`: records each call with its raw payload; one number per native id (idempotent)."""
+    """`PhoneCallDesk.record`: records each call with its raw payload; one number per native id (idempotent)."""
 
     mode: str = "ok"  # ok | fail | slow
     release: asyncio.Event = field(default_factory=asyncio.Event)
@@ -124,7 +126,7 @@ def refused(message: str) -> tuple[int, dict[str, Any]]:
 
 async def serve(fake: FakeSlack, recorder: Recorder | None) -> TestClient[web.Request, web.Application]:
     async def accept(request: AcceptRequest) -> AcceptResult:
-        raise AssertionError("a phone call is committed by on_phone_call, not through accept")
+        raise AssertionError("a phone call is committed by PhoneCallDesk.record, not through accept")
 
     slack = AsyncWebClient(token=fake.token, base_url=fake.base_url + "/api/", retry_handlers=[])
     app = web.Application()
@@ -135,7 +137,7 @@ async def serve(fake: FakeSlack, recorder: Recorder | None) -> TestClient[web.Re
         clock=lambda: at("2026-11-30T14:00:00"),
         console_channel_id=CONSOLE,
         team_id=TEAM,
-        on_phone_call=recorder,
+        phone_calls=PhoneCallDesk(LABELS_ES, recorder) if recorder else None,
     )
     app.add_subapp("/slack", events)
     client = TestClient(TestServer(app, host="127.0.0.1"))
@@ -157,7 +159,7 @@ async def desk() -> AsyncIterator[Desk]:
 async def test_a_members_ticket_command_opens_the_modal(desk: Desk) -> None:
     assert await desk.command() == (200, "")
     assert [call.args["trigger_id"] for call in desk.fake.calls_to("views.open")] == [TRIGGER]
-    assert desk.fake.views == [phone_call_modal()]
+    assert desk.fake.views == [phone_call_modal(LABELS_ES)]
     assert [call.args["channel"] for call in desk.fake.calls_to("conversations.members")] == [CONSOLE]
     assert desk.recorder.calls == []
 

@@ -8,18 +8,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from adapters.web import web_pages
+from adapters.web import MOUNT_PATH
 from adapters.web.form import MAX_FILE_BYTES
 from gateway.config.loader import load_settings
-from gateway.runtime.bootstrap import Gateway, build_gateway, build_normalizer
-from gateway.web_channel import WebIntake
+from gateway.runtime.bootstrap import Gateway, build_gateway
 from tests.conftest import PROJECT, at
 from ticketing.types import Direction, TicketMessage
 
@@ -60,19 +58,8 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     config.write_text(config.read_text().replace('path = "var/gateway.sqlite3"', f'path = "{database}"'))
     gateway = build_gateway(load_settings(config, {}), lambda: NOW)
     await gateway.store.open()
-    intake = WebIntake(
-        gateway.store,
-        gateway.service,
-        build_normalizer(gateway.settings),
-        "CO",
-        ZoneInfo("America/Bogota"),
-        lambda: NOW,
-        lambda: None,
-    )
     app = web.Application()
-    app.add_subapp(
-        "/soporte", web_pages(submit=intake.submit, lookup=intake.lookup, csrf_secret="s3cret", clock=lambda: NOW)
-    )
+    app.add_subapp(MOUNT_PATH, gateway.webhooks[MOUNT_PATH])  # the pages as the web channel builds them
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     yield Desk(client, gateway)

@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.whatsapp.media import TWILIO_MEDIA_HOSTS, fetch_media, host_allowed
 from tests.fake_twilio import FakeTwilio
 

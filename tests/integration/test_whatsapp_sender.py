@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from adapters.base import PermanentFailure, TemporaryFailure
+from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.whatsapp.sender import ApprovedTemplate, WhatsAppSender
 from tests.conftest import at, free_port
 from tests.fake_twilio import FakeTwilio

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.config.templates import TemplateComposer, format_moment, gmt_label
+from adapters.local_time import format_moment, gmt_label
+from gateway.config.templates import TemplateComposer
+from tests.conftest import project_texts
 
 PROJECT = Path(__file__).resolve().parents[2]
 BOGOTA = ZoneInfo("America/Bogota")
@@ -18,7 +20,7 @@ DUE = datetime(2026, 11, 30, 9, 0, tzinfo=BOGOTA)
 
 def composer() -> TemplateComposer:
     common = {"company": "TecnoLinux", "support_address": "soporte@tecnolinux.com"}
-    return TemplateComposer(PROJECT / "config" / "templates", BOGOTA, "es", common)
+    return TemplateComposer(PROJECT / "config" / "templates", BOGOTA, project_texts(), common)
 
 
 def context(**overrides: Any) -> dict[str, Any]:
@@ -50,9 +52,9 @@ def context(**overrides: Any) -> dict[str, Any]:
             {},
             [
                 "TL-000042",
-                "Prioridad:  Alta",
+                "Prioridad:  Alto",  # the agreement's name, from config/labels.toml
                 "a más tardar el lunes 30 de noviembre de 2026, 09:00 (GMT-5)",
-                "fuera de nuestro horario",
+                "fuera de nuestro horario de atención (lunes a viernes de 8:00 a 16:30, GMT-5, días hábiles en Colombia)",
                 "empieza a contar el lunes 30 de noviembre de 2026, 08:00 (GMT-5)",
                 '"[TL-000042]"',
             ],
@@ -61,7 +63,11 @@ def context(**overrides: Any) -> dict[str, Any]:
         (
             "en",
             {},
-            ["Priority:    High", "by Monday, November 30, 2026, 9:00 AM (GMT-5)", "outside our support hours"],
+            [
+                "Priority:    High",
+                "by Monday, November 30, 2026, 9:00 AM (GMT-5)",
+                "outside our support hours (Monday to Friday, 8:00 to 16:30, GMT-5, business days in Colombia)",
+            ],
             ["lunes"],
         ),
         (
@@ -73,7 +79,7 @@ def context(**overrides: Any) -> dict[str, Any]:
         (
             "es",
             {"priority": "critical", "response_target": "immediate", "resolution_target": "immediate"},
-            ["Prioridad:  Crítica", "inmediata, a más tardar el lunes"],
+            ["Prioridad:  Crítico", "inmediata, a más tardar el lunes"],
             [],
         ),
         (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import PermanentFailure
+from adapters.channel import PermanentFailure
 from adapters.slack.console_events import ConsoleObserver
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.unit.desk import MONDAY_9, Desk, RecordingComposer

@@ -9,20 +9,21 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.local_time import short_moment
 from adapters.slack.blocks import (
     BUTTON_ACTIONS,
     SELECT_ACTIONS,
     ConsoleTicket,
     cut,
     due_text,
-    local_time,
     ticket_blocks,
 )
-from tests.conftest import at
+from tests.conftest import at, project_texts
 from tests.fake_slack import block_problems
 
 BOGOTA = ZoneInfo("America/Bogota")
 ONCALL = "<!subteam^S0ONCALL>"
+TEXTS = project_texts()
 TICKET = ConsoleTicket(
     number="TL-000123",
     status="open",
@@ -53,7 +54,7 @@ TICKET = ConsoleTicket(
     ],
 )
 def test_local_time_in_spanish_with_the_offset(moment: datetime, tz: ZoneInfo, expected: str) -> None:
-    assert local_time(moment, tz) == expected
+    assert short_moment(moment, tz) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,7 @@ def actions_of(blocks: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_parent_message_shows_the_ticket_in_spanish() -> None:
-    text, blocks = ticket_blocks(TICKET, BOGOTA, ONCALL)
+    text, blocks = ticket_blocks(TICKET, BOGOTA, ONCALL, TEXTS)
     assert text == "Ticket TL-000123 (Alto, Abierto): Servidor de facturación caído"
     assert blocks[0] == {
         "type": "header",
@@ -90,7 +91,7 @@ def test_parent_message_shows_the_ticket_in_spanish() -> None:
     }
     assert fields_of(blocks) == {
         "Solicitante": "Ana Gómez (ana@andina.com.co)\nAndina S.A.",
-        "Plan": "Estándar (L–V 08:00–16:30)",
+        "Plan": "Estándar (lun–vie 8:00–16:30)",  # the label, and the hours of [sla.business_hours]
         "Canal": "Correo",
         "Prioridad": "Alto",
         "Estado": "Abierto",
@@ -105,7 +106,7 @@ def test_parent_message_shows_the_ticket_in_spanish() -> None:
 
 
 def test_every_action_carries_the_ticket_number() -> None:
-    _text, blocks = ticket_blocks(TICKET, BOGOTA, None)
+    _text, blocks = ticket_blocks(TICKET, BOGOTA, None, TEXTS)
     actions = actions_of(blocks)
     assert actions["block_id"] == "ticket:TL-000123"
     elements = {element["action_id"]: element for element in actions["elements"]}
@@ -157,13 +158,13 @@ def test_every_action_carries_the_ticket_number() -> None:
     ],
 )
 def test_fields(changes: dict[str, Any], field: str, expected: str) -> None:
-    _text, blocks = ticket_blocks(replace(TICKET, **changes), BOGOTA, None)
+    _text, blocks = ticket_blocks(replace(TICKET, **changes), BOGOTA, None, TEXTS)
     assert fields_of(blocks)[field] == expected
 
 
 def test_priority_select_starts_at_the_current_priority() -> None:
     for priority in ("critical", "high", "medium", "low", "planned"):
-        _text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, ONCALL)
+        _text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, ONCALL, TEXTS)
         select = next(element for element in actions_of(blocks)["elements"] if element["action_id"] == "priority")
         assert select["initial_option"]["value"] == priority
         assert block_problems(blocks) == []
@@ -174,7 +175,7 @@ def test_priority_select_starts_at_the_current_priority() -> None:
     [("critical", ONCALL, True), ("critical", None, False), ("high", ONCALL, False), ("medium", None, False)],
 )
 def test_a_critical_ticket_pages_the_oncall_group(priority: str, mention: str | None, paged: bool) -> None:
-    text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, mention)
+    text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, mention, TEXTS)
     assert text.startswith(ONCALL) is paged
     assert (blocks[0]["type"] == "section" and blocks[0]["text"]["text"].startswith(ONCALL)) is paged
     assert blocks[1 if paged else 0]["type"] == "header"
@@ -182,7 +183,7 @@ def test_a_critical_ticket_pages_the_oncall_group(priority: str, mention: str | 
 
 def test_what_the_client_wrote_cannot_mention_or_break_the_limits() -> None:
     ticket = replace(TICKET, subject="<!channel> urgente " + "x" * 300, excerpt="<!here> a & b <@U123>\n" * 200)
-    text, blocks = ticket_blocks(ticket, BOGOTA, None)
+    text, blocks = ticket_blocks(ticket, BOGOTA, None, TEXTS)
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
     header = blocks[0]["text"]["text"]
     assert len(header) == 150 and header.endswith("…") and header.startswith("TL-000123 · <!channel>")  # plain_text
@@ -193,7 +194,7 @@ def test_what_the_client_wrote_cannot_mention_or_break_the_limits() -> None:
 
 
 def test_empty_subject_and_excerpt() -> None:
-    _text, blocks = ticket_blocks(replace(TICKET, subject=" ", excerpt=""), BOGOTA, None)
+    _text, blocks = ticket_blocks(replace(TICKET, subject=" ", excerpt=""), BOGOTA, None, TEXTS)
     assert blocks[0]["text"]["text"] == "TL-000123 · (sin asunto)"
     assert blocks[2]["text"]["text"] == "*Solicitud*\n> _(sin texto)_"
 

@@ -15,10 +15,12 @@ from adapters.slack.phone_call import (
     phone_call_modal,
     read_phone_call,
 )
+from tests.conftest import project_texts
 from tests.fake_slack import view_problems
 
 VIEW_ID = "V0VIEW0001"
-LABELS = {"critical": "Crítica", "high": "Alta", "medium": "Media", "low": "Baja", "planned": "Planificada"}
+LABELS_ES = project_texts()("es")
+LABELS = {"critical": "Crítico", "high": "Alto", "medium": "Medio", "low": "Bajo", "planned": "Planificado"}
 FILLED = {
     "contact": "Ana.Rojas@Cliente.COM",
     "client_name": "Ana Rojas",
@@ -40,7 +42,7 @@ def submitted_view(view_id: str = VIEW_ID, /, **fields: str | None) -> dict[str,
     priority = filled["priority"]
     option = {"text": {"type": "plain_text", "text": LABELS.get(priority or "", "?"), "emoji": True}, "value": priority}
     values["priority"] = {"priority": {"type": "static_select", "selected_option": option if priority else None}}
-    modal = phone_call_modal()
+    modal = phone_call_modal(LABELS_ES)
     return {
         "id": view_id,
         "team_id": "T111",
@@ -150,22 +152,22 @@ def test_the_same_view_is_the_same_native_id() -> None:
 
 
 def test_the_modal_offers_the_five_priorities_with_the_agreements_definitions() -> None:
-    modal = phone_call_modal()
+    modal = phone_call_modal(LABELS_ES)
     [priority] = [block for block in modal["blocks"] if block["block_id"] == "priority"]
     options = priority["element"]["options"]
     assert priority["element"]["type"] == "static_select"
     assert [(option["value"], option["text"]["text"], option["description"]["text"]) for option in options] == [
-        ("critical", "Crítica", "Sin disponibilidad de la plataforma o servicio"),
-        ("high", "Alta", "Producción continúa de manera imperfecta"),
-        ("medium", "Media", "Impedimentos menores"),
-        ("low", "Baja", "Consulta técnica o de uso"),
-        ("planned", "Planificada", "No urgente"),
+        ("critical", "Crítico", "Sin disponibilidad de la plataforma o servicio"),
+        ("high", "Alto", "Producción continúa de manera imperfecta"),
+        ("medium", "Medio", "Impedimentos menores"),
+        ("low", "Bajo", "Consulta técnica o de uso"),
+        ("planned", "Planificado", "No urgente"),
     ]
     assert "initial_option" not in priority["element"]  # the operator chooses; no silent default
 
 
 def test_the_modal_is_what_slack_accepts_and_what_the_reader_reads() -> None:
-    modal = phone_call_modal()
+    modal = phone_call_modal(LABELS_ES)
     assert (modal["type"], modal["callback_id"], modal["title"]["text"]) == ("modal", "phone_call", "Registrar llamada")
     assert view_problems(modal) == []
     inputs = {block["block_id"]: block for block in modal["blocks"]}
@@ -176,7 +178,7 @@ def test_the_modal_is_what_slack_accepts_and_what_the_reader_reads() -> None:
     assert required == {"contact", "subject", "description", "priority"}
     assert inputs["description"]["element"]["multiline"] is True
     assert inputs["contact"]["label"]["text"] == "Correo o WhatsApp del cliente"
-    assert phone_call_modal("another")["callback_id"] == "another"
+    assert phone_call_modal(LABELS_ES, "another")["callback_id"] == "another"
 
 
 @pytest.mark.parametrize(("contact", "by"), [("ana@cliente.com", "por correo"), ("+57 300 555 0101", "por WhatsApp")])

@@ -8,7 +8,6 @@ import pytest
 
 from adapters.web.form import (
     MAX_FILE_BYTES,
-    PRIORITY_HELP,
     form_from_payload,
     form_payload,
     read_lookup_form,
@@ -93,13 +92,6 @@ def test_the_stored_payload_reads_back_the_same_form() -> None:
     form, _ = read_support_form(VALID, [("captura.png", "image/png", b"\x89PNG\x00")])
     assert form is not None
     assert form_from_payload(form_payload(form)) == form
-
-
-def test_every_priority_has_a_definition_in_both_languages() -> None:
-    for language in ("es", "en"):
-        assert [value for value, _, _ in PRIORITY_HELP[language]] == ["critical", "high", "medium", "low", "planned"]
-        assert all(label and len(definition) > 15 for _, label, definition in PRIORITY_HELP[language])
-    assert "Sin disponibilidad de la plataforma" in PRIORITY_HELP["es"][0][2]
 
 
 def test_the_lookup_form_names_what_is_missing() -> None:

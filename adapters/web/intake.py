@@ -1,10 +1,10 @@
-"""The help-desk web form's glue: a submission becomes the client's ticket at once; a status lookup shows it.
+"""The help desk's requests and lookups: a submission becomes the client's ticket at once; a lookup shows one.
 
 `submit` commits the submission to the durable inbox first (channel "web", a fresh native id each time: every
 submission is a new request), then makes the ticket at once so the page can show its number and deadlines. The
 client's acknowledgement goes out on email or WhatsApp, whichever contact they gave. If making the ticket fails
-after the commit, the submission stays in the inbox; `read` is the inbox pipeline's reader for channel "web"
-(register it so the pipeline finishes the job instead of quarantining it).
+after the commit, the submission stays in the inbox; `read` is the inbox pipeline's reader for channel "web", so
+the pipeline finishes the job instead of quarantining it.
 
 `lookup` shows a ticket only to whoever gives its requester's contact, and only the public conversation (messages
 in and out, never internal notes).
@@ -14,47 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from adapters.web import PRIORITY_HELP, Receipt, StatusView, SupportForm, form_from_payload
-from adapters.whatsapp.read import to_e164
-from gateway.config.templates import format_moment
-from gateway.immediate_intake import ImmediateIntake
+from adapters.labels import Texts
+from adapters.local_time import format_moment
+from adapters.phone_numbers import normalised_contact
+from adapters.web import CHANNEL
+from adapters.web.form import SupportForm, form_from_payload
+from adapters.web.pages import Receipt, StatusView
 from normalizer import Normalizer
-from ticketing.service import TicketService
-from ticketing.store.base import Store
+from ticketing.intake import ImmediateIntake
+from ticketing.ports import TicketReading, UnitOfWork
 from ticketing.types import AttachmentRef, Direction, InboundMessage, InboxItem, Priority, Ticket, WrittenRequest
 
-CHANNEL = "web"
 KIND = "web_form"
 NO_DEADLINE = "—"
-STATUS_LABELS = {
-    "es": {
-        "new": "Recibido",
-        "open": "En atención",
-        "waiting_on_client": "Esperando su respuesta",
-        "resolved": "Resuelto",
-        "closed": "Cerrado",
-        "not_covered": "Registrado (fuera del acuerdo de servicio)",
-    },
-    "en": {
-        "new": "Received",
-        "open": "In progress",
-        "waiting_on_client": "Waiting for your answer",
-        "resolved": "Resolved",
-        "closed": "Closed",
-        "not_covered": "Recorded (outside the service agreement)",
-    },
-}
 SPEAKERS = {"es": ("Usted", "Mesa de ayuda"), "en": ("You", "Help desk")}
-
-
-def normalised_contact(contact: str, region: str) -> str | None:
-    """An email lowercased, a phone in E.164; None when it is neither."""
-    text = contact.strip()
-    return text.lower() if "@" in text else to_e164(text, region)
 
 
 def web_request(
@@ -93,28 +69,24 @@ def web_request(
     )
 
 
-def _label(priority: Priority, language: str) -> str:
-    return {value: label for value, label, _ in PRIORITY_HELP[language]}[priority.value]
-
-
 class WebIntake:
-    """`submit` and `lookup` for the web pages (see the module docstring)."""
+    """`submit` and `lookup` for the web pages, and `read` for the inbox pipeline (see the module docstring)."""
 
     def __init__(
         self,
-        store: Store,
-        service: TicketService,
+        store: UnitOfWork[TicketReading],
+        record_now: ImmediateIntake,
         normalizer: Normalizer,
         region: str,
         tz: ZoneInfo,
-        clock: Callable[[], datetime],
-        on_ingested: Callable[[], None],
+        texts: Texts,
     ) -> None:
         self._store = store
-        self._intake = ImmediateIntake(store, service, clock, on_ingested)
+        self._intake = record_now
         self._normalizer = normalizer
         self._region = region
         self._tz = tz
+        self._texts = texts
 
     def _due(self, moment: datetime | None, language: str) -> str:
         return format_moment(moment, language, self._tz) if moment is not None else NO_DEADLINE
@@ -132,7 +104,7 @@ class WebIntake:
         language = form.language
         return Receipt(
             ticket.number,
-            _label(ticket.priority, language),
+            self._texts(language).priority(ticket.priority.value),
             self._due(ticket.response_due, language),
             self._due(ticket.resolution_due, language),
         )
@@ -149,7 +121,8 @@ class WebIntake:
             if ticket is None or ticket.id is None or given is None or not self._is_requester(ticket, given):
                 return None
             messages = await tx.messages(ticket.id)
-        language = ticket.language if ticket.language in STATUS_LABELS else "es"
+        language = ticket.language if ticket.language in SPEAKERS else "es"
+        labels = self._texts(language)
         client, desk = SPEAKERS[language]
         public = [
             (
@@ -162,8 +135,8 @@ class WebIntake:
         ]
         return StatusView(
             ticket.number,
-            STATUS_LABELS[language][ticket.status.value],
-            _label(ticket.priority, language),
+            labels.status(ticket.status.value, for_clients=True),
+            labels.priority(ticket.priority.value),
             self._due(ticket.response_due, language),
             self._due(ticket.resolution_due, language),
             public,

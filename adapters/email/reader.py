@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.email.parse import MailParseError, parse_email
+from adapters.email.settings import EmailSettings
 from normalizer import LanguageDetector, Normalizer
 from ticketing.types import InboundMessage, InboxItem, WrittenRequest
 
@@ -31,6 +32,17 @@ class EmailReadOptions:
     max_attachment_bytes: int
     fallback_recipient: str
     own_domains: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, section: EmailSettings | None, ticket_prefix: str, default_language: str) -> EmailReadOptions:
+        """The options for the configured email channel (or defaults, to read a file without one)."""
+        return cls(
+            ticket_prefix=ticket_prefix,
+            default_language=default_language,
+            max_attachment_bytes=section.max_attachment_bytes if section else 10_000_000,
+            fallback_recipient=section.support_addresses[0] if section else "",
+            own_domains=section.domains if section else frozenset(),
+        )
 
 
 def parse_committed_mail(

@@ -12,24 +12,32 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
+from adapters.slack import CHANNEL, CONSOLE_CHANNEL
+from adapters.slack.call_intake import KIND as PHONE_CALL
+from adapters.slack.call_intake import call_request
 from adapters.slack.client_sender import message_id
+from adapters.slack.console_events import PROMPT
 from adapters.slack.read import ConsoleAction, DirectMessage, ThreadReply, read_slack_payload
-from gateway.phone_calls import KIND as PHONE_CALL
-from gateway.phone_calls import call_request
 from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions, TicketNotFound
+from ticketing.ports import ConsoleThreads, InboxLookup, OutboxQueue, UnitOfWork
 from ticketing.service import IngestOutcome
-from ticketing.store.base import Store
 from ticketing.types import InboundMessage, InboxItem, OutboundReply, Priority, Status, WrittenRequest
 
-CHANNEL = "slack"
+
+class CommandWork(ConsoleThreads, InboxLookup, OutboxQueue, Protocol):
+    """What agents' commands read and queue: the ticket of a thread, a reply to confirm, a private prompt."""
+
+
+CommandStore = UnitOfWork[CommandWork]
 
 
 @dataclass(frozen=True)
 class ThreadReplyCommand:
     reply: ThreadReply
-    store: Store
+    store: CommandStore
     agents: AgentActions
     confirm: bool  # "confirm" mode: ask the agent before anything reaches the client
     clock: Callable[[], datetime]
@@ -51,7 +59,7 @@ def confirmation_prompt(number: str, reply: ThreadReply) -> OutboundReply:
     """The private question to the reply's author; its buttons carry the reply's event id."""
     return OutboundReply(
         ticket_number=number,
-        channel="slack_console",
+        channel=CONSOLE_CHANNEL,
         recipient=reply.user,
         subject="",
         text=reply.text,
@@ -59,7 +67,7 @@ def confirmation_prompt(number: str, reply: ThreadReply) -> OutboundReply:
         thread_key=reply.event_id,
         references=(),
         idempotency_key=f"prompt:{reply.event_id}",
-        kind="console_prompt",
+        kind=PROMPT,
     )
 
 
@@ -67,7 +75,7 @@ def confirmation_prompt(number: str, reply: ThreadReply) -> OutboundReply:
 class ConsoleActionCommand:
     action: ConsoleAction
     agents: AgentActions
-    store: Store
+    store: CommandStore
 
     async def run(self) -> IngestOutcome:
         action, number, user = self.action.action, self.action.ticket_number, self.action.user
@@ -126,7 +134,7 @@ class SlackReader:
 
     def __init__(
         self,
-        store: Store,
+        store: CommandStore,
         agents: AgentActions,
         normalizer: Normalizer,
         region: str,

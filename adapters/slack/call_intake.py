@@ -12,13 +12,13 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 
+from adapters.phone_numbers import normalised_contact
+from adapters.slack import CHANNEL
 from adapters.slack.phone_call import PhoneCall
-from adapters.whatsapp.read import to_e164
-from gateway.immediate_intake import ImmediateIntake
 from normalizer import Normalizer
+from ticketing.intake import ImmediateIntake
 from ticketing.types import InboundMessage, Priority, WrittenRequest
 
-CHANNEL = "slack"
 KIND = "phone_call"
 
 
@@ -31,7 +31,7 @@ def call_request(raw: bytes, received_at: datetime, region: str, normalizer: Nor
     """The written request of a recorded call; the client's channel is the contact the operator gave."""
     call = PhoneCall(**json.loads(raw))
     email = "@" in call.contact
-    contact = call.contact.strip().lower() if email else (to_e164(call.contact, region) or call.contact.strip())
+    contact = normalised_contact(call.contact, region) or call.contact.strip()
     organisation = f" ({call.organisation})" if call.organisation else ""
     note = f"[Llamada telefónica registrada por <@{call.operator}>{organisation}]"
     message = InboundMessage(
@@ -60,7 +60,7 @@ def call_request(raw: bytes, received_at: datetime, region: str, normalizer: Nor
 
 
 class PhoneCallRecorder:
-    """`on_phone_call` for the Slack events sub-app: commit, create the ticket, return its number."""
+    """`PhoneCallDesk.record` for the Slack events sub-app: commit, create the ticket, return its number."""
 
     def __init__(self, intake: ImmediateIntake, normalizer: Normalizer, region: str) -> None:
         self._intake = intake

@@ -1,0 +1,175 @@
+"""What a channel is to the gateway that runs it: the parts it builds, what it may use, and how a delivery fails.
+
+Each channel is one package under `adapters/` with one `Channel` object: its name (its section under
+`[channels]`), its settings section, the `facts` the core needs before anything is built (the secrets it names,
+how long a chat conversation continues, the agents' console that follows the tickets), and `build`, which
+returns the running parts: readers for the inbox pipeline, senders for the outbox, media fetchers, webhook
+sub-apps by mount path, receivers that listen (SMTP, IMAP), health and the start banner.
+
+Senders never retry themselves: the outbox worker owns retries, backoff, `Retry-After` and dead letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from adapters.settings import SettingPath
+from ticketing.ports import (
+    ConsoleThreads,
+    Conversations,
+    InboxLookup,
+    MailboxPositions,
+    OutboxQueue,
+    TicketReading,
+    UnitOfWork,
+)
+from ticketing.types import InboxItem, OutboundReply, WrittenRequest
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from adapters.labels import Texts
+    from normalizer import Normalizer
+    from ticketing.agent_actions import AgentActions
+    from ticketing.customers import CustomerDirectory
+    from ticketing.deliveries import Deliveries
+    from ticketing.intake import Accept, ImmediateIntake
+    from ticketing.observer import TicketObserver
+    from ticketing.service import IngestOutcome
+
+
+class TemporaryFailure(Exception):
+    """Try again later (after `retry_after` seconds when the peer said so)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (unknown recipient, rejected content): the reply goes straight to `dead`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Sender(Protocol):
+    async def send(self, reply: OutboundReply) -> str | None:
+        """Deliver one reply, or raise TemporaryFailure / PermanentFailure. Returns the channel's id for the sent
+        message when it has one (Twilio's MessageSid), so later delivery reports can be matched to it."""
+        ...
+
+
+class AgentCommand(Protocol):
+    """What an agent did in a channel (a thread reply, a button): run instead of ingesting a client request."""
+
+    async def run(self) -> IngestOutcome: ...
+
+
+# One channel's committed raw message -> a client's written request, or an agent's command.
+Reader = Callable[[InboxItem], Awaitable["WrittenRequest | AgentCommand"]]
+# A link a channel sent instead of an attachment's bytes -> (content, content type).
+Fetcher = Callable[[str], Awaitable[tuple[bytes, str]]]
+
+
+class Receiver(Protocol):
+    """Something that listens on its own (an SMTP server, an IMAP mailbox) and commits what it receives."""
+
+    async def start(self) -> None:
+        """Begin listening; returns once it does."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop listening and let what is being committed finish."""
+        ...
+
+
+class ChannelWork(ConsoleThreads, Conversations, InboxLookup, MailboxPositions, OutboxQueue, TicketReading, Protocol):
+    """Everything a channel may do in the store; each of its parts is typed against the narrow role it uses."""
+
+
+@dataclass(frozen=True)
+class DeskFacts:
+    """What every channel may need to know of the desk it serves."""
+
+    company: str
+    ticket_prefix: str
+    default_language: str
+    phone_region: str  # how a phone number written without a country code is read, e.g. "CO"
+    timezone: ZoneInfo
+    trusted_proxies: frozenset[str] = frozenset()  # our reverse proxies, whose X-Forwarded-For is believed
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What the gateway needs of a channel before anything is built, read from its settings section alone."""
+
+    secrets: Sequence[tuple[SettingPath, str]] = ()  # the environment variables it names, with their settings
+    continue_within: Mapping[str, timedelta] = field(default_factory=dict)  # chat: a message continues a ticket
+    own_domains: frozenset[str] = frozenset()  # mail from these domains is our own, come back
+    reply_facts: Mapping[str, str] = field(default_factory=dict)  # what reply templates may use, e.g. support_address
+    agent_names: Mapping[str, str] = field(default_factory=dict)  # who an agent's id is, for people reading tickets
+    observer: TicketObserver | None = None  # follows every ticket's events (the agents' console)
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel's `build` may use: the core, built already, and the desk's facts."""
+
+    desk: DeskFacts
+    texts: Texts
+    secret: Callable[[str | None], str | None]
+    data_path: Callable[[str], Path]
+    clock: Callable[[], datetime]
+    store: UnitOfWork[ChannelWork]
+    accept: Accept
+    record_now: ImmediateIntake
+    agents: AgentActions
+    deliveries: Deliveries
+    directory: CustomerDirectory
+    normalizer: Normalizer
+
+
+@dataclass(frozen=True)
+class ChannelParts:
+    """A channel's running parts, as its `build` returns them (every part optional)."""
+
+    readers: Mapping[str, Reader] = field(default_factory=dict)  # by inbox channel
+    senders: Mapping[str, Sender] = field(default_factory=dict)  # by outbox channel
+    fetchers: Mapping[str, Fetcher] = field(default_factory=dict)  # by the channel of the message with the link
+    webhooks: Mapping[str, web.Application] = field(default_factory=dict)  # by mount path
+    receivers: Sequence[Receiver] = ()
+    health: Callable[[], Mapping[str, Any]] | None = None  # shown under its name in /healthz
+    banner: Callable[[str], Sequence[str]] | None = None  # given the HTTP base URL: lines `gateway run` prints
+    closers: Sequence[Callable[[], Awaitable[None]]] = ()  # run at shutdown, after the workers stopped
+
+
+SectionT = TypeVar("SectionT")
+
+
+class Channel(Protocol[SectionT]):
+    @property
+    def name(self) -> str:
+        """Its section under [channels], and its name in /healthz."""
+        ...
+
+    @property
+    def settings(self) -> Any:
+        """The section's type as gateway.toml has it, e.g. `WhatsAppSettings | None`."""
+        ...
+
+    @property
+    def default(self) -> SectionT:
+        """The section when gateway.toml has none (None: the channel is off)."""
+        ...
+
+    def facts(self, section: SectionT) -> ChannelFacts: ...
+
+    def build(self, section: SectionT, context: ChannelContext) -> ChannelParts: ...

@@ -1,0 +1,63 @@
+"""The relay channel as the gateway runs it: one webhook sub-app for every bridge, and a reader and a sender per
+bridge (`[channels.relay.<name>]`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Reader
+from adapters.relay import CHANNEL, MOUNT_PATH, channel_for
+from adapters.relay.settings import RelayName, RelaySettings
+from adapters.settings import named_secrets
+
+Relays = dict[RelayName, RelaySettings]
+
+
+def _enabled(relays: Relays) -> dict[str, RelaySettings]:
+    return {name: relay for name, relay in relays.items() if relay.enabled}
+
+
+class RelayChannel:
+    name = CHANNEL
+    settings = Relays
+    default: Relays = {}
+
+    def facts(self, section: Relays) -> ChannelFacts:
+        relays = _enabled(section)
+        return ChannelFacts(
+            secrets=[
+                secret
+                for name, relay in relays.items()
+                for secret in named_secrets(("channels", CHANNEL, name), relay, "secret_env", "previous_secret_env")
+            ],
+            continue_within={
+                channel_for(name): timedelta(hours=relay.continue_conversation_hours) for name, relay in relays.items()
+            },
+        )
+
+    def build(self, section: Relays, context: ChannelContext) -> ChannelParts:
+        relays = _enabled(section)
+        if not relays:
+            return ChannelParts()
+        from adapters.relay.read import RelayReader
+        from adapters.relay.sender import RelaySender
+        from adapters.relay.webhook import relay_webhooks
+
+        secrets: dict[str, list[str]] = {}
+        readers: dict[str, Reader] = {}
+        senders: dict[str, RelaySender] = {}
+        for name, relay in relays.items():
+            current = context.secret(relay.secret_env) or ""
+            secrets[name] = [s for s in (current, context.secret(relay.previous_secret_env)) if s]
+            readers[channel_for(name)] = RelayReader(name, context.desk.phone_region, context.normalizer)
+            senders[channel_for(name)] = RelaySender(relay=name, callback_url=relay.callback_url, secret=current)
+        webhooks = relay_webhooks(relays=secrets, accept=context.accept, clock=context.clock)
+        return ChannelParts(
+            readers=readers,
+            senders=senders,
+            webhooks={MOUNT_PATH: webhooks},
+            closers=[sender.close for sender in senders.values()],
+        )
+
+
+RELAY = RelayChannel()

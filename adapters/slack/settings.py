@@ -1,0 +1,26 @@
+"""The Slack channel's settings (`[channels.slack]`): the agents' console channel, the workspace, the agents and
+how their thread replies reach clients; the bot token and the signing secret come from the environment."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from adapters.settings import Section
+
+
+class SlackSettings(Section):
+    """Slack (`[channels.slack]`): the agents' console, and a channel clients may write on."""
+
+    enabled: bool = True
+    agents_channel: str = Field(pattern=r"^[CG][A-Z0-9]+$")  # the console: one thread per ticket
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]+$")  # only this workspace may act
+    oncall_group: str | None = Field(None, pattern=r"^S[A-Z0-9]+$")  # mentioned on critical tickets
+    agents: dict[str, str] = {}  # Slack user id -> the agent's name
+    # "direct": a thread reply goes to the client unless it starts with "nota:"/"note:"; "confirm": each reply
+    # first asks its author (privately) whether to send it to the client or keep it as an internal note.
+    reply_mode: Literal["direct", "confirm"] = "direct"
+    api_base_url: str | None = None  # only to point the Slack client at a test double

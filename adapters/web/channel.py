@@ -1,0 +1,48 @@
+"""The web help desk as the gateway runs it: the pages at /soporte on the gateway's HTTP server, and the reader
+that finishes a submission whose ticket could not be made at once (`[channels.web]`)."""
+
+from __future__ import annotations
+
+import secrets
+
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.web import CHANNEL, MOUNT_PATH
+from adapters.web.settings import WebSettings
+
+
+class WebChannel:
+    name = CHANNEL
+    settings = WebSettings | None
+    default = None
+
+    def facts(self, section: WebSettings | None) -> ChannelFacts:
+        return ChannelFacts()  # csrf_secret_env is optional: unset, a random secret is made at start
+
+    def build(self, section: WebSettings | None, context: ChannelContext) -> ChannelParts:
+        if section is None or not section.enabled:
+            return ChannelParts()
+        from adapters.web.intake import WebIntake
+        from adapters.web.pages import web_pages
+
+        desk = context.desk
+        intake = WebIntake(
+            context.store, context.record_now, context.normalizer, desk.phone_region, desk.timezone, context.texts
+        )
+        pages = web_pages(
+            submit=intake.submit,
+            lookup=intake.lookup,
+            csrf_secret=context.secret(section.csrf_secret_env) or secrets.token_hex(32),
+            clock=context.clock,
+            texts=context.texts,
+            trusted_proxies=desk.trusted_proxies,
+        )
+        return ChannelParts(
+            readers={CHANNEL: intake.read},
+            webhooks={MOUNT_PATH: pages},
+            banner=lambda http: [
+                f"  Web:     {http}{MOUNT_PATH} (help-desk form), {MOUNT_PATH}/estado (ticket status)"
+            ],
+        )
+
+
+WEB = WebChannel()

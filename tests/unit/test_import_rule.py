@@ -1,4 +1,9 @@
-"""The inward import rule of the design: gateway -> adapters -> normalizer -> ticketing, checked on the AST."""
+"""The inward import rule of the design, checked on the AST of every module.
+
+gateway -> adapters -> normalizer -> ticketing. Besides the layers: a channel package never imports a sibling
+channel (the modules at the top of adapters/ are what channels share), nothing but gateway touches the store's
+implementation, and the core knows nothing of Slack, Twilio or HTTP.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,12 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "normalizer": ("normalizer", "ticketing.types"),
     "ticketing": ("ticketing",),
 }
-# Only the composition root picks a storage backend.
-BACKENDS = ("ticketing.store.sqlite", "ticketing.store.postgres")
+STORE = "ticketing.store"  # only gateway picks a store; the core and channels use ticketing.ports
+CHANNEL_LIBRARIES = ("slack_sdk", "slack_bolt", "twilio", "aiohttp", "aiosmtpd", "imapclient", "jinja2", "babel")
 
 
-def project_imports(path: Path) -> list[tuple[int, str]]:
+def imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module name) of every absolute import, with the imported name appended for `from` imports."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
@@ -28,18 +34,42 @@ def project_imports(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
-    return [(line, name) for line, name in found if name.split(".")[0] in LAYERS]
+    return found
 
 
-def violations(layer: str) -> list[str]:
+def project_imports(path: Path) -> list[tuple[int, str]]:
+    return [(line, name) for line, name in imports(path) if name.split(".")[0] in LAYERS]
+
+
+def channel_package(module: str, root: Path = PROJECT) -> str | None:
+    """The channel package a module name is in ("adapters.slack.read" -> "slack"), or None."""
+    parts = module.split(".")
+    if parts[0] != "adapters" or len(parts) < 2:
+        return None
+    return parts[1] if (root / "adapters" / parts[1]).is_dir() else None
+
+
+def within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def violations(layer: str, root: Path = PROJECT) -> list[str]:
     problems = []
-    for path in sorted((PROJECT / layer).rglob("*.py")):
-        for line, name in project_imports(path):
-            where = f"{path.relative_to(PROJECT)}:{line} imports {name}"
-            if not any(name == prefix or name.startswith(prefix + ".") for prefix in ALLOWED[layer]):
+    for path in sorted((root / layer).rglob("*.py")):
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        own_channel = channel_package(module, root)
+        for line, name in imports(path):
+            where = f"{path.relative_to(root)}:{line} imports {name}"
+            if layer == "ticketing" and within(name, CHANNEL_LIBRARIES):
+                problems.append(where + " (the core knows no channel)")
+            if name.split(".")[0] not in LAYERS:
+                continue
+            if not within(name, ALLOWED[layer]):
                 problems.append(where)
-            elif layer != "gateway" and name.startswith(BACKENDS):
-                problems.append(where + " (only gateway picks a store)")
+            elif layer == "adapters" and within(name, (STORE,)):
+                problems.append(where + " (channels use ticketing.ports, not the store)")
+            elif layer == "adapters" and channel_package(name, root) not in (None, own_channel):
+                problems.append(where + " (a channel never imports a sibling channel)")
     return problems
 
 
@@ -53,3 +83,28 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from gateway.cli import main\nimport ticketing.store.sqlite\nimport json\n")
     assert [name for _, name in project_imports(bad)] == ["gateway.cli.main", "ticketing.store.sqlite"]
+
+
+def test_the_checker_sees_each_kind_of_violation(tmp_path: Path) -> None:
+    for folder in ("adapters/fax", "adapters/slack", "ticketing"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "adapters/fax/send.py").write_text(
+        "from adapters.slack.read import CHANNEL\nimport ticketing.store.sqlite\nfrom adapters.channel import Sender\n"
+    )
+    (tmp_path / "ticketing/core.py").write_text("import slack_sdk\nfrom adapters.fax.send import x\n")
+    assert violations("adapters", tmp_path) == [
+        "adapters/fax/send.py:1 imports adapters.slack.read.CHANNEL (a channel never imports a sibling channel)",
+        "adapters/fax/send.py:2 imports ticketing.store.sqlite (channels use ticketing.ports, not the store)",
+    ]
+    assert violations("ticketing", tmp_path) == [
+        "ticketing/core.py:1 imports slack_sdk (the core knows no channel)",
+        "ticketing/core.py:2 imports adapters.fax.send.x",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [("adapters.slack.read", "slack"), ("adapters.relay", "relay"), ("adapters.channel", None), ("gateway.cli", None)],
+)
+def test_channel_packages_are_told_from_shared_modules(module: str, package: str | None) -> None:
+    assert channel_package(module) == package

@@ -1,22 +1,29 @@
 # The two commands of the quick start: `make run` and `make test`.
+# Dependencies install from the lock files (exact versions, so a new release of `holidays` cannot change the
+# calendar under us); `make lock` refreshes them from pyproject.toml's ranges.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/gateway.toml
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint bench check-config clean
+.PHONY: run test lint bench check-config lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Re-install when the project's dependencies change.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Re-install when the locked dependencies change.
+$(VENV)/.installed-run: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
@@ -36,6 +43,11 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.loop_stall
+
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(COMPILE) --output-file $(LOCK) pyproject.toml
+	$(COMPILE) --extra dev --output-file $(DEV_LOCK) pyproject.toml
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache

@@ -1,9 +1,9 @@
 """Sending replies to a relay bridge: one signed JSON POST to the bridge's callback URL.
 
 The body is `{"id", "ticket", "recipient", "conversation_id", "text", "kind"}` (`conversation_id` is None when
-the reply has no `relay:<name>:<conversation>` key); `X-Relay-Id` is the reply's
-idempotency key, so a bridge that sees the same id twice (our retry after a lost answer) can drop the copy. The
-signature is the inbound scheme (`signing.sign`) with the relay's current secret.
+the reply has no `relay:<name>:<conversation>` key); the message id (`webhook-id` and `X-Relay-Id`) is the reply's
+idempotency key, so a bridge that sees the same id twice (our retry after a lost answer) can drop the copy. It is
+signed as inbound messages are (`signing.signed_headers`, both spellings) with the relay's current secret.
 
 Answers: 2xx -> sent (the idempotency key is returned); 429 and 5xx -> TemporaryFailure (Retry-After honoured);
 other statuses -> PermanentFailure naming it; no connection or a timeout -> TemporaryFailure.

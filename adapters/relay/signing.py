@@ -1,42 +1,88 @@
-"""Signing and verifying relay messages (both directions use the same scheme).
+"""Signing and verifying relay messages, in both directions: the Standard Webhooks scheme.
 
-`signature = "v1=" + hex(HMAC-SHA256(secret, f"{message_id}.{timestamp}.".encode() + raw_body))`, sent with the
-headers `X-Relay-Id`, `X-Relay-Timestamp` (Unix seconds) and `X-Relay-Signature`. Verification accepts any of the
-relay's secrets (the current one and, during a rotation, the previous one), compares in constant time and refuses
-timestamps more than `window` seconds away from now in either direction, so a captured request cannot be replayed
-later (a replay inside the window is caught by the store's deduplication of the message id).
+The signed content is `"{id}.{timestamp}." + body`, HMAC-SHA256 with the relay's shared secret (its UTF-8 bytes).
+Two spellings of it are accepted, and both are sent:
+
+- Standard Webhooks (standardwebhooks.com): `webhook-id`, `webhook-timestamp` and `webhook-signature:
+  v1,<base64>` (several signatures may be listed, separated by spaces). The signature is made by the
+  `standardwebhooks` package itself, so a bridge can sign and check with that project's SDKs in any language.
+- the relay's first spelling: `X-Relay-Id`, `X-Relay-Timestamp` and `X-Relay-Signature: v1=<hex>`.
+
+Verification accepts any of the relay's secrets (the current one and, during a rotation, the previous one),
+compares in constant time and refuses timestamps more than `window` seconds away from now in either direction, so
+a captured request cannot be replayed later (a replay inside the window is caught by the store's deduplication of
+the message id).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from standardwebhooks.webhooks import Webhook
 
 ID_HEADER = "X-Relay-Id"
 TIMESTAMP_HEADER = "X-Relay-Timestamp"
 SIGNATURE_HEADER = "X-Relay-Signature"
+STANDARD_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 VERSION = "v1="
 DEFAULT_WINDOW = 300.0
 
 
-def _digest(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
-    signed = f"{message_id}.{timestamp}.".encode() + body
-    return VERSION + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+def _content(message_id: str, timestamp: str, body: bytes) -> bytes:
+    return f"{message_id}.{timestamp}.".encode() + body
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
-    """The `X-Relay-Signature` value for one message."""
-    return _digest(secret, message_id, str(timestamp), body)
+    """The `X-Relay-Signature` value for one message: `v1=` and the hex digest."""
+    digest = hmac.new(secret.encode(), _content(message_id, str(timestamp), body), hashlib.sha256).hexdigest()
+    return VERSION + digest
+
+
+def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value for one message (`v1,` and the base64 digest), made by standardwebhooks."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return Webhook(secret.encode()).sign(msg_id=message_id, timestamp=moment, data=body.decode("utf-8"))
 
 
 def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    """The three relay headers for one message."""
+    """The headers of one message, in both spellings."""
+    standard_id, standard_timestamp, standard_signature_header = STANDARD_HEADERS
     return {
         ID_HEADER: message_id,
         TIMESTAMP_HEADER: str(timestamp),
         SIGNATURE_HEADER: sign(secret, message_id, timestamp, body),
+        standard_id: message_id,
+        standard_timestamp: str(timestamp),
+        standard_signature_header: standard_signature(secret, message_id, timestamp, body),
     }
+
+
+def signature_headers(headers: Mapping[str, str]) -> tuple[str, str, str, str]:
+    """(id, timestamp, signature, the id header's name) from a request's headers: the Standard Webhooks spelling
+    when it is there, else the relay's first one."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    names = STANDARD_HEADERS if STANDARD_HEADERS[0] in lowered else (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
+    message_id, timestamp, signature = (lowered.get(name.lower(), "").strip() for name in names)
+    return message_id, timestamp, signature, names[0]
+
+
+def _matches(secret: str, content: bytes, signature: str) -> bool:
+    """Whether `signature` (either spelling; Standard Webhooks may list several) was made with `secret`."""
+    digest = hmac.new(secret.encode(), content, hashlib.sha256).digest()
+    found = False
+    for candidate in signature.split():
+        if candidate.startswith(VERSION):
+            expected = (VERSION + digest.hex()).encode()
+        elif candidate.startswith("v1,"):
+            expected = b"v1," + base64.b64encode(digest)
+        else:
+            continue
+        found = hmac.compare_digest(expected, candidate.encode("utf-8", "replace")) or found
+    return found
 
 
 def verify(
@@ -56,9 +102,8 @@ def verify(
         return "bad timestamp"
     if abs(now - int(timestamp)) > window:
         return "stale timestamp"
-    given = signature.strip().encode("utf-8", "replace")
+    content = _content(message_id, timestamp, body)
     valid = False
     for secret in secrets:  # every secret is tried, so timing does not tell which one matched
-        expected = _digest(secret, message_id, timestamp, body).encode()
-        valid = hmac.compare_digest(expected, given) or valid
+        valid = _matches(secret, content, signature) or valid
     return None if valid else "bad signature"

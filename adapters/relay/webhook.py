@@ -3,9 +3,10 @@
 `POST /{name}` — one message from the bridge named `name` (e.g. "teams"). In order:
 
 - 404 when no relay has that name; 413 when the body is over `max_body_bytes` (checked while reading);
-- 401 with a one-line reason when the `X-Relay-*` headers are missing, the timestamp is more than five minutes
-  away from now, or the signature does not match any of the relay's secrets (see `signing`);
-- 400 naming the field when the body is not a valid relay message or its `id` is not the `X-Relay-Id`;
+- 401 with a one-line reason when the signature headers (Standard Webhooks' `webhook-*`, or `X-Relay-*`) are
+  missing, the timestamp is more than five minutes away from now, or the signature does not match any of the
+  relay's secrets (see `signing`);
+- 400 naming the field when the body is not a valid relay message or its `id` is not the message id header's;
 - then the raw body is committed to the inbox as channel `relay:<name>`, and only after the commit the answer is
   200 `{"ok": true}` (`"duplicate": true` added when that id was already stored: nothing new is stored);
   503 when the store cannot commit, so the bridge retries.
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from adapters.relay import channel_for
 from adapters.relay.read import RelayFormError, check_relay_body
-from adapters.relay.signing import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from adapters.relay.signing import signature_headers, verify
 from ticketing.intake import AcceptRequest, AcceptResult
 
 
@@ -65,15 +66,8 @@ class _RelayWebhooks:
         if secrets is None:
             raise _Refused(404, "unknown relay")
         raw = await self._body(request)
-        message_id = request.headers.get(ID_HEADER, "").strip()
-        reason = verify(
-            secrets,
-            message_id,
-            request.headers.get(TIMESTAMP_HEADER, "").strip(),
-            raw,
-            request.headers.get(SIGNATURE_HEADER, ""),
-            now=self._clock().timestamp(),
-        )
+        message_id, timestamp, signature, id_header = signature_headers(request.headers)
+        reason = verify(secrets, message_id, timestamp, raw, signature, now=self._clock().timestamp())
         if reason is not None:
             raise _Refused(401, reason)
         try:
@@ -81,7 +75,7 @@ class _RelayWebhooks:
         except RelayFormError as error:
             raise _Refused(400, str(error)) from error
         if str(data["id"]).strip() != message_id:
-            raise _Refused(400, f"id does not match {ID_HEADER}")
+            raise _Refused(400, f"id does not match {id_header}")
         return message_id, raw
 
     async def message(self, request: web.Request) -> web.Response:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from ticketing.types import InboxItem, OutboxItem, Ticket, TicketEvent, TicketMessage
 
@@ -77,12 +82,16 @@ def outbox_json(item: OutboxItem, tz: ZoneInfo) -> dict[str, Any]:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
-    lines = [
-        "  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        for line in [headers, *rows]
-    ]
-    return "\n".join(lines)
+    """Plain aligned columns (rich), never wrapped or cut, whatever the terminal's width; cells are literal text."""
+    grid = Table(box=None, pad_edge=False, show_edge=False, header_style="", padding=(0, 2, 0, 0))
+    for header in headers:
+        grid.add_column(header, no_wrap=True, overflow="ignore")
+    for row in rows:
+        grid.add_row(*(Text(str(cell)) for cell in row))
+    console = Console(file=io.StringIO(), width=100_000, color_system=None, highlight=False, emoji=False)
+    with console.capture() as captured:
+        console.print(grid)
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
 def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo) -> str:

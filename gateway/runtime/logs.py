@@ -12,8 +12,9 @@ from typing import TextIO
 import structlog
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-# Third-party loggers that would print peers' data at INFO (aiosmtpd logs every SMTP command).
-QUIET_LOGGERS = ("mail.log", "aiohttp.access", "twilio", "slack_bolt", "slack_sdk")
+# Third-party loggers that would print peers' data at INFO (aiosmtpd logs every SMTP command), or chatter there
+# (flufl.bounce names every detector it runs).
+QUIET_LOGGERS = ("mail.log", "aiohttp.access", "twilio", "slack_bolt", "slack_sdk", "flufl.bounce")
 
 
 def configure_logging(format_: str, level: str, stream: TextIO = sys.stderr) -> None:

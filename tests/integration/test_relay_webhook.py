@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from standardwebhooks.webhooks import Webhook
 
 from adapters.relay.signing import signed_headers
 from adapters.relay.webhook import relay_webhooks
@@ -30,7 +32,13 @@ def message(message_id: str = "m-1", **changes: Any) -> bytes:
 
 
 def signed(raw: bytes, message_id: str = "m-1", secret: str = CURRENT, skew: int = 0) -> dict[str, str]:
+    """Both spellings, as our own sender signs (a bridge on the Standard Webhooks SDK sends `webhook-*` only)."""
     return {"Content-Type": "application/json", **signed_headers(secret, message_id, int(NOW.timestamp()) + skew, raw)}
+
+
+def first_spelling(raw: bytes) -> dict[str, str]:
+    """The relay's first spelling only (`X-Relay-*`), as bridges written before Standard Webhooks sign."""
+    return {name: value for name, value in signed(raw).items() if not name.startswith("webhook-")}
 
 
 @dataclass
@@ -153,7 +161,7 @@ async def test_oversized_chunked_body_is_refused(desk: Desk) -> None:
         (json.dumps({"id": "m-1", "sender": {"id": "u-7"}}).encode(), "text is required"),
         (json.dumps({"id": "m-1", "text": "Hola"}).encode(), "sender is required"),
         (message(sender={"name": "Ana"}), "sender.id is required"),
-        (message(message_id="m-2"), "id does not match X-Relay-Id"),
+        (message(message_id="m-2"), "id does not match webhook-id"),
         (b"not json", "body is not UTF-8 JSON"),
     ],
     ids=["no text", "no sender", "no sender id", "id mismatch", "not json"],
@@ -163,6 +171,14 @@ async def test_bad_bodies_name_the_field_and_store_nothing(desk: Desk, raw: byte
     assert desk.accepted == [] and await desk.rows() == []
 
 
+async def test_the_first_spelling_is_still_read(desk: Desk) -> None:
+    mismatched = message(message_id="m-2")
+    assert await desk.post(mismatched, first_spelling(mismatched)) == (400, "id does not match X-Relay-Id")
+    raw = message()
+    assert (await desk.post(raw, first_spelling(raw)))[0] == 200
+    assert [native_id for _, native_id, _ in await desk.rows()] == ["m-1"]
+
+
 async def test_store_down_answers_503_so_the_bridge_retries(desk: Desk) -> None:
     raw = message()
     desk.store_down = True
@@ -170,3 +186,11 @@ async def test_store_down_answers_503_so_the_bridge_retries(desk: Desk) -> None:
     desk.store_down = False
     assert (await desk.post(raw, signed(raw)))[0] == 200
     assert len(await desk.rows()) == 1
+
+
+async def test_a_bridge_signing_with_the_standard_webhooks_sdk_is_understood(desk: Desk) -> None:
+    raw, timestamp = message(), int(NOW.timestamp())
+    signature = Webhook(PREVIOUS.encode()).sign("m-1", datetime.fromtimestamp(timestamp, UTC), raw.decode())
+    headers = {"webhook-id": "m-1", "webhook-timestamp": str(timestamp), "webhook-signature": signature}
+    assert await desk.post(raw, {"Content-Type": "application/json", **headers}) == (200, '{"ok": true}')
+    assert [native_id for _, native_id, _ in await desk.rows()] == ["m-1"]

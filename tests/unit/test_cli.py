@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli.main import main
+from gateway.cli.output import table
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = str(PROJECT / "config" / "gateway.toml")
@@ -96,3 +97,11 @@ def test_a_bad_argument_is_one_line_with_exit_2(capsys: pytest.CaptureFixture[st
         main(["sla", "--priority", "urgentisimo", "--plan", "standard", "--received", "2026-11-27T10:00"])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and len(err.strip().splitlines()) == 1 and "invalid choice" in err
+
+
+def test_tables_are_aligned_literal_and_never_cut() -> None:
+    long_subject = "[URGENTE] " + "muy largo " * 20
+    text = table(["NUMBER", "SUBJECT"], [["TL-000001", long_subject.strip()], ["TL-000002", "[bold]x[/bold]"]])
+    header, first, second = text.splitlines()
+    assert header.split() == ["NUMBER", "SUBJECT"] and header.index("SUBJECT") == first.index("[URGENTE]")
+    assert first.endswith("muy largo") and second.endswith("[bold]x[/bold]")  # no markup, no wrapping

@@ -203,6 +203,35 @@ def test_bounce_keeps_delivery_status_and_selected_headers() -> None:
     assert [a.content_type for a in message.attachments] == ["image/png", "message/delivery-status", "message/rfc822"]
 
 
+QMAIL_BOUNCE = b"""From: MAILER-DAEMON@mail.andina.com.co
+To: soporte@tecnolinux.com
+Subject: failure notice
+Message-ID: <qmail-1@mail.andina.com.co>
+
+Hi. This is the qmail-send program at mail.andina.com.co.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<nadie@andina.com.co>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <soporte@tecnolinux.com>
+Message-ID: <gw-0123456789abcdef0123456789abcdef@tecnolinux.com>
+Subject: [TL-000001] Servidor
+
+Recibimos su solicitud.
+"""
+
+
+def test_a_bounce_that_is_no_delivery_report_still_names_who_failed_and_what_bounced() -> None:
+    """qmail writes no RFC 3464 report: flufl.bounce's detectors still read the failed recipient."""
+    message = parse(QMAIL_BOUNCE.replace(b"\n", b"\r\n"))
+    assert message.failed_recipients == ("nadie@andina.com.co",)
+    assert "gw-0123456789abcdef0123456789abcdef@tecnolinux.com" in message.thread_hints
+
+
 # --- hand-built mail -------------------------------------------------------------------------------------------
 
 BASE = "From: Ana Pérez <Ana@Cliente.example>\nTo: soporte@example.com\nSubject: VPN\nMessage-ID: <abc@cliente.example>"

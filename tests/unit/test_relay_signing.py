@@ -2,26 +2,63 @@
 
 from __future__ import annotations
 
-import pytest
+import time
+from datetime import UTC, datetime
 
-from adapters.relay.signing import sign, signed_headers, verify
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from adapters.relay.signing import sign, signature_headers, signed_headers, verify
 
 NOW = 1_700_000_000
 BODY = b'{"id":"m-1"}'
 # python -c "import hmac,hashlib; print('v1='+hmac.new(b'shh', b'm-1.1700000000.'+b'{\"id\":\"m-1\"}', hashlib.sha256).hexdigest())"
 KNOWN = "v1=23ec60ea5d16a7517e37cbeb910db84f1df9870c0792afab775cf9d9ad36905a"
+STANDARD = "v1,I+xg6l0Wp1F+N8vrkQ24Tx35hwwHkq+rd1z52a02kFo="  # the same digest in base64 (Standard Webhooks)
 
 
 def test_known_vector() -> None:
     assert sign("shh", "m-1", NOW, BODY) == KNOWN
 
 
-def test_signed_headers_carry_id_timestamp_and_signature() -> None:
+def test_signed_headers_carry_id_timestamp_and_signature_in_both_spellings() -> None:
     assert signed_headers("shh", "m-1", NOW, BODY) == {
         "X-Relay-Id": "m-1",
         "X-Relay-Timestamp": str(NOW),
         "X-Relay-Signature": KNOWN,
+        "webhook-id": "m-1",
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": STANDARD,
     }
+
+
+def test_the_standard_webhooks_sdk_checks_what_we_sign_and_we_check_what_it_signs() -> None:
+    now = int(time.time())
+    sdk = Webhook(b"shh")
+    headers = signed_headers("shh", "m-1", now, BODY)
+    assert sdk.verify(BODY, headers, json_parse=False) is None  # raises when it does not verify
+    theirs = sdk.sign("m-2", datetime.fromtimestamp(now, UTC), BODY.decode())
+    assert verify(["shh"], "m-2", str(now), BODY, theirs, now) is None
+    assert verify(["shh"], "m-2", str(now), BODY, f"v1,bm90aGluZw== {theirs}", now) is None  # a list: one matches
+    assert verify(["other"], "m-2", str(now), BODY, theirs, now) == "bad signature"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            {"Webhook-Id": "m-1", "Webhook-Timestamp": "1", "Webhook-Signature": "v1,x"},
+            ("m-1", "1", "v1,x", "webhook-id"),
+        ),
+        (
+            {"X-Relay-Id": "m-1", "X-Relay-Timestamp": "1", "X-Relay-Signature": "v1=x"},
+            ("m-1", "1", "v1=x", "X-Relay-Id"),
+        ),
+        ({}, ("", "", "", "X-Relay-Id")),
+    ],
+)
+def test_either_spelling_of_the_headers_is_read(headers: dict[str, str], expected: tuple[str, ...]) -> None:
+    assert signature_headers(headers) == expected
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ start at once.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -19,14 +20,17 @@ from ticketing.store.codec import Row
 from ticketing.store.schema import apply_migrations
 from ticketing.store.sql import StoreTransaction
 
-_PLACEHOLDER = re.compile(r"\?")
+# A `?` outside quotes, comments and dollar-quoted strings; those are matched whole, so a `?` inside stays text.
+_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|\$\w*\$.*?\$\w*\$|\?""", re.DOTALL)
 MIGRATION_LOCK = 7_301_554  # any constant: the advisory lock that serializes schema migrations
 
 
+@functools.lru_cache(maxsize=512)
 def numbered(sql: str) -> str:
-    """`?` placeholders (the portable form) as PostgreSQL's `$1, $2, ...`."""
+    """`?` placeholders (the portable form) as PostgreSQL's `$1, $2, ...`; a `?` in a string literal, a quoted
+    name or a comment is left alone. The queries are the store's own constants, so conversions are cached."""
     counter = iter(range(1, 10_000))
-    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+    return _TOKEN.sub(lambda match: f"${next(counter)}" if match.group() == "?" else match.group(), sql)
 
 
 class _Runner:

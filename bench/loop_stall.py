@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
 from adapters.email.parse import native_id_of
-from gateway.email_reader import EmailReader, EmailReadOptions, parse_committed_mail
+from adapters.email.reader import EmailReader, EmailReadOptions, parse_committed_mail
 from normalizer import LanguageDetector, Normalizer
 from ticketing.types import InboxItem
 

@@ -1,4 +1,4 @@
-"""The `Store` protocol every storage backend implements, and the small values it returns.
+"""The `Store` protocol every storage backend implements, and what the SQL backends share.
 
 A store offers two things: `accept()`, the durable, deduplicated intake of raw messages (group-committed,
 so many concurrent accepts share one transaction), and `transaction()`, one unit of work over tickets,
@@ -33,11 +33,9 @@ class Store(Protocol):
         """One unit of work: everything done through the yielded object commits together or not at all."""
         ...
 
-    async def ping(self) -> bool: ...
-
 
 class GroupCommitStore:
-    """What every SQL backend shares: group-committed `accept()` and `ping()`, on top of its `transaction()`."""
+    """What every SQL backend shares: group-committed `accept()`, on top of its `transaction()`."""
 
     def __init__(self) -> None:
         self._accepts: GroupCommitter[AcceptRequest, AcceptResult] = GroupCommitter(self._accept_batch)
@@ -62,11 +60,3 @@ class GroupCommitStore:
             raise
         except Exception as error:  # a driver error: the callers answer "try again later"
             raise StoreError(f"accept failed: {error}") from error
-
-    async def ping(self) -> bool:
-        try:
-            async with self.transaction() as tx:
-                await tx.counts()
-            return True
-        except Exception:
-            return False

@@ -59,10 +59,6 @@ class PostgresStore(GroupCommitStore):
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
 
-    @property
-    def description(self) -> str:
-        return "postgresql" + (f" (schema {self._schema})" if self._schema else "")
-
     async def open(self) -> None:
         settings = {"search_path": self._schema} if self._schema else {}
         try:

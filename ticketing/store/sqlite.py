@@ -49,10 +49,6 @@ class SqliteStore(GroupCommitStore):
         self._connection: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
 
-    @property
-    def description(self) -> str:
-        return f"sqlite:{self._path}"
-
     async def open(self) -> None:
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.commands import SlackReader
+from adapters.slack.agent_commands import SlackReader
 from normalizer import LanguageDetector, Normalizer
 from tests.unit.desk import MONDAY_9, Desk
 from ticketing.types import InboxItem, Priority, Status

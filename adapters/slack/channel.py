@@ -41,9 +41,9 @@ class SlackChannel:
             return ChannelParts()
         from slack_sdk.web.async_client import AsyncWebClient
 
+        from adapters.slack.agent_commands import SlackReader
         from adapters.slack.call_intake import PhoneCallRecorder
         from adapters.slack.client_sender import SlackClientSender
-        from adapters.slack.agent_commands import SlackReader
         from adapters.slack.console import SlackConsole
         from adapters.slack.events import slack_events_app
         from adapters.slack.phone_call import PhoneCallDesk

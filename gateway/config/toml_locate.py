@@ -42,11 +42,19 @@ def _paths_by_line(text: str) -> list[tuple[int, tuple[str | int, ...]]]:
 
 
 def locate(text: str, loc: Sequence[str | int]) -> int | None:
-    """The line that best matches `loc` (a pydantic error location): the longest matching prefix wins."""
+    """The line that best matches `loc` (a pydantic error location): the longest matching prefix wins. When no
+    line is a prefix of it (a table only ever named inside longer headers, such as `[fr.channel]` for `fr`), the
+    first line that begins the same way."""
     target = tuple(str(part) for part in loc)
     best: tuple[int, int] | None = None
+    nearest: tuple[int, int] | None = None
     for number, path in _paths_by_line(text):
         path_text = tuple(str(part) for part in path)
         if target[: len(path_text)] == path_text and (best is None or len(path_text) > best[0]):
             best = (len(path_text), number)
-    return best[1] if best else None
+        pairs = enumerate(zip(path_text, target, strict=False))
+        shared = next((i for i, (a, b) in pairs if a != b), min(len(path_text), len(target)))
+        if shared and (nearest is None or shared > nearest[0]):
+            nearest = (shared, number)
+    chosen = best or nearest
+    return chosen[1] if chosen else None

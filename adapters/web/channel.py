@@ -22,7 +22,7 @@ class WebChannel:
         if section is None or not section.enabled:
             return ChannelParts()
         from adapters.web.intake import WebIntake
-        from adapters.web.pages import web_pages
+        from adapters.web.pages import STATUS_PATH, web_pages
 
         desk = context.desk
         intake = WebIntake(
@@ -40,7 +40,7 @@ class WebChannel:
             readers={CHANNEL: intake.read},
             webhooks={MOUNT_PATH: pages},
             banner=lambda http: [
-                f"  Web:     {http}{MOUNT_PATH} (help-desk form), {MOUNT_PATH}/estado (ticket status)"
+                f"  Web:     {http}{MOUNT_PATH} (help-desk form), {MOUNT_PATH}{STATUS_PATH} (ticket status)"
             ],
         )
 

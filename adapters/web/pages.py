@@ -31,6 +31,7 @@ from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
 from adapters.web.form import SupportForm, language_of
 from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter, client_address
 
+STATUS_PATH = "/estado"  # under MOUNT_PATH: the ticket status lookup
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
@@ -232,6 +233,6 @@ def web_pages(
     for path in ("", "/"):
         app.router.add_get(path, pages.show_form, name="form" if not path else None)
         app.router.add_post(path, pages.post_form)
-    app.router.add_get("/estado", pages.show_status, name="status")
-    app.router.add_post("/estado", pages.post_status)
+    app.router.add_get(STATUS_PATH, pages.show_status, name="status")
+    app.router.add_post(STATUS_PATH, pages.post_status)
     return app

@@ -65,11 +65,8 @@ class AgentActions:
                 await log.message(TicketMessage(Direction.NOTE, "internal", text, now, agent))
                 await log.event(now, "note", agent)
                 return None
-            incoming = [
-                m.native_id
-                for m in await log.work.messages(log.ticket_id)
-                if m.direction is Direction.IN and m.native_id
-            ]
+            inbound = [m for m in await log.work.messages(log.ticket_id) if m.direction is Direction.IN]
+            incoming = [m.native_id for m in inbound if m.native_id]
             reply = build_reply(
                 ticket,
                 kind="agent_reply",
@@ -78,6 +75,7 @@ class AgentActions:
                 answering=incoming[-1] if incoming else "",
                 references=incoming,
                 fallback_subject=self._fallback_subject,
+                reply_to=inbound[-1].reply_to if inbound else "",
             )
             if await queue_reply(log, reply, now, sender=agent) is None:
                 return None

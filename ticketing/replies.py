@@ -96,8 +96,10 @@ def build_reply(
     answering: str,
     references: Sequence[str],
     fallback_subject: str,
+    reply_to: str = "",
 ) -> OutboundReply:
-    """A reply to the ticket's requester on the ticket's channel, threaded under the message `answering`."""
+    """A reply to the ticket's requester on the ticket's channel, threaded under the message `answering`, to where
+    the client's latest message asked answers to go (`reply_to`)."""
     # Bare message keys ("gw-...") are lookup aliases the email parser adds; the chain keeps full ids only.
     chain = [ref for ref in references if ref and not is_message_key(ref)]
     if answering and answering not in chain:
@@ -113,4 +115,5 @@ def build_reply(
         references=tuple(chain[-MAX_REFERENCES:]),
         idempotency_key=idempotency_key,
         kind=kind,
+        reply_to=reply_to,
     )

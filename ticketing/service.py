@@ -218,6 +218,7 @@ class TicketService:
             answering=message.native_id,
             references=message.thread_hints,
             fallback_subject=self._fallback_subject(language),
+            reply_to=message.reply_to,
         )
         if await self._over_acknowledgement_cap(tx, ticket.requester_address, now):
             cap = self._options.acknowledgements_per_hour
@@ -245,6 +246,7 @@ class TicketService:
             sender=message.sender_address,
             native_id=message.native_id,
             original_body=request.original_body,
+            reply_to=message.reply_to,
         )
 
     def _fallback_subject(self, language: str) -> str:

@@ -70,6 +70,9 @@ class InboundMessage:
     # For a delivery failure report (a bounce): the addresses that failed and why.
     failed_recipients: tuple[str, ...] = ()
     failure_reason: str = ""
+    # Where an answer to this message goes, written by the channel and opaque to the core (a relay's conversation
+    # and thread); every reply on the ticket carries the one of the client's latest message.
+    reply_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class TicketMessage:
     native_id: str = ""
     original_body: str = ""
     delivery_state: str = ""
+    reply_to: str = ""  # see InboundMessage.reply_to
 
 
 @dataclass
@@ -151,6 +155,7 @@ class OutboundReply:
     references: tuple[str, ...]
     idempotency_key: str
     kind: str = "reply"  # acknowledgement, not_covered, agent_reply, ...
+    reply_to: str = ""  # where the client's latest message asked answers to go (see InboundMessage.reply_to)
     # What the channel's sender needs besides the text, as JSON values (e.g. the ticket a console summary shows).
     data: Mapping[str, Any] = field(default_factory=dict)
 

@@ -3,11 +3,14 @@
 The body a bridge posts (Teams, Telegram, Matrix, a CRM...):
 
     {"id": "m-1", "sender": {"id": "u-7", "name": "Ana", "email": "ana@x.co", "phone": "+57 300 1234567"},
-     "text": "El servidor no responde", "conversation_id": "c-9", "sent_at": "2026-11-24T14:00:00Z",
+     "text": "El servidor no responde", "conversation_id": "c-9", "thread_id": "t-2",
+     "sent_at": "2026-11-24T14:00:00Z",
      "attachments": [{"url": "https://...", "name": "captura.png", "content_type": "image/png"}]}
 
 `id`, `sender.id` and `text` are required; `text` may be "" only when there are attachments. The webhook runs
-`check_relay_body` before committing, so whatever is stored can be read here.
+`check_relay_body` before committing, so whatever is stored can be read here. The conversation and thread are
+where answers go (`reply_to`, see `conversation_of`): every reply on the ticket carries those of the client's
+latest message.
 """
 
 from __future__ import annotations
@@ -99,8 +102,24 @@ def check_relay_body(raw: bytes) -> dict[str, Any]:
     if not text.strip() and not attachments:
         raise RelayFormError("text is required (it may be empty only with attachments)")
     _identifier(data, "conversation_id", "", required=False)
+    _identifier(data, "thread_id", "", required=False)
     _optional_str(data, "sent_at", "")
     return data
+
+
+def reply_to(conversation: str, thread: str) -> str:
+    """Where answers to a message go, as the core keeps it for the relay (opaque to it)."""
+    return json.dumps({"conversation_id": conversation, "thread_id": thread or None}) if conversation else ""
+
+
+def conversation_of(reply_to: str) -> tuple[str | None, str | None]:
+    """(conversation_id, thread_id) of a kept `reply_to`; (None, None) when there is none."""
+    try:
+        data = json.loads(reply_to) if reply_to else {}
+    except ValueError:
+        data = {}
+    found = data if isinstance(data, dict) else {}
+    return found.get("conversation_id") or None, found.get("thread_id") or None
 
 
 def _sender_address(sender: Mapping[str, Any], relay: str, default_region: str) -> str:
@@ -118,6 +137,7 @@ def parse_relay_message(raw: bytes, *, relay: str, received_at: datetime, defaul
     data = check_relay_body(raw)
     sender: dict[str, Any] = data["sender"]
     conversation = _identifier(data, "conversation_id", "", required=False)
+    thread = _identifier(data, "thread_id", "", required=False)
     headers = {"relay": relay, "sender_id": _identifier(sender, "id", "sender.", required=True)}
     sent_at = _optional_str(data, "sent_at", "")
     if sent_at:
@@ -137,6 +157,7 @@ def parse_relay_message(raw: bytes, *, relay: str, received_at: datetime, defaul
         thread_hints=(f"{channel_for(relay)}:{conversation}",) if conversation else (),
         headers=headers,
         attachments=_attachments(data),
+        reply_to=reply_to(conversation, thread),
     )
 
 

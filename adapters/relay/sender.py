@@ -1,7 +1,8 @@
 """Sending replies to a relay bridge: one signed JSON POST to the bridge's callback URL.
 
-The body is `{"id", "ticket", "recipient", "conversation_id", "text", "kind"}` (`conversation_id` is None when
-the reply has no `relay:<name>:<conversation>` key); the message id (`webhook-id` and `X-Relay-Id`) is the reply's
+The body is `{"id", "ticket", "recipient", "conversation_id", "thread_id", "text", "kind"}`: the conversation and
+thread of the client's latest message on the ticket, whatever the reply (the acknowledgement, an agent's answer),
+None when the client's message named none. The message id (`webhook-id` and `X-Relay-Id`) is the reply's
 idempotency key, so a bridge that sees the same id twice (our retry after a lost answer) can drop the copy. It is
 signed as inbound messages are (`signing.signed_headers`, both spellings) with the relay's current secret.
 
@@ -21,6 +22,7 @@ import structlog
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.relay import channel_for
+from adapters.relay.read import conversation_of
 from adapters.relay.signing import signed_headers
 from adapters.retry_after import retry_after_seconds
 from ticketing.types import OutboundReply
@@ -51,23 +53,25 @@ class RelaySender:
             await self._session.close()
             self._session = None
 
-    def _conversation_id(self, reply: OutboundReply) -> str | None:
-        """The bridge's conversation: from `thread_key` when it is this relay's `relay:<name>:<conversation>`,
-        else from the last such entry in `references` (the core puts the answered message's native id in
-        `thread_key` and the inbound thread hints, where the conversation is, in `references`)."""
+    def _conversation(self, reply: OutboundReply) -> tuple[str | None, str | None]:
+        """The bridge's conversation and thread: those of the client's latest message (`reply_to`); for a reply
+        queued before they were kept, the last `relay:<name>:<conversation>` thread hint in `references`."""
+        conversation, thread = conversation_of(reply.reply_to)
         prefix = f"{channel_for(self._relay)}:"
         for key in (reply.thread_key, *reversed(reply.references)):
-            if key.startswith(prefix) and len(key) > len(prefix):
-                return key.removeprefix(prefix)
-        return None
+            if conversation is None and key.startswith(prefix) and len(key) > len(prefix):
+                conversation = key.removeprefix(prefix)
+        return conversation, thread
 
     def body(self, reply: OutboundReply) -> bytes:
         """The JSON posted for one reply."""
+        conversation, thread = self._conversation(reply)
         payload = {
             "id": reply.idempotency_key,
             "ticket": reply.ticket_number,
             "recipient": reply.recipient,
-            "conversation_id": self._conversation_id(reply),
+            "conversation_id": conversation,
+            "thread_id": thread,
             "text": reply.text,
             "kind": reply.kind,
         }

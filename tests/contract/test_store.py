@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -99,8 +100,9 @@ async def test_messages_events_and_thread_lookup(store: Store) -> None:
     async with store.transaction() as tx:
         new = ticket(await tx.next_ticket_number("TL"))
         ticket_id = await tx.insert_ticket(new, NOW)
-        await tx.add_message(ticket_id, TicketMessage(Direction.IN, "email", "hola", NOW, "ana@andina.com.co", "c1@x"))
-        outbox_id = await tx.enqueue_reply(reply("ack"), NOW)
+        hello = TicketMessage(Direction.IN, "email", "hola", NOW, "ana@andina.com.co", "c1@x", reply_to="conv-7")
+        await tx.add_message(ticket_id, hello)
+        outbox_id = await tx.enqueue_reply(replace(reply("ack"), reply_to="conv-7"), NOW)
         await tx.add_message(
             ticket_id, TicketMessage(Direction.OUT, "email", "ok", NOW, "gateway", "gw-ack"), outbox_id=outbox_id
         )
@@ -111,6 +113,9 @@ async def test_messages_events_and_thread_lookup(store: Store) -> None:
         assert await tx.find_ticket_by_message_ids(["nothing"]) is None
         messages = await tx.messages(ticket_id)
         assert [(m.direction, m.delivery_state) for m in messages] == [(Direction.IN, ""), (Direction.OUT, "pending")]
+        assert [m.reply_to for m in messages] == ["conv-7", ""]  # where answers to the client's message go
+        [queued] = await tx.list_outbox()
+        assert queued.reply.reply_to == "conv-7"
         events = await tx.events(ticket_id)
         assert [(e.kind, e.data) for e in events] == [("created", {"priority": "high"})]
 

@@ -16,6 +16,9 @@ from aiohttp import web
 
 from adapters.relay.signing import sign, verify
 from tests.e2e.harness import gateway_process, wait_for, write_config
+from tests.e2e.test_slack_end_to_end import CONSOLE, agent_says, post_event
+from tests.e2e.test_slack_end_to_end import SECRET as SLACK_SECRET
+from tests.fake_slack import FakeSlack
 
 SECRET, OLD_SECRET = "relay-secret-2026", "relay-secret-2025"
 
@@ -114,3 +117,36 @@ async def test_a_relayed_chat_message_is_answered_on_the_bridge(tmp_path: Path, 
             )
         assert (shown["channel"], shown["plan"], shown["priority"]) == ("relay:teams", "standard", "low")
         assert len(gateway.cli_json("tickets", "list")) == 1 and bridge.refused == 0
+
+
+async def test_an_agents_reply_reaches_the_clients_conversation_on_the_bridge(tmp_path: Path, bridge: Bridge) -> None:
+    slack = await FakeSlack(members={CONSOLE: ["U0AGENT"]}).start()
+    extra = (
+        f'\n[channels.relay.teams]\nsecret_env = "RELAY_TEAMS_SECRET"\ncallback_url = "{bridge.url}"\n'
+        f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\nreply_mode = "direct"\n'
+        f'api_base_url = "{slack.base_url}/api/"\n'
+    )
+    ports = write_config(tmp_path, extra=extra)
+    secrets = {"RELAY_TEAMS_SECRET": SECRET, "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SLACK_SECRET}
+    try:
+        with gateway_process(tmp_path, *ports, env=secrets) as gateway:
+            base = f"http://127.0.0.1:{gateway.http_port}"
+            message = {
+                "id": "teams-msg-1",
+                "sender": {"id": "29:ana", "name": "Ana Gómez", "email": "sistemas@andina.com.co"},
+                "text": "No puedo compartir pantalla en Teams.",
+                "conversation_id": "19:abc",
+                "thread_id": "1700000000001",
+            }
+            async with aiohttp.ClientSession() as session:
+                assert await relay_post(session, f"{base}/webhooks/relay/teams", message, SECRET) == 200
+                [parent] = await until(lambda: [m for m in slack.messages if m.thread_ts is None], "the summary")
+                answer = agent_says("EvR1", "Hola Ana, ¿qué versión de Teams usa?", parent.ts)
+                assert await post_event(session, f"{base}/slack/events", answer) == 200
+                ack, reply = await until(lambda: len(bridge.received) == 2 and bridge.received, "the agent's reply")
+    finally:
+        await slack.stop()
+    assert (ack["kind"], reply["kind"]) == ("acknowledgement", "agent_reply")
+    for posted in (ack, reply):
+        assert (posted["conversation_id"], posted["thread_id"]) == ("19:abc", "1700000000001")
+    assert reply["text"] == "Hola Ana, ¿qué versión de Teams usa?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.relay.read import reply_to
 from adapters.relay.sender import RelaySender
 from adapters.relay.signing import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from tests.conftest import free_port
@@ -105,6 +106,7 @@ async def test_a_signed_reply_is_delivered(bridge: Bridge, make_sender: Any) -> 
                 "ticket": "TL-000123",
                 "recipient": "ana@andina.com.co",
                 "conversation_id": "c-9",
+                "thread_id": None,
                 "text": "Recibimos su solicitud TL-000123.",
                 "kind": "acknowledgement",
             },
@@ -161,3 +163,20 @@ async def test_a_wrong_secret_is_refused_by_the_bridge_for_good(bridge: Bridge, 
 async def test_bridge_down_is_temporary(make_sender: Any) -> None:
     with pytest.raises(TemporaryFailure, match="cannot reach relay teams"):
         await make_sender(f"http://127.0.0.1:{free_port()}/relay/callback").send(reply())
+
+
+async def test_the_conversation_and_thread_of_the_clients_latest_message_go_with_every_reply(
+    bridge: Bridge, make_sender: Any
+) -> None:
+    kept = reply_to("19:abc", "thread-7")
+    agent_reply = replace(reply(thread_key="teams-msg-9"), kind="agent_reply", reply_to=kept, idempotency_key="k2")
+    await make_sender(bridge.url()).send(agent_reply)
+    assert bridge.received[0][1] | {"text": ""} == {
+        "id": "k2",
+        "ticket": "TL-000123",
+        "recipient": "ana@andina.com.co",
+        "conversation_id": "19:abc",
+        "thread_id": "thread-7",
+        "text": "",
+        "kind": "agent_reply",
+    }

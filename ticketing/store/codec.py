@@ -106,6 +106,7 @@ def message_from_row(row: Row) -> TicketMessage:
         native_id=row["native_id"],
         original_body=row["original_body"],
         delivery_state=_delivery(row),
+        reply_to=row["reply_to"],
     )
 
 
@@ -131,6 +132,7 @@ def reply_payload(reply: OutboundReply) -> str:
             "thread_key": reply.thread_key,
             "references": list(reply.references),
             "data": dict(reply.data),
+            "reply_to": reply.reply_to,
         }
     )
 
@@ -149,6 +151,7 @@ def outbox_from_row(row: Row) -> OutboxItem:
         idempotency_key=row["idempotency_key"],
         kind=row["kind"],
         data=payload.get("data") or {},
+        reply_to=payload.get("reply_to") or "",
     )
     return OutboxItem(
         id=int(row["id"]),

@@ -157,6 +157,10 @@ MIGRATIONS: tuple[str, ...] = (
         CONSTRAINT console_thread_ts UNIQUE (channel_id, thread_ts)
     );
     """,
+    # 6: where answers to each client message go (a relay's conversation), so every reply finds the client
+    """
+    ALTER TABLE messages ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

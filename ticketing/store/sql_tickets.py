@@ -17,7 +17,7 @@ from ticketing.types import (
     TicketMessage,
 )
 
-MESSAGE_COLUMNS = """m.direction, m.channel, m.native_id, m.sender, m.body, m.original_body, m.at,
+MESSAGE_COLUMNS = """m.direction, m.channel, m.native_id, m.sender, m.body, m.original_body, m.at, m.reply_to,
     COALESCE(o.delivery_state, o.status) AS delivery_state, o.delivery_error, o.last_error"""
 OPEN_STATUSES = ("new", "open", "waiting_on_client", "not_covered")
 
@@ -88,6 +88,7 @@ class TicketQueries(Queries):
                 "original_body": message.original_body,
                 "at": codec.utc_text(message.at),
                 "outbox_id": outbox_id,
+                "reply_to": message.reply_to,
             },
         )
         for item in attachments:

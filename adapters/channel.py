@@ -115,6 +115,9 @@ class ChannelFacts:
     continue_within: Mapping[str, timedelta] = field(default_factory=dict)  # chat: a message continues a ticket
     own_domains: frozenset[str] = frozenset()  # mail from these domains is our own, come back
     reply_facts: Mapping[str, str] = field(default_factory=dict)  # what reply templates may use, e.g. support_address
+    # The outbox channels on which it answers clients, and the folders of their reply templates (under
+    # templates/<lang>/, most specific first); a channel without templates of its own gets the chat ones.
+    template_folders: Mapping[str, Sequence[str]] = field(default_factory=dict)
     agent_names: Mapping[str, str] = field(default_factory=dict)  # who an agent's id is, for people reading tickets
     observer: TicketObserver | None = None  # follows every ticket's events (the agents' console)
 

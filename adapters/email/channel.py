@@ -100,6 +100,7 @@ class EmailChannel:
             secrets=secrets,
             own_domains=section.domains,
             reply_facts={"support_address": section.support_addresses[0]},
+            template_folders={CHANNEL: (CHANNEL,)},
         )
 
     def build(self, section: EmailSettings | None, context: ChannelContext) -> ChannelParts:

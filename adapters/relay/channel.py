@@ -33,6 +33,7 @@ class RelayChannel:
             continue_within={
                 channel_for(name): timedelta(hours=relay.continue_conversation_hours) for name, relay in relays.items()
             },
+            template_folders={channel_for(name): (f"{CHANNEL}/{name}", CHANNEL) for name in relays},
         )
 
     def build(self, section: Relays, context: ChannelContext) -> ChannelParts:

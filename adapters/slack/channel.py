@@ -32,6 +32,7 @@ class SlackChannel:
         return ChannelFacts(
             secrets=named_secrets(("channels", CHANNEL), section, "bot_token_env", "signing_secret_env"),
             continue_within={CHANNEL: CLIENT_CONVERSATION},
+            template_folders={CHANNEL: (CHANNEL,)},
             agent_names=dict(section.agents),
             observer=ConsoleObserver(CONSOLE_CHANNEL, section.agents_channel),
         )

@@ -23,6 +23,7 @@ class WhatsAppChannel:
         return ChannelFacts(
             secrets=named_secrets(("channels", CHANNEL), section, "account_sid_env", "auth_token_env"),
             continue_within={CHANNEL: timedelta(hours=section.continue_conversation_hours)},
+            template_folders={CHANNEL: (CHANNEL,)},
         )
 
     def build(self, section: WhatsAppSettings | None, context: ChannelContext) -> ChannelParts:

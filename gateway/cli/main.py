@@ -55,6 +55,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         f"{settings.path}: OK — {len(settings.organisations)} organisations, plans {', '.join(file.plans)}, "
         f"ticket prefix {file.gateway.ticket_prefix}"
     )
+    for note in settings.notes:
+        print(f"  note: {note}")
     return 0
 
 

@@ -7,6 +7,7 @@ built from, or raises `ConfigError` listing each problem as `file:line: where: w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -41,6 +42,7 @@ class Settings:
     env: Mapping[str, str]
     channels: tuple[Channel[Any], ...] = CHANNELS
     facts: Mapping[str, ChannelFacts] = field(default_factory=dict)  # by channel name
+    notes: tuple[str, ...] = ()  # what check-config says besides problems (a channel on the chat templates)
 
     def secret(self, name: str | None) -> str | None:
         return self.env.get(name) if name else None
@@ -70,9 +72,14 @@ class Settings:
     def agent_names(self) -> dict[str, str]:
         return {agent: name for facts in self.facts.values() for agent, name in facts.agent_names.items()}
 
+    def template_folders(self) -> dict[str, tuple[str, ...]]:
+        return {ch: tuple(folders) for facts in self.facts.values() for ch, folders in facts.template_folders.items()}
+
 
 def composer(settings: Settings) -> TemplateComposer:
-    return TemplateComposer(settings.templates_dir, settings.timezone, settings.texts, settings.reply_facts())
+    return TemplateComposer(
+        settings.templates_dir, settings.timezone, settings.texts, settings.reply_facts(), settings.template_folders()
+    )
 
 
 def _check_secrets(
@@ -126,9 +133,9 @@ def load_settings(
     settings = Settings(
         path, config, tuple(organisations), templates_dir, texts(config, labels), env, tuple(channels), facts
     )
-    check_templates(templates_dir, composer(settings), problems)
+    notes = check_templates(templates_dir, composer(settings), problems)
     if check_secrets:
         _check_secrets(config, facts, env, text, path, problems)
     if problems.items:
         raise ConfigError(problems.items)
-    return settings
+    return dataclasses.replace(settings, notes=tuple(notes))

@@ -1,5 +1,6 @@
-"""The admin's reply templates (`config/templates/<lang>/<kind>.txt`, Jinja2): worded with a ticket's facts, and
-checked before any client reads them.
+"""The admin's reply templates (`config/templates/<lang>/<channel>/<kind>.txt`, Jinja2): worded with a ticket's
+facts, and checked before any client reads them. A channel without templates of its own answers in the chat
+wording (`<lang>/chat/`: short, nothing about mail subjects), never in email's (`<lang>/email/`).
 
 Besides the ticket's facts (`ticketing.replies.ReplyFacts`), every template may use `company`, what the channels
 add (`support_address`), `labels` (the language's labels: `labels.priority(priority)`), `opening_hours` and
@@ -9,7 +10,8 @@ client's language, with the GMT offset the agreement uses ("lunes 30 de noviembr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,16 +26,28 @@ from ticketing.replies import ReplyFacts
 
 LANGUAGES = ("es", "en")
 REPLY_KINDS = ("acknowledgement", "not_covered")
+FALLBACK = "chat"  # the wording of any channel without templates of its own: short, nothing about mail subjects
+FOLDER_NAME = re.compile(r"^[a-z0-9_-]+$")  # a channel named so has its templates in the folder of its name
 
 
 class TemplateComposer:
-    """A `ReplyComposer` over a folder of templates, falling back to the default language's template."""
+    """A `ReplyComposer` over a folder of templates: `<lang>/<channel folder>/<kind>.txt`, the channel's own folders
+    first (`folders`, from the channels' facts), then `<lang>/chat/`; the default language's when the client's has
+    neither."""
 
-    def __init__(self, templates_dir: Path, tz: ZoneInfo, texts: Texts, common: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        templates_dir: Path,
+        tz: ZoneInfo,
+        texts: Texts,
+        common: Mapping[str, Any],
+        folders: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self._tz = tz
         self._texts = texts
         self._default_language = texts.default_language
         self._common = dict(common)
+        self._folders = dict(folders or {})
         self._environments: dict[str, jinja2.Environment] = {}
         self._loader = jinja2.FileSystemLoader(templates_dir)
 
@@ -58,43 +72,80 @@ class TemplateComposer:
             "holidays_in": self._texts.hours.holidays_in(language),
         }
 
+    def names(self, kind: str, language: str, channel: str) -> list[str]:
+        """The templates that may word a reply of `kind` on `channel`, in the order they are tried."""
+        own = self._folders.get(channel) or ((channel,) if FOLDER_NAME.match(channel) else ())
+        folders = [*own, FALLBACK]
+        return [f"{language}/{folder}/{kind}.txt" for folder in folders]
+
     def render(self, kind: str, language: str, context: Mapping[str, Any]) -> str:
-        """The channel's own template (`es/whatsapp/acknowledgement.txt`) if there is one, else the language's
-        (`es/acknowledgement.txt`); the default language's when the client's has neither."""
+        """The reply in the client's language (the default language's when the client's has no template)."""
         channel = str(context.get("channel", ""))
         for lang in dict.fromkeys((language, self._default_language)):
-            names = [f"{lang}/{channel}/{kind}.txt"] if channel else []
             try:
-                template = self._environment(lang).select_template([*names, f"{lang}/{kind}.txt"])
+                template = self._environment(lang).select_template(self.names(kind, lang, channel))
             except jinja2.TemplateNotFound:
                 continue
-            return template.render({**self._common, **context, **self._words(lang)})
-        raise jinja2.TemplateNotFound(f"{language}/{kind}.txt")
+            return self.render_template(template.name or "", lang, context)
+        raise jinja2.TemplateNotFound(f"{language}/{FALLBACK}/{kind}.txt")
+
+    def render_template(self, name: str, language: str, context: Mapping[str, Any]) -> str:
+        """One template by its name (`es/relay/acknowledgement.txt`), with all a template may use."""
+        template = self._environment(language).get_template(name)
+        return template.render({**self._common, **context, **self._words(language)})
+
+    def channels_on_chat_templates(self) -> list[str]:
+        """The channels that answer clients in the chat wording, having no templates of their own."""
+        environment = self._environment(self._default_language)
+        missing = []
+        for channel, folders in sorted(self._folders.items()):
+            names = [f"{lang}/{folder}/{kind}.txt" for lang in LANGUAGES for folder in folders for kind in REPLY_KINDS]
+            if not any(_exists(environment, name) for name in names):
+                missing.append(channel)
+        return missing
 
 
-def check_templates(templates_dir: Path, composer: TemplateComposer | None, problems: Problems) -> None:
-    """Every reply template exists, parses, and renders with sample facts (an unknown name is caught here).
+def _exists(environment: jinja2.Environment, name: str) -> bool:
+    try:
+        environment.get_template(name)
+    except jinja2.TemplateNotFound:
+        return False
+    return True
 
-    Channel templates (`es/whatsapp/acknowledgement.txt`) are optional; those present are checked the same way.
+
+def check_templates(templates_dir: Path, composer: TemplateComposer | None, problems: Problems) -> list[str]:
+    """Every reply template parses and renders with sample facts (an unknown name is caught here), and the chat
+    ones every channel falls back to exist. Returns notes: the channels with no templates of their own.
+
     Without a composer (gateway.toml itself has problems) templates are only parsed."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates_dir))
-    now = datetime.now(UTC)
+    sample = ReplyFacts.sample(datetime.now(UTC)).as_context()
+    notes: list[str] = []
     for language in LANGUAGES:
-        wanted = [(f"{language}/{kind}.txt", kind, "email", True) for kind in REPLY_KINDS]
+        for kind in REPLY_KINDS:
+            if not (templates_dir / language / FALLBACK / f"{kind}.txt").is_file():
+                problems.add(templates_dir / language / FALLBACK / f"{kind}.txt", "", "template missing")
         folder = templates_dir / language
-        channels = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-        wanted += [(f"{language}/{ch}/{kind}.txt", kind, ch, False) for ch in channels for kind in REPLY_KINDS]
-        for name, kind, channel, required in wanted:
-            path = templates_dir / name
-            if not path.is_file():
-                if required:
-                    problems.add(path, "", "template missing")
+        for path in sorted(folder.rglob("*.txt")) if folder.is_dir() else []:
+            name = path.relative_to(templates_dir).as_posix()
+            if path.name.startswith("_"):  # imported by the others (macros)
+                continue
+            if path.parent == folder:
+                notes.append(
+                    f"{path} is not used: replies are worded from {language}/<channel>/ (email's: {language}/email/)"
+                )
                 continue
             try:
                 environment.parse(path.read_text(encoding="utf-8"), name, str(path))
                 if composer is not None:
-                    composer.render(kind, language, ReplyFacts.sample(now, channel).as_context())
+                    composer.render_template(name, language, sample)
             except jinja2.TemplateSyntaxError as error:
                 problems.add(Path(error.filename or path), "", f"template error: {error.message}", error.lineno)
             except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:
                 problems.add(path, "", f"template does not render: {error}")
+    if composer is None:
+        return notes
+    return notes + [
+        f"channel {channel} has no reply templates of its own: it answers in the chat wording (templates/<lang>/chat/)"
+        for channel in composer.channels_on_chat_templates()
+    ]

@@ -103,6 +103,7 @@ async def test_a_relayed_chat_message_is_answered_on_the_bridge(tmp_path: Path, 
             assert await relay_post(session, url, message, SECRET) == 200
             [ack] = await until(lambda: bridge.received, "the acknowledgement on the bridge")
             assert ack["ticket"] == "TL-000001" and ack["conversation_id"] == "19:abc" and "TL-000001" in ack["text"]
+            assert "correo" not in ack["text"] and "asunto" not in ack["text"]  # chat wording, not email's
             assert await relay_post(session, url, message, SECRET) == 200  # replayed: nothing new
             assert await relay_post(session, url, dict(message, id="teams-msg-2"), None) == 401
             rotated = dict(message, id="teams-msg-3", text="Sigue igual.")

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.local_time import format_moment, gmt_label
+from gateway.config.loader import composer as composer_of
+from gateway.config.loader import load_settings
 from gateway.config.templates import TemplateComposer
-from tests.conftest import project_texts
 
 PROJECT = Path(__file__).resolve().parents[2]
 BOGOTA = ZoneInfo("America/Bogota")
@@ -19,12 +20,13 @@ DUE = datetime(2026, 11, 30, 9, 0, tzinfo=BOGOTA)
 
 
 def composer() -> TemplateComposer:
-    common = {"company": "TecnoLinux", "support_address": "soporte@tecnolinux.com"}
-    return TemplateComposer(PROJECT / "config" / "templates", BOGOTA, project_texts(), common)
+    """The example configuration's composer, as the gateway builds it (the channels' template folders included)."""
+    return composer_of(load_settings(PROJECT / "config" / "gateway.toml", {}))
 
 
 def context(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
+        "channel": "email",
         "number": "TL-000042",
         "subject": "Servidor caído",
         "requester_name": "Ana",
@@ -145,3 +147,21 @@ def test_gmt_label(moment: datetime, label: str) -> None:
 def test_utc_instants_are_shown_in_local_time() -> None:
     utc = datetime.fromisoformat("2026-11-27T20:00:00+00:00")
     assert format_moment(utc, "es", BOGOTA) == "viernes 27 de noviembre de 2026, 15:00 (GMT-5)"
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected", "absent"),
+    [
+        ("email", ['"[TL-000042]" en el asunto', "Atentamente,"], []),
+        ("whatsapp", ["*TL-000042*", "escriba aquí mismo"], ["correo", "asunto"]),
+        ("relay:teams", ["Su ticket es TL-000042.", "escriba en esta misma conversación"], ["correo", "asunto", "*"]),
+        ("a-channel-nobody-configured", ["escriba en esta misma conversación"], ["correo", "asunto"]),
+    ],
+)
+def test_every_channel_gets_wording_that_fits_it(channel: str, expected: list[str], absent: list[str]) -> None:
+    """A chat channel without templates of its own answers in the chat wording, never in email's."""
+    text = composer().render("acknowledgement", "es", context(channel=channel))
+    for piece in expected:
+        assert piece in text
+    for piece in absent:
+        assert piece not in text

@@ -50,8 +50,8 @@ def test_every_problem_is_reported_with_its_place(config_dir: Path, capsys: pyte
     edit(customers, 'plan = "7x24"', 'plan = "gold"')
     edit(customers, '"315 555 0203"', '"not a phone"')
     edit(customers, 'domains = ["northwind.example"]', 'domains = ["northwind.example", "andina.com.co"]')
-    edit(config_dir / "templates" / "en" / "acknowledgement.txt", "{{ number }}.", "{{ number }.")
-    (config_dir / "templates" / "es" / "not_covered.txt").unlink()
+    edit(config_dir / "templates" / "en" / "email" / "acknowledgement.txt", "{{ number }}.", "{{ number }.")
+    (config_dir / "templates" / "es" / "chat" / "not_covered.txt").unlink()
 
     assert main(["check-config", "--config", str(gateway_toml)]) == 1
     err = capsys.readouterr().err
@@ -64,8 +64,8 @@ def test_every_problem_is_reported_with_its_place(config_dir: Path, capsys: pyte
         f"{customers}:{line_of(customers, 'gold')}: organisation[clinica-norte].plan: unknown plan 'gold'",
         f"{customers}:{line_of(customers, 'not a phone')}: organisation[clinica-norte].phones: not a phone number: 'not a phone'",
         f"{customers}:{line_of(customers, 'northwind.example')}: organisation[northwind].domains: 'andina.com.co' already identifies organisation 'andina'",
-        f"{config_dir / 'templates' / 'en' / 'acknowledgement.txt'}:",
-        f"{config_dir / 'templates' / 'es' / 'not_covered.txt'}: template missing",
+        f"{config_dir / 'templates' / 'en' / 'email' / 'acknowledgement.txt'}:",
+        f"{config_dir / 'templates' / 'es' / 'chat' / 'not_covered.txt'}: template missing",
     ]
     for start in expected:
         assert any(line.strip().startswith(start) for line in lines[1:]), f"missing: {start}\n{err}"
@@ -101,9 +101,30 @@ def test_secrets_are_named_not_written(config_dir: Path) -> None:
 
 
 def test_a_template_naming_an_unknown_fact_is_caught_before_a_client_sees_it(config_dir: Path) -> None:
-    edit(config_dir / "templates" / "es" / "acknowledgement.txt", "{{ number }}.", "{{ numero }}.")
+    edit(config_dir / "templates" / "es" / "email" / "acknowledgement.txt", "{{ number }}.", "{{ numero }}.")
     with pytest.raises(ConfigError) as caught:
         load_settings(config_dir / "gateway.toml", {})
     [problem] = caught.value.problems
-    assert problem.startswith(str(config_dir / "templates" / "es" / "acknowledgement.txt"))
+    assert problem.startswith(str(config_dir / "templates" / "es" / "email" / "acknowledgement.txt"))
     assert "'numero' is undefined" in problem
+
+
+def test_check_config_says_which_channels_answer_in_the_chat_wording(
+    config_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway_toml = config_dir / "gateway.toml"
+    gateway_toml.write_text(
+        gateway_toml.read_text()
+        + '\n[channels.relay.teams]\nsecret_env = "T"\ncallback_url = "https://b.example/desk"\n'
+    )
+    (config_dir / "templates" / "es" / "acknowledgement.txt").write_text("Hola")  # where email's used to be
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("T", "s3cret")
+        assert main(["check-config", "--config", str(gateway_toml)]) == 0
+    out = capsys.readouterr().out
+    assert "note: channel relay:teams has no reply templates of its own: it answers in the chat wording" in out
+    assert f"note: {config_dir / 'templates' / 'es' / 'acknowledgement.txt'} is not used" in out
+    (config_dir / "templates" / "es" / "relay").mkdir()
+    (config_dir / "templates" / "es" / "relay" / "acknowledgement.txt").write_text("Hola {{ number }}")
+    settings = load_settings(gateway_toml, {"T": "s3cret"})
+    assert not any("relay:teams" in note for note in settings.notes)  # its own now: templates/es/relay/

@@ -3,7 +3,8 @@
 `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` takes the form the twilio package sends and answers 201 with
 a JSON message resource ("sid": "SM" + 32 hex, "status": "queued"), after checking Basic auth like Twilio (401 with
 error 20003 otherwise). `fail_next()` scripts the next N answers: 429 with Retry-After, 500, or a 4xx with Twilio's
-error JSON (code, message, more_info, status). Every request is recorded.
+error JSON (code, message, more_info, status). Free-form text to a number in `closed_windows` is refused with
+63016, as WhatsApp refuses it outside the 24-hour window. Every request is recorded.
 
 `GET` on any other path serves what `media`, `redirects` and `statuses` say, for the media download tests; start it
 with an `ssl.SSLContext` to serve https.
@@ -49,6 +50,8 @@ class FakeTwilio:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+    # Numbers that have not written to us within 24 hours: free-form text to them is refused (63016), as WhatsApp does.
+    closed_windows: set[str] = field(default_factory=set)
     port: int = field(default=0, init=False)
     scheme: str = field(default="http", init=False)
     _failures: list[ScriptedFailure] = field(default_factory=list, init=False)
@@ -108,6 +111,9 @@ class FakeTwilio:
             failure = self._failures.pop(0)
             return _error(failure.status, failure.code, failure.message, failure.headers)
         form = recorded.form
+        if form.get("Body") and form.get("To", "").removeprefix("whatsapp:") in self.closed_windows:
+            message = "Failed to send freeform message because you are outside the allowed window."
+            return _error(400, 63016, message, {})
         resource: dict[str, Any] = {
             "sid": "SM" + secrets.token_hex(16),
             "account_sid": account,

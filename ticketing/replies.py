@@ -106,7 +106,7 @@ def build_reply(
         chain.append(answering)
     return OutboundReply(
         ticket_number=ticket.number,
-        channel=ticket.channel,
+        channel=ticket.answered_on,
         recipient=ticket.requester_address,
         subject=tagged_subject(ticket.number, ticket.subject, fallback_subject),
         text=text,

@@ -181,6 +181,7 @@ class TicketService:
             requester_address=message.sender_address,
             requester_name=message.sender_name,
             channel=message.channel,
+            reply_channel=message.reply_channel if message.reply_channel != message.channel else "",
             organisation=org.id if org else None,
             plan=plan,
             status=Status.NEW if covered else Status.NOT_COVERED,
@@ -260,7 +261,7 @@ class TicketService:
         clock_starts = sla.clock_starts
         return ReplyFacts(
             number=ticket.number,
-            channel=ticket.channel,
+            channel=ticket.answered_on,
             subject=ticket.subject,
             requester_name=ticket.requester_name,
             organisation=org.name if org else None,

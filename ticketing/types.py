@@ -73,6 +73,9 @@ class InboundMessage:
     # Where an answer to this message goes, written by the channel and opaque to the core (a relay's conversation
     # and thread); every reply on the ticket carries the one of the client's latest message.
     reply_to: str = ""
+    # The channel replies go out on, when it is not the one the request came in by: a web form or a phone call
+    # answered by email or WhatsApp, at the contact the client gave.
+    reply_channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,12 @@ class Ticket:
     pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
     assignee: str | None = None
     id: int | None = None
+    reply_channel: str = ""  # the channel replies go out on, when not `channel` (a web form answered by email)
+
+    @property
+    def answered_on(self) -> str:
+        """The channel the ticket's replies go out on."""
+        return self.reply_channel or self.channel
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from ticketing.intake import ImmediateIntake
 from ticketing.types import InboundMessage, Priority, WrittenRequest
 
 KIND = "phone_call"
+PHONE = "phone"  # the channel a recorded call's ticket came in by
 
 
 def call_payload(call: PhoneCall) -> bytes:
@@ -35,7 +36,8 @@ def call_request(raw: bytes, received_at: datetime, region: str, normalizer: Nor
     organisation = f" ({call.organisation})" if call.organisation else ""
     note = f"[Llamada telefónica registrada por <@{call.operator}>{organisation}]"
     message = InboundMessage(
-        channel="email" if email else "whatsapp",
+        channel=PHONE,
+        reply_channel="email" if email else "whatsapp",  # the client is answered at the contact they gave
         native_id=call.native_id,
         sender_address=contact,
         sender_name=call.client_name,

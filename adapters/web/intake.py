@@ -42,7 +42,8 @@ def web_request(
     organisation = f" ({form.organisation})" if form.organisation else ""
     note = f"[Solicitud enviada desde el formulario web{organisation}]"
     message = InboundMessage(
-        channel="email" if "@" in contact else "whatsapp",
+        channel=CHANNEL,
+        reply_channel="email" if "@" in contact else "whatsapp",  # answered where the visitor asked to be
         native_id=native_id,
         sender_address=contact,
         sender_name=form.name,

@@ -1,7 +1,8 @@
 """Sending replies by WhatsApp through Twilio's Messages API, with the twilio package's async client.
 
-- WhatsApp allows free-form text only within 24 hours of the client's last message; outside that window the
-  approved template (Content API `ContentSid` + `ContentVariables`) is sent instead, or the reply fails for good.
+- WhatsApp allows free-form text only within 24 hours of the client's last message on WhatsApp; outside that
+  window the approved template (Content API `ContentSid` + `ContentVariables`) is sent instead, or the reply fails
+  for good. When Twilio refuses free-form text with 63016 (the window closed after all), the template goes at once.
 - Twilio takes at most 1,600 characters per `Body`; a longer text is split on sentence ends (then whitespace, then
   hard) and the parts are sent in order. The first part's MessageSid is returned.
 - Errors: `TwilioRestException` 429 and 5xx are temporary (Retry-After honoured), other 4xx permanent with Twilio's
@@ -41,8 +42,13 @@ from adapters.whatsapp.media import basic_authorization
 from ticketing.types import OutboundReply
 
 BODY_LIMIT = 1600  # Twilio's limit for one message Body
+OUTSIDE_WINDOW = 63016  # Twilio's error for free-form text outside WhatsApp's 24-hour window
 SESSION_WINDOW = timedelta(hours=24)
 SENTENCE_END = re.compile(r"(?:[.!?…]+[\"»”')\]]*(?=\s)|\n)")
+
+
+class _OutsideWindow(PermanentFailure):
+    """Twilio's 63016: free-form text is refused outside the window (the approved template is not)."""
 
 
 @dataclass(frozen=True)
@@ -188,9 +194,15 @@ class WhatsAppSender:
             parts = split_text(reply.text)
             if not parts:
                 raise PermanentFailure("nothing to send: the reply text is empty")
-            sids = [await self._create(reply, body=part, **common) for part in parts]
-            self._log.info("whatsapp reply sent", ticket=reply.ticket_number, sid=sids[0], parts=len(sids))
-            return sids[0]
+            try:
+                sids = [await self._create(reply, body=part, **common) for part in parts]
+            except _OutsideWindow:  # WhatsApp knows better than our records: the window is closed after all
+                if self._template is None:
+                    raise
+                self._log.info("whatsapp window closed (63016): sending the template", ticket=reply.ticket_number)
+            else:
+                self._log.info("whatsapp reply sent", ticket=reply.ticket_number, sid=sids[0], parts=len(sids))
+                return sids[0]
         if self._template is None:
             raise PermanentFailure("outside WhatsApp's 24-hour window and no approved template is configured")
         variables = _fill(self._template.variables, reply)
@@ -221,6 +233,8 @@ class WhatsAppSender:
     def _failure(self, reply: OutboundReply, status: int, code: int | None, text: str) -> Exception:
         reason = f"Twilio HTTP {status} error {code}: {text}"
         self._log.warning("twilio refused", ticket=reply.ticket_number, status=status, code=code)
+        if code == OUTSIDE_WINDOW:
+            return _OutsideWindow(reason)
         if status == 429 or status >= 500:
             retry_after = retry_after_seconds(self._http.last_headers().get("Retry-After"), self._clock())
             return TemporaryFailure(reason, retry_after)

@@ -34,6 +34,7 @@ def ticket_json(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
         "requester": ticket.requester_address,
         "requester_name": ticket.requester_name,
         "channel": ticket.channel,
+        "reply_channel": ticket.answered_on,
         "subject": ticket.subject,
         "language": ticket.language,
         "received_at": iso(ticket.received_at, tz),

@@ -4,6 +4,7 @@ to a fake Twilio API on loopback, delivery reports back."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,43 @@ async def test_whatsapp_message_to_ticket_acknowledgement_and_delivery_report(
                 "the delivery report on the message",
             )
             assert states
+
+
+async def test_a_web_request_with_a_phone_contact_is_acknowledged_by_the_approved_template(
+    tmp_path: Path, twilio: FakeTwilio
+) -> None:
+    """The visitor never wrote to us on WhatsApp: free-form text would be refused (63016) and the client would get
+    nothing. The request's channel is the web; the acknowledgement to the number is the approved template."""
+    twilio.closed_windows.add(CLIENT)
+    channel = (
+        '\n[channels.whatsapp]\nfrom_number = "+57 310 493 4656"\npublic_base_url = "http://127.0.0.1:{http}"\n'
+        f'api_base_url = "{twilio.base_url}"\ntemplate_content_sid = "HX{"a" * 32}"\n'
+        'template_variables = { "1" = "{ticket}", "2" = "{text}" }\n'
+    )
+    smtp_port, http_port = write_config(tmp_path)
+    config = tmp_path / "config" / "gateway.toml"
+    config.write_text(config.read_text() + channel.replace("{http}", str(http_port)))
+    secrets = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
+    with gateway_process(tmp_path, smtp_port, http_port, env=secrets) as gateway:
+        form = f"http://127.0.0.1:{http_port}/soporte"
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:  # 127.0.0.1's
+            async with session.get(form) as page:
+                token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text())
+            assert token is not None
+            fields = {
+                "csrf_token": token.group(1),
+                "name": "Ana Gómez",
+                "contact": "310 555 0101",
+                "subject": "No imprime la factura",
+                "description": "La impresora fiscal no imprime desde esta mañana.",
+                "priority": "high",
+            }
+            async with session.post(form, data=fields) as response:
+                assert response.status in (200, 201)
+        [ack] = await until(lambda: twilio.messages, "the acknowledgement at Twilio")
+        assert ack.form["To"] == f"whatsapp:{CLIENT}" and ack.form["ContentSid"] == "HX" + "a" * 32
+        assert "Body" not in ack.form and "TL-000001" in ack.form["ContentVariables"]
+        shown = gateway.cli_json("tickets", "show", "TL-000001")
+        assert (shown["channel"], shown["reply_channel"]) == ("web", "whatsapp")
+        sent = await until(lambda: gateway.cli_json("outbox", "list")[0]["status"] == "sent", "the ack sent")
+        assert sent

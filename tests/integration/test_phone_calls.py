@@ -65,13 +65,15 @@ async def test_a_recorded_call_is_the_clients_ticket(
         assert ticket is not None and ticket.id is not None
         message = (await tx.messages(ticket.id))[0]
     assert number == "TL-000001"
-    assert (ticket.channel, ticket.requester_address, ticket.plan, ticket.priority.value) == (
+    assert (ticket.channel, ticket.answered_on, ticket.requester_address, ticket.plan, ticket.priority.value) == (
+        "phone",  # it came in by phone, and is answered where the client asked
         channel,
         requester,
         plan,
         "high",
     )
     assert (ack.reply.channel, ack.reply.recipient) == (channel, requester)
+    assert message.channel == "phone"  # not a message on WhatsApp: the client never wrote there
     assert "registrada por <@U0OPERATOR>" in message.body
 
 

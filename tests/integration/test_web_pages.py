@@ -92,7 +92,8 @@ async def test_a_valid_request_is_the_clients_ticket_at_once(desk: Desk) -> None
         ticket = await tx.get_ticket("TL-000001")
         [ack] = await tx.list_outbox()
     assert ticket is not None
-    assert (ticket.channel, ticket.requester_address, ticket.priority.value) == (
+    assert (ticket.channel, ticket.answered_on, ticket.requester_address, ticket.priority.value) == (
+        "web",
         "email",
         "sistemas@andina.com.co",
         "high",
@@ -105,7 +106,11 @@ async def test_a_whatsapp_number_gets_a_ticket_on_whatsapp(desk: Desk) -> None:
     assert status == 201 and "Planificado" in page
     async with desk.gateway.store.transaction() as tx:
         ticket = await tx.get_ticket("TL-000001")
-    assert ticket is not None and (ticket.channel, ticket.requester_address) == ("whatsapp", "+573105550101")
+    assert ticket is not None and (ticket.channel, ticket.answered_on, ticket.requester_address) == (
+        "web",
+        "whatsapp",
+        "+573105550101",
+    )
 
 
 async def test_without_a_valid_csrf_token_nothing_is_stored(desk: Desk) -> None:

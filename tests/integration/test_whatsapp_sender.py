@@ -113,6 +113,15 @@ async def test_outside_the_window_the_approved_template_is_sent(fake: FakeTwilio
     assert sid is not None
 
 
+async def test_when_twilio_says_the_window_is_closed_the_template_goes_at_once(fake: FakeTwilio) -> None:
+    """Our records said the client wrote recently; WhatsApp says otherwise (63016): the reply is not lost."""
+    fake.fail_next(1, 400, code=63016, message="Failed to send freeform message because you are outside the window.")
+    sid = await send(fake.base_url, reply(), NOW - timedelta(hours=1), TEMPLATE)
+    free_form, template = fake.messages
+    assert "Body" in free_form.form and template.form["ContentSid"] == TEMPLATE.content_sid
+    assert sid is not None and sid.startswith("SM")
+
+
 async def test_outside_the_window_without_template_fails_for_good(fake: FakeTwilio) -> None:
     with pytest.raises(PermanentFailure, match="24-hour window"):
         await send(fake.base_url, reply(), None)

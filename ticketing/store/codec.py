@@ -67,6 +67,7 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "paused_since": opt_utc_text(ticket.paused_since),
         "pauses": pauses_text(ticket.pauses),
         "assignee": ticket.assignee,
+        "reply_channel": ticket.reply_channel,
         "updated_at": utc_text(now),
     }
 
@@ -93,6 +94,7 @@ def ticket_from_row(row: Row) -> Ticket:
         paused_since=parse_utc(row["paused_since"]),
         pauses=[(must_utc(a), must_utc(b)) for a, b in json.loads(row["pauses"])],
         assignee=row["assignee"],
+        reply_channel=row["reply_channel"],
     )
 
 

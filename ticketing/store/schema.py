@@ -161,6 +161,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';
     """,
+    # 7: the channel a ticket's replies go out on when the request came in by another (the web form, a phone call)
+    """
+    ALTER TABLE tickets ADD COLUMN reply_channel TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

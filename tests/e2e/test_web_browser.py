@@ -73,4 +73,9 @@ async def test_a_client_files_a_request_and_looks_it_up(tmp_path: Path, browser:
         await page.screenshot(path=str(SHOTS / "soporte-estado-wrong.png"), full_page=True)
         assert "error 500" not in refused and "No abre el ERP" not in refused
         [ticket] = gateway.cli_json("tickets", "list")
-        assert (ticket["priority"], ticket["plan"], ticket["channel"]) == ("high", "standard", "email")
+        assert (ticket["priority"], ticket["plan"], ticket["channel"], ticket["reply_channel"]) == (
+            "high",
+            "standard",
+            "web",
+            "email",
+        )

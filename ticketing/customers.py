@@ -46,6 +46,10 @@ class CustomerDirectory:
     def organisations(self) -> tuple[Organisation, ...]:
         return tuple(self._by_id.values())
 
+    def listed(self, address: str) -> Organisation | None:
+        """The organisation that lists this very address (not only its domain) in customers.toml."""
+        return self._by_address.get(address.strip().lower())
+
     def get(self, organisation_id: str | None) -> Organisation | None:
         return self._by_id.get(organisation_id) if organisation_id else None
 

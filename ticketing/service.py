@@ -19,10 +19,12 @@ from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, is_message
 from ticketing.sla import SlaPolicy, SlaResult
 from ticketing.types import (
     Direction,
+    InboundMessage,
     Priority,
     Status,
     Ticket,
     TicketMessage,
+    Trust,
     WrittenRequest,
 )
 
@@ -122,11 +124,19 @@ class TicketService:
         await log.tell(self._observer, now)
         return IngestOutcome("added", ticket.number, "bounce")
 
-    def _may_continue(self, ticket: Ticket, sender: str, org: Organisation | None) -> bool:
-        """Only the requester, or someone from the same organisation, may add to a ticket (no hijacking)."""
-        if sender.strip().lower() == ticket.requester_address.lower():
+    def _may_continue(self, ticket: Ticket, message: InboundMessage, org: Organisation | None) -> bool:
+        """Who may add to a ticket (no hijacking): the requester; an address customers.toml lists for the ticket's
+        organisation; anyone of that organisation whom the channel verified (authenticated mail, a WhatsApp number).
+        Nobody through an anonymous channel (the web form: anyone can type any address)."""
+        if message.sender_trust is Trust.ANONYMOUS:
+            return False
+        sender = message.sender_address.strip().lower()
+        if sender == ticket.requester_address.lower():
             return True
-        return org is not None and org.id == ticket.organisation
+        if org is None or org.id != ticket.organisation:
+            return False
+        listed = self._directory.listed(sender)
+        return message.sender_trust is Trust.VERIFIED or (listed is not None and listed.id == org.id)
 
     async def _find_existing(
         self, tx: TicketWork, request: WrittenRequest, org: Organisation | None, now: datetime
@@ -139,7 +149,7 @@ class TicketService:
             candidates.append(await tx.get_ticket(request.ticket_ref))
         candidates.append(await tx.find_ticket_by_message_ids(message.thread_hints))
         for ticket in candidates:
-            if ticket is not None and self._may_continue(ticket, message.sender_address, org):
+            if ticket is not None and self._may_continue(ticket, message, org):
                 return ticket
         window = self._options.continue_within.get(message.channel)
         if window is None:

@@ -32,6 +32,14 @@ class Status(enum.StrEnum):
     NOT_COVERED = "not_covered"
 
 
+class Trust(enum.StrEnum):
+    """How far the channel vouches for who sent a message (which decides whether it may join a ticket)."""
+
+    VERIFIED = "verified"  # the channel proved it: a WhatsApp number, a Slack user, mail our MTA authenticated
+    CLAIMED = "claimed"  # the sender says so: a mail's From without authentication
+    ANONYMOUS = "anonymous"  # anyone could have typed it: the public web form
+
+
 class Direction(enum.StrEnum):
     IN = "in"
     OUT = "out"
@@ -76,6 +84,7 @@ class InboundMessage:
     # The channel replies go out on, when it is not the one the request came in by: a web form or a phone call
     # answered by email or WhatsApp, at the contact the client gave.
     reply_channel: str = ""
+    sender_trust: Trust = Trust.CLAIMED
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ trusted: `received_at` is the gateway's receipt time.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from datetime import datetime
@@ -17,6 +18,7 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses
 
 from adapters.email import CHANNEL
+from adapters.email.authentication import sender_trust
 from adapters.email.dsn import read_delivery_report
 from adapters.email.mime_parts import clean_text, collect, decode_words
 from ticketing.types import AttachmentRef, InboundMessage
@@ -58,9 +60,15 @@ class MailParseError(Exception):
 
 
 def parse_email(
-    raw: bytes, *, received_at: datetime, recipient: str, max_attachment_bytes: int = 10_000_000
+    raw: bytes,
+    *,
+    received_at: datetime,
+    recipient: str,
+    max_attachment_bytes: int = 10_000_000,
+    authserv_ids: frozenset[str] = frozenset(),
 ) -> InboundMessage:
-    """The inbound message for one raw mail addressed to `recipient` (one of our support addresses)."""
+    """The inbound message for one raw mail addressed to `recipient` (one of our support addresses); its sender is
+    verified when one of our MTAs (`authserv_ids`) authenticated the From domain."""
     if not raw or not raw.strip():
         raise MailParseError("empty message")
     try:
@@ -70,11 +78,12 @@ def parse_email(
     if not message.keys():
         raise MailParseError("no header fields")
     try:
-        return _build(message, raw, received_at, recipient, max_attachment_bytes)
+        built = _build(message, raw, received_at, recipient, max_attachment_bytes)
     except RecursionError as exc:
         raise MailParseError("MIME structure nested too deeply") from exc
     except Exception as exc:  # a stdlib corner case without a fallback: quarantine, never crash the inbox
         raise MailParseError(f"unreadable message structure: {type(exc).__name__}") from exc
+    return dataclasses.replace(built, sender_trust=sender_trust(message, built.sender_address, authserv_ids))
 
 
 def native_id_of(raw: bytes) -> str:

@@ -32,6 +32,7 @@ class EmailReadOptions:
     max_attachment_bytes: int
     fallback_recipient: str
     own_domains: frozenset[str] = frozenset()
+    authserv_ids: frozenset[str] = frozenset()  # our MTAs, whose Authentication-Results verify a sender
 
     @classmethod
     def of(cls, section: EmailSettings | None, ticket_prefix: str, default_language: str) -> EmailReadOptions:
@@ -42,6 +43,7 @@ class EmailReadOptions:
             max_attachment_bytes=section.max_attachment_bytes if section else 10_000_000,
             fallback_recipient=section.support_addresses[0] if section else "",
             own_domains=section.domains if section else frozenset(),
+            authserv_ids=frozenset(section.authserv_ids) if section else frozenset(),
         )
 
 
@@ -50,7 +52,11 @@ def parse_committed_mail(
 ) -> InboundMessage:
     recipients = meta.get("rcpt_tos") or [options.fallback_recipient]
     message = parse_email(
-        raw, received_at=received_at, recipient=recipients[0], max_attachment_bytes=options.max_attachment_bytes
+        raw,
+        received_at=received_at,
+        recipient=recipients[0],
+        max_attachment_bytes=options.max_attachment_bytes,
+        authserv_ids=options.authserv_ids,
     )
     if not message.sender_address:  # no usable From/Reply-To/Sender: the SMTP envelope still says who sent it
         envelope_sender = str(meta.get("mail_from") or "").strip().lower()

@@ -50,6 +50,9 @@ class EmailSettings(Section):
     from_address: str
     max_message_bytes: int = Field(26_214_400, ge=1024)
     max_attachment_bytes: int = Field(10_485_760, ge=0)
+    # Our receiving MTAs, as they name themselves in Authentication-Results: a sender they authenticated (DMARC or
+    # DKIM pass for the From domain) speaks for their organisation. Empty: no such header is believed.
+    authserv_ids: list[str] = []
     smtp_intake: SmtpIntakeSettings = SmtpIntakeSettings()
     imap: list[ImapMailboxSettings] = []
     outgoing: OutgoingMailSettings = OutgoingMailSettings()

@@ -24,7 +24,7 @@ from typing import Any
 from adapters.phone_numbers import to_e164
 from adapters.relay import channel_for
 from normalizer import Normalizer
-from ticketing.types import AttachmentRef, InboundMessage, InboxItem, WrittenRequest
+from ticketing.types import AttachmentRef, InboundMessage, InboxItem, Trust, WrittenRequest
 
 MAX_ID_LENGTH = 256
 MAX_ATTACHMENTS = 20
@@ -145,6 +145,7 @@ def parse_relay_message(raw: bytes, *, relay: str, received_at: datetime, defaul
     if conversation:
         headers["conversation_id"] = conversation
     return InboundMessage(
+        sender_trust=Trust.VERIFIED,  # the bridge, whose signature we checked, vouches for its user
         channel=channel_for(relay),
         native_id=_identifier(data, "id", "", required=True),
         sender_address=_sender_address(sender, relay, default_region),

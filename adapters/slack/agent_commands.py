@@ -24,7 +24,7 @@ from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions, TicketNotFound
 from ticketing.ports import ConsoleThreads, InboxLookup, OutboxQueue, UnitOfWork
 from ticketing.service import IngestOutcome
-from ticketing.types import InboundMessage, InboxItem, OutboundReply, Priority, Status, WrittenRequest
+from ticketing.types import InboundMessage, InboxItem, OutboundReply, Priority, Status, Trust, WrittenRequest
 
 
 class CommandWork(ConsoleThreads, InboxLookup, OutboxQueue, Protocol):
@@ -116,6 +116,7 @@ def client_message(dm: DirectMessage, received_at: datetime, shared_channel: boo
     """A client's message to the app, as a written request's raw material. In a shared (Slack Connect) channel the
     requester is the channel: everyone there speaks for the organisation, and replies go back to it."""
     return InboundMessage(
+        sender_trust=Trust.VERIFIED,  # Slack signed the event and names the user
         channel=CHANNEL,
         native_id=message_id(dm.channel, dm.ts),
         sender_address=dm.channel if shared_channel else dm.user,

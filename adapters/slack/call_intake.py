@@ -17,7 +17,7 @@ from adapters.slack import CHANNEL
 from adapters.slack.phone_call import PhoneCall
 from normalizer import Normalizer
 from ticketing.intake import ImmediateIntake
-from ticketing.types import InboundMessage, Priority, WrittenRequest
+from ticketing.types import InboundMessage, Priority, Trust, WrittenRequest
 
 KIND = "phone_call"
 PHONE = "phone"  # the channel a recorded call's ticket came in by
@@ -36,6 +36,7 @@ def call_request(raw: bytes, received_at: datetime, region: str, normalizer: Nor
     organisation = f" ({call.organisation})" if call.organisation else ""
     note = f"[Llamada telefónica registrada por <@{call.operator}>{organisation}]"
     message = InboundMessage(
+        sender_trust=Trust.VERIFIED,  # an operator of ours took the call
         channel=PHONE,
         reply_channel="email" if email else "whatsapp",  # the client is answered at the contact they gave
         native_id=call.native_id,

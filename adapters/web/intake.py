@@ -26,7 +26,7 @@ from adapters.web.pages import Receipt, StatusView
 from normalizer import Normalizer
 from ticketing.intake import ImmediateIntake
 from ticketing.ports import TicketReading, UnitOfWork
-from ticketing.types import AttachmentRef, Direction, InboundMessage, InboxItem, Priority, Ticket, WrittenRequest
+from ticketing.types import AttachmentRef, Direction, InboundMessage, InboxItem, Priority, Ticket, Trust, WrittenRequest
 
 KIND = "web_form"
 NO_DEADLINE = "—"
@@ -42,6 +42,7 @@ def web_request(
     organisation = f" ({form.organisation})" if form.organisation else ""
     note = f"[Solicitud enviada desde el formulario web{organisation}]"
     message = InboundMessage(
+        sender_trust=Trust.ANONYMOUS,  # anyone can type any address into a public form
         channel=CHANNEL,
         reply_channel="email" if "@" in contact else "whatsapp",  # answered where the visitor asked to be
         native_id=native_id,

@@ -21,7 +21,7 @@ from adapters.phone_numbers import to_e164
 from adapters.whatsapp import CHANNEL
 from adapters.whatsapp.settings import WhatsAppSettings
 from normalizer import Normalizer
-from ticketing.types import AttachmentRef, InboundMessage, InboxItem, WrittenRequest
+from ticketing.types import AttachmentRef, InboundMessage, InboxItem, Trust, WrittenRequest
 
 MAX_MEDIA = 10  # Twilio delivers at most ten media items per message
 MEDIA_LABELS = {
@@ -186,6 +186,7 @@ def parse_whatsapp_form(
             )
     attachments = _attachments(form)
     return InboundMessage(
+        sender_trust=Trust.VERIFIED,  # WhatsApp verified the number, Twilio signed the webhook
         channel=CHANNEL,
         native_id=native_id,
         sender_address=_sender(form, default_region),

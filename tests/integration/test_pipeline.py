@@ -332,3 +332,39 @@ async def test_acknowledgements_per_sender_are_capped(gateway: Gateway) -> None:
         events = [e.kind for e in await tx.events(last.id)]
     assert len(tickets) == 12 and len(acks) == 10  # the example configuration's cap
     assert events == ["created", "acknowledgement_suppressed"]
+
+
+@pytest.mark.parametrize(
+    ("authentication", "joins"),
+    [
+        ("mx.tecnolinux.com; dkim=pass header.d=andina.com.co; dmarc=pass header.from=andina.com.co", True),
+        ("mx.tecnolinux.com; dmarc=fail header.from=andina.com.co", False),
+        ("mx.otro.net; dmarc=pass header.from=andina.com.co", False),  # not our MTA: anyone could have written it
+        ("", False),
+    ],
+)
+async def test_a_colleague_joins_a_ticket_when_our_mta_authenticated_the_mail(
+    tmp_path: Path, authentication: str, joins: bool
+) -> None:
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+    config = tmp_path / "config" / "gateway.toml"
+    config.write_text(
+        config.read_text().replace(
+            "max_attachment_bytes = ", 'authserv_ids = ["mx.tecnolinux.com"]\nmax_attachment_bytes = ', 1
+        )
+    )
+    gateway = build_gateway(load_settings(config, {}), Clock())
+    await gateway.store.open()
+    try:
+        await ingest(gateway, "p1@andina.com.co", MAIL)
+        header = f"Authentication-Results: {authentication}\r\n" if authentication else ""
+        colleague = (
+            f"{header}From: Jefe <jefe@andina.com.co>\r\nTo: soporte@tecnolinux.com\r\n"
+            "Subject: Re: [TL-000001] Servidor caido\r\nMessage-ID: <c2@andina.com.co>\r\n\r\nSigue caido.\r\n"
+        ).encode()
+        await ingest(gateway, "c2@andina.com.co", colleague)
+        async with gateway.store.transaction() as tx:
+            numbers = [ticket.number for ticket in await tx.list_tickets()]
+    finally:
+        await gateway.store.close()
+    assert numbers == (["TL-000001"] if joins else ["TL-000002", "TL-000001"])

@@ -177,3 +177,16 @@ async def test_status_lookups_are_rate_limited_and_need_both_fields(desk: Desk) 
     for _ in range(10):
         assert (await desk.post("/soporte/estado", number="TL-000001", contact="x@y.co"))[0] == 404
     assert (await desk.post("/soporte/estado", number="TL-000001", contact="x@y.co"))[0] == 429
+
+
+async def test_a_visitor_naming_someone_elses_ticket_gets_a_ticket_of_their_own(desk: Desk) -> None:
+    """Anyone can type a client's address or a ticket number into the form: it never joins that ticket, and the
+    receipt shows only the visitor's own."""
+    assert (await desk.post(**FORM))[0] == 201  # TL-000001, Andina's
+    intruder = {**FORM, "contact": "sistemas@andina.com.co", "description": "Sobre el TL-000001: cancelen todo."}
+    status, page = await desk.post(**{**intruder, "subject": "Re: [TL-000001] No imprime"})
+    assert status == 201 and "TL-000002" in page and "TL-000001" not in page.replace("[TL-000001]", "")
+    async with desk.gateway.store.transaction() as tx:
+        first = await tx.get_ticket("TL-000001")
+        assert first is not None and first.id is not None
+        assert len(await tx.messages(first.id)) == 2  # its request and its acknowledgement: nothing added

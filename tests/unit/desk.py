@@ -19,7 +19,7 @@ from ticketing.observer import TicketObserver
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import AlwaysOpenCalendar, BusinessCalendar, PriorityTargets, SlaPolicy, parse_target
 from ticketing.store.sqlite import SqliteStore
-from ticketing.types import InboundMessage, Priority, WrittenRequest
+from ticketing.types import InboundMessage, Priority, Trust, WrittenRequest
 
 BOGOTA = ZoneInfo("America/Bogota")
 MONDAY_9 = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
@@ -52,7 +52,14 @@ def policy() -> SlaPolicy:
 
 
 ORGS = [
-    Organisation("andina", "Distribuidora Andina", "standard", "es", domains=frozenset({"andina.com.co"})),
+    Organisation(
+        "andina",
+        "Distribuidora Andina",
+        "standard",
+        "es",
+        emails=frozenset({"soporte.ti@andina.com.co"}),
+        domains=frozenset({"andina.com.co"}),
+    ),
     Organisation("norte", "Clínica del Norte", "7x24", "es", emails=frozenset({"ti@norte.co"})),
     Organisation("northwind", "Northwind", "standard", "en", domains=frozenset({"northwind.example"})),
     Organisation("comunidad", "Gratuita", "free", emails=frozenset({"estudiante@gmail.com"})),
@@ -91,11 +98,22 @@ class Desk:
         language: str | None = "es",
         auto_reply: bool = False,
         channel: str = "email",
+        trust: Trust = Trust.CLAIMED,
     ) -> tuple[str, str | None]:
         self.count += 1
         native_id = f"m{self.count}@client"
         message = InboundMessage(
-            channel, native_id, sender, "Ana", "soporte@tecnolinux.com", subject, "texto", "", self.now, hints
+            channel,
+            native_id,
+            sender,
+            "Ana",
+            "soporte@tecnolinux.com",
+            subject,
+            "texto",
+            "",
+            self.now,
+            hints,
+            sender_trust=trust,
         )
         accepted = await self.store.accept(AcceptRequest(channel, native_id, b"raw", {}, self.now))
         request = WrittenRequest(message, "texto", "texto", language, priority, "test", ref, auto_reply=auto_reply)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import at
 from tests.unit.desk import BOGOTA, MONDAY_9, Desk
-from ticketing.types import Direction, Priority, Status
+from ticketing.types import Direction, Priority, Status, Trust
 
 
 async def test_a_client_request_opens_a_ticket_and_queues_the_acknowledgement(desk: Desk) -> None:
@@ -50,19 +50,22 @@ async def test_unknown_and_free_senders_are_recorded_without_sla(desk: Desk, sen
 
 
 @pytest.mark.parametrize(
-    ("second_sender", "expected"),
+    ("second_sender", "trust", "expected"),
     [
-        ("ana@andina.com.co", ("added", "TL-000001")),  # the requester
-        ("jefe@andina.com.co", ("added", "TL-000001")),  # same organisation
-        ("intruso@otra.com", ("created", "TL-000002")),  # a stranger quoting the number: no hijacking
-        ("ti@norte.co", ("created", "TL-000002")),  # another client quoting the number
+        ("ana@andina.com.co", Trust.CLAIMED, ("added", "TL-000001")),  # the requester
+        ("soporte.ti@andina.com.co", Trust.CLAIMED, ("added", "TL-000001")),  # listed in customers.toml
+        ("jefe@andina.com.co", Trust.VERIFIED, ("added", "TL-000001")),  # same organisation, mail authenticated
+        ("jefe@andina.com.co", Trust.CLAIMED, ("created", "TL-000002")),  # only its domain, From unauthenticated
+        ("ana@andina.com.co", Trust.ANONYMOUS, ("created", "TL-000002")),  # typed into the web form by anyone
+        ("intruso@otra.com", Trust.VERIFIED, ("created", "TL-000002")),  # a stranger quoting the number
+        ("ti@norte.co", Trust.VERIFIED, ("created", "TL-000002")),  # another client quoting the number
     ],
 )
 async def test_only_the_requester_or_the_organisation_may_add_to_a_ticket(
-    desk: Desk, second_sender: str, expected: tuple[str, str]
+    desk: Desk, second_sender: str, trust: Trust, expected: tuple[str, str]
 ) -> None:
     await desk.receive("ana@andina.com.co")
-    assert await desk.receive(second_sender, "Re: [TL-000001] Servidor caído", ref="TL-000001") == expected
+    assert await desk.receive(second_sender, "Re: [TL-000001] Servidor caído", ref="TL-000001", trust=trust) == expected
     async with desk.store.transaction() as tx:
         first = await tx.get_ticket("TL-000001")
         assert first is not None and first.id is not None

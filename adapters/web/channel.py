@@ -29,8 +29,7 @@ class WebChannel:
             context.store, context.record_now, context.normalizer, desk.phone_region, desk.timezone, context.texts
         )
         pages = web_pages(
-            submit=intake.submit,
-            lookup=intake.lookup,
+            desk=intake,
             csrf_secret=context.secret(section.csrf_secret_env) or secrets.token_hex(32),
             clock=context.clock,
             texts=context.texts,

@@ -13,7 +13,6 @@ in and out, never internal notes).
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,7 @@ from adapters.local_time import format_moment
 from adapters.phone_numbers import normalised_contact
 from adapters.web import CHANNEL
 from adapters.web.form import SupportForm, form_from_payload
-from adapters.web.pages import Receipt, StatusView
+from adapters.web.receipts import Receipt, StatusView
 from normalizer import Normalizer
 from ticketing.intake import ImmediateIntake
 from ticketing.ports import TicketReading, UnitOfWork
@@ -93,17 +92,19 @@ class WebIntake:
     def _due(self, moment: datetime | None, language: str) -> str:
         return format_moment(moment, language, self._tz) if moment is not None else NO_DEADLINE
 
-    async def submit(self, form: SupportForm, raw: bytes) -> Receipt:
-        """Commit, make (or add to) the ticket, and word its number and deadlines in the visitor's language."""
-        native_id = f"{CHANNEL}:{hashlib.sha256(raw + uuid.uuid4().bytes).hexdigest()}"
-        number = await self._intake.record(
+    async def submit(self, form: SupportForm, raw: bytes, key: str) -> str:
+        """Commit the submission and make its ticket; the same key again gives back the first ticket's number."""
+        native_id = f"{CHANNEL}:{key}"
+        return await self._intake.record(
             CHANNEL, native_id, raw, KIND, lambda at: web_request(raw, native_id, at, self._region, self._normalizer)
         )
+
+    async def receipt(self, number: str, language: str) -> Receipt | None:
+        """The ticket's number, priority and deadlines, worded in `language`."""
         async with self._store.transaction() as tx:
             ticket = await tx.get_ticket(number)
         if ticket is None:
-            raise RuntimeError(f"ticket {number} vanished")
-        language = form.language
+            return None
         return Receipt(
             ticket.number,
             self._texts(language).priority(ticket.priority.value),

@@ -3,9 +3,10 @@
 - `GET /soporte` — the request form (Spanish; `?lang=en` for English), each priority with the agreement's
   definition beside it. `POST /soporte` (urlencoded or multipart, up to 3 files of 5 MB): CSRF checked (403), rate
   limited per client address and per contact (429), fields checked (400, the form again with a message beside each
-  bad field and the visitor's input kept); then `submit` commits the request and makes the ticket, and only then
-  the answer is 201 with the ticket number and both deadlines. 413 when the body is over `max_body_bytes`; 503 when
-  the request could not be committed.
+  bad field and the visitor's input kept); then the desk commits the request and makes the ticket, and only then
+  the answer is `303 See Other` to the receipt, `GET /soporte/recibo/<token>`, with the ticket number and both
+  deadlines (see `receipts`: reloading it, or sending the same request again, files nothing new). 413 when the body
+  is over `max_body_bytes`; 503 when the request could not be committed.
 - `GET /soporte/estado` — the status lookup form; `POST /soporte/estado` (CSRF, rate limited per address): the
   ticket's status and public conversation when the number and contact match, else one generic "not found" page,
   the same whether the number exists or not.
@@ -15,8 +16,7 @@ Pages are Jinja2 with autoescape; logs carry ticket numbers and outcomes, never 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,34 +28,13 @@ from aiohttp import web
 from adapters.labels import Texts
 from adapters.web import form as fields_of
 from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
-from adapters.web.form import SupportForm, language_of
+from adapters.web.form import language_of
+from adapters.web.receipts import RECEIPT_PATH, ReceiptTokens, StatusView, WebDesk, submission_key
 from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter, client_address
 
 STATUS_PATH = "/estado"  # under MOUNT_PATH: the ticket status lookup
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What the confirmation page shows: the ticket and its deadlines, already worded for the visitor."""
-
-    number: str
-    priority_label: str
-    response_due: str
-    resolution_due: str
-
-
-@dataclass(frozen=True)
-class StatusView:
-    """What the status page shows of one ticket: public facts and the public conversation (when, who, text)."""
-
-    number: str
-    status_label: str
-    priority_label: str
-    response_due: str
-    resolution_due: str
-    messages: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _contact_key(contact: str) -> str:
@@ -66,9 +45,9 @@ def _contact_key(contact: str) -> str:
 class _WebPages:
     def __init__(
         self,
-        submit: Callable[[SupportForm, bytes], Awaitable[Receipt]],
-        lookup: Callable[[str, str], Awaitable[StatusView | None]],
+        desk: WebDesk,
         csrf: CsrfTokens,
+        receipts: ReceiptTokens,
         submissions: RateLimiter,
         lookups: RateLimiter,
         max_body_bytes: int,
@@ -78,9 +57,9 @@ class _WebPages:
     ) -> None:
         self._texts = texts
         self._trusted_proxies = trusted_proxies
-        self._submit = submit
-        self._lookup = lookup
+        self._desk = desk
         self._csrf = csrf
+        self._receipts = receipts
         self._submissions = submissions
         self._lookups = lookups
         self._max_body_bytes = max_body_bytes
@@ -167,13 +146,23 @@ class _WebPages:
         if not self._submissions.allow(address, _contact_key(form.contact)):
             self._log.warning("web form refused", reason="rate limit")
             return self._notice(request, lang, 429)
+        payload = fields_of.form_payload(form)
+        key = submission_key(str(fields.get(FIELD_NAME)), payload)  # the same request again is this one
         try:
-            receipt = await self._submit(form, fields_of.form_payload(form))
+            number = await self._desk.submit(form, payload, key)
         except Exception as error:  # not committed, or committed but not ticketed: say so, never pretend
             self._log.error("web request not recorded", error=type(error).__name__)
             return self._notice(request, lang, 503)
-        self._log.info("web request recorded", ticket=receipt.number, attachments=len(form.attachments))
-        return self._render(request, "receipt.html", lang, 201, receipt=receipt)
+        self._log.info("web request recorded", ticket=number, attachments=len(form.attachments))
+        token = self._receipts.issue(number, lang)
+        raise web.HTTPSeeOther(request.app.router["receipt"].url_for(token=token))  # Post/Redirect/Get
+
+    async def show_receipt(self, request: web.Request) -> web.Response:
+        read = self._receipts.read(request.match_info["token"])
+        receipt = await self._desk.receipt(*read) if read else None
+        if read is None or receipt is None:
+            return self._notice(request, language_of(request.query.get("lang")), 404)
+        return self._render(request, "receipt.html", read[1], 200, receipt=receipt)
 
     async def show_status(self, request: web.Request) -> web.Response:
         lang = language_of(request.query.get("lang"))
@@ -195,7 +184,7 @@ class _WebPages:
         if not self._lookups.allow(f"address:{client_address(request, self._trusted_proxies)}"):
             self._log.warning("status lookup refused", reason="rate limit")
             return self._notice(request, lang, 429)
-        view = await self._lookup(values["number"], values["contact"])
+        view = await self._desk.lookup(values["number"], values["contact"])
         self._log.info("status lookup", found=view is not None)
         status = 200 if view is not None else 404
         return self._status(request, lang, status, values, {}, view, searched=True)
@@ -203,8 +192,7 @@ class _WebPages:
 
 def web_pages(
     *,
-    submit: Callable[[SupportForm, bytes], Awaitable[Receipt]],
-    lookup: Callable[[str, str], Awaitable[StatusView | None]],
+    desk: WebDesk,
     csrf_secret: str,
     clock: Callable[[], datetime],
     texts: Texts,
@@ -219,9 +207,9 @@ def web_pages(
     its address in `trusted_proxies` so each visitor is counted by the address the proxy saw."""
     ten_minutes = timedelta(minutes=10)
     pages = _WebPages(
-        submit,
-        lookup,
+        desk,
         CsrfTokens(csrf_secret, clock),
+        ReceiptTokens(csrf_secret),
         submissions or RateLimiter(5, ten_minutes),
         lookups or RateLimiter(10, ten_minutes),
         max_body_bytes,
@@ -233,6 +221,7 @@ def web_pages(
     for path in ("", "/"):
         app.router.add_get(path, pages.show_form, name="form" if not path else None)
         app.router.add_post(path, pages.post_form)
+    app.router.add_get(RECEIPT_PATH, pages.show_receipt, name="receipt")
     app.router.add_get(STATUS_PATH, pages.show_status, name="status")
     app.router.add_post(STATUS_PATH, pages.post_status)
     return app

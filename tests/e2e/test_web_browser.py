@@ -79,3 +79,34 @@ async def test_a_client_files_a_request_and_looks_it_up(tmp_path: Path, browser:
             "web",
             "email",
         )
+
+
+async def fill_request(page: object) -> None:
+    await page.fill("#name", "Ana Gómez")  # type: ignore[attr-defined]
+    await page.fill("#contact", "sistemas@andina.com.co")  # type: ignore[attr-defined]
+    await page.fill("#subject", "No abre el ERP")  # type: ignore[attr-defined]
+    await page.fill("#description", "Desde esta mañana el ERP muestra un error 500 al iniciar sesión.")  # type: ignore[attr-defined]
+    await page.check("#priority-high")  # type: ignore[attr-defined]
+
+
+async def test_reloading_the_receipt_or_going_back_and_sending_again_files_one_ticket(
+    tmp_path: Path, browser: object
+) -> None:
+    with gateway_process(tmp_path, *write_config(tmp_path)) as gateway:
+        base = f"http://127.0.0.1:{gateway.http_port}"
+        page = await browser.new_page()  # type: ignore[attr-defined]
+        await page.goto(f"{base}/soporte")
+        await fill_request(page)
+        await page.click("button[type=submit]")
+        assert (await page.inner_text(".number")).strip() == "TL-000001"
+        assert "/soporte/recibo/" in page.url  # the receipt is a page of its own (Post/Redirect/Get)
+        await page.reload()
+        assert (await page.inner_text(".number")).strip() == "TL-000001"
+        await page.go_back()
+        if not await page.input_value("#subject"):  # the browser may show the form afresh: the client types again
+            await fill_request(page)
+        await page.click("button[type=submit]")
+        assert (await page.inner_text(".number")).strip() == "TL-000001"
+        tickets = gateway.cli_json("tickets", "list")
+        acknowledgements = [i for i in gateway.cli_json("outbox", "list") if i["kind"] == "acknowledgement"]
+    assert [t["number"] for t in tickets] == ["TL-000001"] and len(acknowledgements) == 1

@@ -45,8 +45,13 @@ class Desk:
         return match.group(1)
 
     async def post(self, path: str = "/soporte", **fields: Any) -> tuple[int, str]:
+        """The answer's status and the page it leads to (a submitted request: 303, then its receipt)."""
         data = {"csrf_token": await self.token(path), **fields}
-        response = await self.client.post(path, data=data)
+        response = await self.client.post(path, data=data, allow_redirects=False)
+        if response.status == 303:
+            receipt = await self.client.get(response.headers["Location"])
+            assert receipt.status == 200
+            return 303, await receipt.text()
         return response.status, await response.text()
 
 
@@ -83,9 +88,10 @@ async def test_the_form_has_a_csrf_field_and_the_five_priorities_with_definition
 async def test_a_valid_request_is_the_clients_ticket_at_once(desk: Desk) -> None:
     data = aiohttp.FormData({"csrf_token": await desk.token(), **FORM})
     data.add_field("attachments", b"\x89PNG log", filename="captura.png", content_type="image/png")
-    response = await desk.client.post("/soporte", data=data)
+    response = await desk.client.post("/soporte", data=data)  # Post/Redirect/Get: the receipt is a page of its own
     page = await response.text()
-    assert response.status == 201
+    assert response.status == 200 and response.history[0].status == 303
+    assert response.url.path.startswith("/soporte/recibo/")
     assert "TL-000001" in page and "Alto" in page and "/soporte/estado" in page
     assert "lunes 23 de noviembre de 2026, 10:00 (GMT-5)" in page  # one business hour for "high"
     async with desk.gateway.store.transaction() as tx:
@@ -103,7 +109,7 @@ async def test_a_valid_request_is_the_clients_ticket_at_once(desk: Desk) -> None
 
 async def test_a_whatsapp_number_gets_a_ticket_on_whatsapp(desk: Desk) -> None:
     status, page = await desk.post(**{**FORM, "contact": "310 555 0101", "priority": "planned"})
-    assert status == 201 and "Planificado" in page
+    assert status == 303 and "Planificado" in page
     async with desk.gateway.store.transaction() as tx:
         ticket = await tx.get_ticket("TL-000001")
     assert ticket is not None and (ticket.channel, ticket.answered_on, ticket.requester_address) == (
@@ -143,13 +149,13 @@ async def test_a_file_over_5_mb_is_a_field_error(desk: Desk) -> None:
 
 async def test_too_many_submissions_are_refused(desk: Desk) -> None:
     for _ in range(5):
-        assert (await desk.post(**FORM))[0] == 201
+        assert (await desk.post(**FORM))[0] == 303
     status, page = await desk.post(**{**FORM, "contact": "otra@andina.com.co"})
     assert status == 429 and "Demasiados intentos" in page
 
 
 async def test_the_status_page_shows_the_public_conversation_to_the_requester(desk: Desk) -> None:
-    assert (await desk.post(**FORM))[0] == 201
+    assert (await desk.post(**FORM))[0] == 303
     async with desk.gateway.store.transaction() as tx:
         ticket = await tx.get_ticket("TL-000001")
         assert ticket is not None and ticket.id is not None
@@ -162,7 +168,7 @@ async def test_the_status_page_shows_the_public_conversation_to_the_requester(de
 
 
 async def test_a_wrong_contact_and_an_unknown_number_look_the_same(desk: Desk) -> None:
-    assert (await desk.post(**FORM))[0] == 201
+    assert (await desk.post(**FORM))[0] == 303
     wrong_contact = await desk.post("/soporte/estado", number="TL-000001", contact="otra@gmail.com")
     unknown_number = await desk.post("/soporte/estado", number="TL-999999", contact="otra@gmail.com")
     assert wrong_contact[0] == unknown_number[0] == 404
@@ -182,11 +188,34 @@ async def test_status_lookups_are_rate_limited_and_need_both_fields(desk: Desk) 
 async def test_a_visitor_naming_someone_elses_ticket_gets_a_ticket_of_their_own(desk: Desk) -> None:
     """Anyone can type a client's address or a ticket number into the form: it never joins that ticket, and the
     receipt shows only the visitor's own."""
-    assert (await desk.post(**FORM))[0] == 201  # TL-000001, Andina's
+    assert (await desk.post(**FORM))[0] == 303  # TL-000001, Andina's
     intruder = {**FORM, "contact": "sistemas@andina.com.co", "description": "Sobre el TL-000001: cancelen todo."}
     status, page = await desk.post(**{**intruder, "subject": "Re: [TL-000001] No imprime"})
-    assert status == 201 and "TL-000002" in page and "TL-000001" not in page.replace("[TL-000001]", "")
+    assert status == 303 and "TL-000002" in page and "TL-000001" not in page.replace("[TL-000001]", "")
     async with desk.gateway.store.transaction() as tx:
         first = await tx.get_ticket("TL-000001")
         assert first is not None and first.id is not None
         assert len(await tx.messages(first.id)) == 2  # its request and its acknowledgement: nothing added
+
+
+async def test_the_same_request_sent_again_is_the_first_ticket_and_the_receipt_only_reads(desk: Desk) -> None:
+    token = await desk.token()
+    first = await desk.client.post("/soporte", data={"csrf_token": token, **FORM}, allow_redirects=False)
+    again = await desk.client.post("/soporte", data={"csrf_token": token, **FORM}, allow_redirects=False)  # Back, send
+    assert first.status == again.status == 303
+    receipt = first.headers["Location"]
+    for _ in range(3):  # reloading the receipt
+        page = await desk.client.get(receipt)
+        assert page.status == 200 and "TL-000001" in await page.text()
+    other = await desk.client.post("/soporte", data={"csrf_token": token, **FORM, "subject": "Otra cosa"})
+    assert "TL-000002" in await other.text()  # a different request is a new one
+    async with desk.gateway.store.transaction() as tx:
+        assert [t.number for t in await tx.list_tickets()] == ["TL-000002", "TL-000001"]
+        assert len([i for i in await tx.list_outbox() if i.reply.kind == "acknowledgement"]) == 2
+
+
+@pytest.mark.parametrize("token", ["forged", "WyJUTC0wMDAwMDEiLCAiZXMiXQ.aw4.x"])
+async def test_a_receipt_token_that_is_not_ours_shows_nothing(desk: Desk, token: str) -> None:
+    assert (await desk.post(**FORM))[0] == 303
+    response = await desk.client.get(f"/soporte/recibo/{token}")
+    assert response.status == 404 and "TL-000001" not in await response.text()

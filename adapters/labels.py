@@ -46,7 +46,11 @@ class Labels:
         return words.clients if for_clients else words.agents
 
     def channel(self, value: str) -> str:
-        return self.channels.get(value, value)
+        """ "WhatsApp"; one of several of a kind by both names ("relay:teams": "Chat externo · teams")."""
+        if value in self.channels or ":" not in value:
+            return self.channels.get(value, value)
+        family, name = value.split(":", 1)
+        return f"{self.channels.get(family, family)} · {name}"
 
 
 @dataclass(frozen=True)

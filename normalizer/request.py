@@ -7,7 +7,7 @@ import re
 from normalizer.html_text import html_to_text
 from normalizer.language import LanguageDetector
 from normalizer.loops import is_auto_reply, is_bounce, is_own_message
-from normalizer.priority import detect_priority
+from normalizer.priority import MARKER, detect_priority
 from normalizer.quotes import strip_quotes
 from normalizer.ticket_ref import find_ticket_ref
 from ticketing.types import InboundMessage, WrittenRequest
@@ -31,6 +31,7 @@ class Normalizer:
         text = message.text if message.text.strip() else html_to_text(message.html)
         body = strip_quotes(text)
         priority, reason = detect_priority(message.subject, body)
+        restated, restated_reason = detect_priority("", body)
         ticket_ref = find_ticket_ref(message.subject, body, self._ticket_prefix) or find_ticket_ref(
             "", text, self._ticket_prefix
         )
@@ -46,4 +47,5 @@ class Normalizer:
             auto_reply=is_auto_reply(message.headers, message.subject, message.sender_address),
             bounce=is_bounce(message.headers, content_type, message.sender_address, message.subject),
             own_message=is_own_message(message.native_id, message.headers, message.sender_address, self._own_domains),
+            restated_priority=restated if restated_reason.startswith(MARKER) else None,
         )

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ticketing.automatic_replies import ACKNOWLEDGEMENT_KINDS, AutomaticReplies
 from ticketing.customers import CustomerDirectory, Organisation
-from ticketing.lifecycle import queue_reply, set_status
+from ticketing.lifecycle import queue_reply, set_priority, set_status
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
-from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, is_message_key
-from ticketing.sla import SlaPolicy, SlaResult
+from ticketing.replies import ReplyComposer, is_message_key
+from ticketing.sla import SlaPolicy
 from ticketing.types import (
     Direction,
     InboundMessage,
@@ -28,7 +29,6 @@ from ticketing.types import (
     WrittenRequest,
 )
 
-ACKNOWLEDGEMENT_KINDS = ("acknowledgement", "not_covered")
 REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}  # a client message brings these back to open
 
 
@@ -67,7 +67,7 @@ class TicketService:
         self._store = store
         self._directory = directory
         self._sla = sla
-        self._composer = composer
+        self._replies = AutomaticReplies(composer, sla, options.fallback_subject, options.default_language)
         self._options = options
         self._clock = clock
         self._observer = observer or NoObserver()
@@ -168,8 +168,32 @@ class TicketService:
             previous = ticket.status
             set_status(ticket, Status.OPEN, now, self._sla)
             await log.event(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
+        if direction is Direction.IN and self._restates_priority(ticket, request):
+            await self._change_priority(log, request, now)
         await tx.update_ticket(ticket, now)
         await log.tell(self._observer, now)
+
+    def _restates_priority(self, ticket: Ticket, request: WrittenRequest) -> bool:
+        """The client stated another priority in a follow-up (the agreement leaves it to the client)."""
+        restated = request.restated_priority
+        return restated is not None and restated is not ticket.priority and self._sla.is_covered(ticket.plan)
+
+    async def _change_priority(self, log: TicketLog, request: WrittenRequest, now: datetime) -> None:
+        """The new priority, the deadlines recomputed from the receipt, and a short confirmation to the client."""
+        ticket, message = log.ticket, request.message
+        previous = ticket.priority
+        set_priority(ticket, request.restated_priority or previous, self._sla)
+        data = {
+            "from": previous,
+            "to": ticket.priority,
+            "by": "client",
+            "reason": request.priority_reason,
+            "response_due": ticket.response_due,
+            "resolution_due": ticket.resolution_due,
+        }
+        await log.event(now, "priority", message.sender_address, data)
+        org = self._directory.get(ticket.organisation)
+        await queue_reply(log, self._replies.priority_changed(ticket, org, request), now, sender="gateway")
 
     async def _create_ticket(
         self,
@@ -219,18 +243,7 @@ class TicketService:
         if request.ticket_ref or previous is not None:
             data["referenced"] = request.ticket_ref or (previous.number if previous else None)
         await log.event(now, "created", message.sender_address, data)
-        kind = "acknowledgement" if covered else "not_covered"
-        context = self._reply_facts(ticket, org, sla, request).as_context()
-        reply = build_reply(
-            ticket,
-            kind=kind,
-            text=self._composer.render(kind, language, context),
-            idempotency_key=f"{kind}:{ticket.number}",
-            answering=message.native_id,
-            references=message.thread_hints,
-            fallback_subject=self._fallback_subject(language),
-            reply_to=message.reply_to,
-        )
+        reply = self._replies.acknowledgement(ticket, org, sla, request)
         if await self._over_acknowledgement_cap(tx, ticket.requester_address, now):
             cap = self._options.acknowledgements_per_hour
             await log.event(now, "acknowledgement_suppressed", "gateway", {"cap_per_hour": cap})
@@ -258,35 +271,4 @@ class TicketService:
             native_id=message.native_id,
             original_body=request.original_body,
             reply_to=message.reply_to,
-        )
-
-    def _fallback_subject(self, language: str) -> str:
-        subjects = self._options.fallback_subject
-        return subjects.get(language) or subjects.get(self._options.default_language) or "Support request"
-
-    def _reply_facts(
-        self, ticket: Ticket, org: Organisation | None, sla: SlaResult, request: WrittenRequest
-    ) -> ReplyFacts:
-        targets = self._sla.targets(ticket.priority)
-        clock_starts = sla.clock_starts
-        return ReplyFacts(
-            number=ticket.number,
-            channel=ticket.answered_on,
-            subject=ticket.subject,
-            requester_name=ticket.requester_name,
-            organisation=org.name if org else None,
-            plan=ticket.plan,
-            priority=ticket.priority.value,
-            priority_stated=request.priority is not None,
-            covered=sla.covered,
-            received_at=ticket.received_at,
-            clock_starts=clock_starts,
-            # Only "minutes" targets wait for the opening; "immediate" runs on the 24x7 clock.
-            outside_hours=clock_starts is not None
-            and clock_starts > ticket.received_at
-            and "minutes" in (targets.response.kind, targets.resolution.kind),
-            response_due=sla.response_due,
-            resolution_due=sla.resolution_due,
-            response_target=targets.response.kind,
-            resolution_target=targets.resolution.kind,
         )

@@ -101,6 +101,9 @@ class WrittenRequest:
     auto_reply: bool = False
     bounce: bool = False
     own_message: bool = False  # something the gateway itself sent, come back in: never answered or recorded
+    # An explicit marker in what the client wrote now (not the subject, which a reply repeats): on a message to an
+    # existing ticket, the client changes its priority.
+    restated_priority: Priority | None = None
 
 
 @dataclass(frozen=True)

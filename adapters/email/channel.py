@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Sender
 from adapters.email import CHANNEL
 from adapters.email.settings import EmailSettings, ImapMailboxSettings
+from adapters.labels import Texts
 from adapters.settings import named_secrets
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class EmailChannel:
     settings = EmailSettings | None
     default = None
 
-    def facts(self, section: EmailSettings | None) -> ChannelFacts:
+    def facts(self, section: EmailSettings | None, texts: Texts) -> ChannelFacts:
         if section is None or not section.enabled:
             return ChannelFacts()
         where = ("channels", CHANNEL)

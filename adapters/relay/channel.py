@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Reader
+from adapters.labels import Texts
 from adapters.relay import CHANNEL, MOUNT_PATH, channel_for
 from adapters.relay.settings import RelayName, RelaySettings
 from adapters.settings import named_secrets
@@ -22,7 +23,7 @@ class RelayChannel:
     settings = Relays
     default: Relays = {}
 
-    def facts(self, section: Relays) -> ChannelFacts:
+    def facts(self, section: Relays, texts: Texts) -> ChannelFacts:
         relays = _enabled(section)
         return ChannelFacts(
             secrets=[

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.labels import Texts
 from adapters.settings import named_secrets
 from adapters.slack import CHANNEL, CONSOLE_CHANNEL, MOUNT_PATH
 from adapters.slack.blocks import CONSOLE_LANGUAGE
@@ -26,7 +27,7 @@ class SlackChannel:
     settings = SlackSettings | None
     default = None
 
-    def facts(self, section: SlackSettings | None) -> ChannelFacts:
+    def facts(self, section: SlackSettings | None, texts: Texts) -> ChannelFacts:
         if section is None or not section.enabled:
             return ChannelFacts()
         return ChannelFacts(
@@ -34,7 +35,7 @@ class SlackChannel:
             continue_within={CHANNEL: CLIENT_CONVERSATION},
             template_folders={CHANNEL: (CHANNEL,)},
             agent_names=dict(section.agents),
-            observer=ConsoleObserver(CONSOLE_CHANNEL, section.agents_channel),
+            observer=ConsoleObserver(CONSOLE_CHANNEL, section.agents_channel, texts(CONSOLE_LANGUAGE)),
         )
 
     def build(self, section: SlackSettings | None, context: ChannelContext) -> ChannelParts:

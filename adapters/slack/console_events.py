@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from adapters.labels import Labels
 from adapters.slack.snapshot import ticket_snapshot
 from ticketing.observer import ObserverWork, TicketChange
 from ticketing.types import Direction, OutboundReply, TicketEvent
@@ -22,20 +23,29 @@ from ticketing.types import Direction, OutboundReply, TicketEvent
 SUMMARY = "console_ticket"
 THREAD_LINE = "console_message"
 PROMPT = "console_prompt"
-Line = Callable[[TicketEvent, TicketChange], str | None]
+Line = Callable[[TicketEvent, TicketChange, Labels], str | None]
 
 
 def _client_line(label: str) -> Line:
-    def line(event: TicketEvent, change: TicketChange) -> str | None:
+    def line(event: TicketEvent, change: TicketChange, labels: Labels) -> str | None:
         message = change.message(str(event.data.get("native_id") or ""))
         who = str(event.data.get("sender_name") or "") or event.actor
-        where = label or str(event.data.get("channel") or "")
+        where = label or labels.channel(str(event.data.get("channel") or ""))
         return f"*{who}* ({where}):\n{message.body if message else ''}"
 
     return line
 
 
-def _bounce_line(event: TicketEvent, change: TicketChange) -> str:
+def _priority_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str | None:
+    """A client who restates the priority in a follow-up changes it: the agents are told (their own changes show
+    in the summary)."""
+    if event.data.get("by") != "client":
+        return None
+    before, after = (labels.priority(str(event.data.get(key) or "")) for key in ("from", "to"))
+    return f":arrows_counterclockwise: El cliente cambió la prioridad: {before} → *{after}*. Plazos recalculados."
+
+
+def _bounce_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str:
     failed = ", ".join(event.data.get("failed") or []) or "destinatario desconocido"
     reason = str(event.data.get("reason") or "")
     return f":warning: Falló la entrega a {failed}" + (f" ({reason})" if reason else "")
@@ -50,17 +60,14 @@ DELIVERY_LINES = {
     "failed": ":x: {channel} no pudo entregarlo a {recipient}: {error}",
     "undelivered": ":x: {channel} no pudo entregarlo a {recipient}: {error}",
 }
-REPORTING_CHANNELS = {"whatsapp": "WhatsApp"}  # how a channel that reports deliveries names itself
 
 
-def _delivery_line(event: TicketEvent, change: TicketChange) -> str | None:
+def _delivery_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str | None:
     data = event.data
     state = str(data.get("state") or "")
     if data.get("reply") != "agent_reply" or state not in DELIVERY_LINES:
         return None
-    channel = str(data.get("channel") or "")
-    if state not in ("sent", "dead"):
-        channel = REPORTING_CHANNELS.get(channel, channel)
+    channel = labels.channel(str(data.get("channel") or ""))
     error = str(data.get("error") or "") or "sin detalle"
     return DELIVERY_LINES[state].format(recipient=data.get("recipient", ""), channel=channel, error=error)
 
@@ -77,7 +84,7 @@ EFFECTS: Mapping[str, Effect] = {
     "client_message": Effect(line=_client_line("")),
     "auto_reply": Effect(line=_client_line("respuesta automática")),
     "status": Effect(refresh=True),
-    "priority": Effect(refresh=True),
+    "priority": Effect(line=_priority_line, refresh=True),
     "assigned": Effect(refresh=True),
     "escalated": Effect(refresh=True),
     "agent_reply": Effect(refresh=True),
@@ -108,16 +115,17 @@ def console_item(
 class ConsoleObserver:
     """The `TicketObserver` of the agents' console (the outbox `channel` of its sender, posting to `destination`)."""
 
-    def __init__(self, channel: str, destination: str) -> None:
+    def __init__(self, channel: str, destination: str, labels: Labels) -> None:
         self._channel = channel
         self._destination = destination
+        self._labels = labels  # the console's language
 
     async def ticket_changed(self, work: ObserverWork, change: TicketChange, now: datetime) -> None:
         number = change.ticket.number
         refresh = False
         for event in change.events:
             effect = EFFECTS.get(event.kind, Effect())
-            text = effect.line(event, change) if effect.line else None
+            text = effect.line(event, change, self._labels) if effect.line else None
             if text:
                 key = f"console:{number}:event:{event.id}"
                 await work.enqueue_reply(self._item(number, THREAD_LINE, text, key), now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.labels import Texts
 from adapters.web import CHANNEL, MOUNT_PATH
 from adapters.web.settings import WebSettings
 
@@ -15,7 +16,7 @@ class WebChannel:
     settings = WebSettings | None
     default = None
 
-    def facts(self, section: WebSettings | None) -> ChannelFacts:
+    def facts(self, section: WebSettings | None, texts: Texts) -> ChannelFacts:
         return ChannelFacts()  # csrf_secret_env is optional: unset, a random secret is made at start
 
     def build(self, section: WebSettings | None, context: ChannelContext) -> ChannelParts:

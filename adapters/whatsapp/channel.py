@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.labels import Texts
 from adapters.phone_numbers import to_e164
 from adapters.settings import named_secrets
 from adapters.whatsapp import CHANNEL, MOUNT_PATH
@@ -17,7 +18,7 @@ class WhatsAppChannel:
     settings = WhatsAppSettings | None
     default = None
 
-    def facts(self, section: WhatsAppSettings | None) -> ChannelFacts:
+    def facts(self, section: WhatsAppSettings | None, texts: Texts) -> ChannelFacts:
         if section is None or not section.enabled:
             return ChannelFacts()
         return ChannelFacts(

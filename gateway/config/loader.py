@@ -129,10 +129,9 @@ def load_settings(
     if config is None or not labels:
         check_templates(templates_dir, None, problems)
         raise ConfigError(problems.items)
-    facts = {channel.name: channel.facts(config.channel(channel.name)) for channel in channels}
-    settings = Settings(
-        path, config, tuple(organisations), templates_dir, texts(config, labels), env, tuple(channels), facts
-    )
+    words = texts(config, labels)
+    facts = {channel.name: channel.facts(config.channel(channel.name), words) for channel in channels}
+    settings = Settings(path, config, tuple(organisations), templates_dir, words, env, tuple(channels), facts)
     notes = check_templates(templates_dir, composer(settings), problems)
     if check_secrets:
         _check_secrets(config, facts, env, text, path, problems)

@@ -25,7 +25,7 @@ from gateway.config.problems import Problems
 from ticketing.replies import ReplyFacts
 
 LANGUAGES = ("es", "en")
-REPLY_KINDS = ("acknowledgement", "not_covered")
+REPLY_KINDS = ("acknowledgement", "not_covered", "priority_changed")
 FALLBACK = "chat"  # the wording of any channel without templates of its own: short, nothing about mail subjects
 FOLDER_NAME = re.compile(r"^[a-z0-9_-]+$")  # a channel named so has its templates in the folder of its name
 

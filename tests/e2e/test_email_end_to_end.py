@@ -142,3 +142,21 @@ def test_an_outbox_failure_is_visible_and_retryable(tmp_path: Path) -> None:
         assert retried.returncode == 0 and "queued again" in retried.stdout
         missing = gateway.cli("outbox", "retry", "999")
         assert missing.returncode == 1 and missing.stderr.strip() == "gateway: error: no outbox item 999"
+
+
+def test_a_client_who_restates_the_priority_in_a_reply_changes_it(tmp_path: Path) -> None:
+    """The acknowledgement invites 'Prioridad: alta' in a reply; the reply does change the priority."""
+    with smtp_sink() as (sink, sink_port), running_gateway(tmp_path, sink_outgoing(sink_port)) as gateway:
+        send(gateway.smtp_port, client_mail("Correo lento", "El correo tarda en llegar.", "<p-1@andina.com.co>"))
+        ack = wait_for(lambda: sink.messages and sink.messages[0], what="the acknowledgement")
+        assert "Prioridad:  Medio" in ack.get_content()
+        answer = "Prioridad: crítica\n\nYa no llega ningún correo."
+        send(
+            gateway.smtp_port, client_mail(ack["Subject"], answer, "<p-2@andina.com.co>", in_reply_to=ack["Message-ID"])
+        )
+        confirmation = wait_for(lambda: len(sink.messages) >= 2 and sink.messages[1], what="the confirmation")
+        shown = gateway.cli_json("tickets", "show", "TL-000001")
+    assert confirmation["Subject"] == "[TL-000001] Correo lento"
+    assert "a Crítico, como nos indicó" in confirmation.get_content()
+    assert shown["priority"] == "critical"
+    assert [e["data"]["by"] for e in shown["events"] if e["kind"] == "priority"] == ["client"]

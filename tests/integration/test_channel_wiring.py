@@ -63,7 +63,7 @@ class FaxChannel:
     settings = FaxSettings | None
     default = None
 
-    def facts(self, section):
+    def facts(self, section, texts):
         if section is None:
             return ChannelFacts()
         return ChannelFacts(

@@ -71,7 +71,7 @@ class Desk:
             ticket = await tx.get_ticket(number)
             assert ticket is not None
             change = TicketChange(ticket, (TicketEvent(NOW, "status", "U0AGENT", {}, id=1),))
-            await ConsoleObserver("slack_console", recipient).ticket_changed(tx, change, NOW)
+            await ConsoleObserver("slack_console", recipient, project_texts()("es")).ticket_changed(tx, change, NOW)
             item = (await tx.list_outbox())[0]
         assert item.reply.kind == "console_ticket"
         return item.reply

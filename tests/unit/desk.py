@@ -99,6 +99,7 @@ class Desk:
         auto_reply: bool = False,
         channel: str = "email",
         trust: Trust = Trust.CLAIMED,
+        restated: Priority | None = None,
     ) -> tuple[str, str | None]:
         self.count += 1
         native_id = f"m{self.count}@client"
@@ -116,7 +117,17 @@ class Desk:
             sender_trust=trust,
         )
         accepted = await self.store.accept(AcceptRequest(channel, native_id, b"raw", {}, self.now))
-        request = WrittenRequest(message, "texto", "texto", language, priority, "test", ref, auto_reply=auto_reply)
+        request = WrittenRequest(
+            message,
+            "texto",
+            "texto",
+            language,
+            priority,
+            "test",
+            ref,
+            auto_reply=auto_reply,
+            restated_priority=restated,
+        )
         outcome = await self.service.ingest(accepted.inbox_id, request)
         return outcome.action, outcome.ticket_number
 

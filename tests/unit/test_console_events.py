@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.console_events import EFFECTS, ConsoleObserver
+from tests.conftest import project_texts
 from tests.unit.desk import MONDAY_9, Desk, RecordingComposer
 from ticketing.observer import TicketChange
 from ticketing.store.sqlite import SqliteStore
@@ -18,8 +19,11 @@ from ticketing.types import Direction, Priority, Status, Ticket, TicketEvent, Ti
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
     store = SqliteStore(tmp_path / "events.sqlite3")
     await store.open()
-    yield Desk(store, RecordingComposer(), ConsoleObserver("slack_console", "C0AGENTS"))
+    yield Desk(store, RecordingComposer(), ConsoleObserver("slack_console", "C0AGENTS", LABELS))
     await store.close()
+
+
+LABELS = project_texts()("es")
 
 
 def ticket() -> Ticket:
@@ -42,11 +46,15 @@ DELIVERY = {"reply": "agent_reply", "channel": "whatsapp", "recipient": "+573001
     [
         (TicketChange(ticket(), (event("created"),)), None, True),
         (TicketChange(ticket(), (event("client_message", native_id="SM1", channel="whatsapp"),), (CLIENT,)),
-         "*+573001234567* (whatsapp):\nNo conecta", False),
+         "*+573001234567* (WhatsApp):\nNo conecta", False),
         (TicketChange(ticket(), (event("auto_reply", native_id="SM1", sender_name="Ana"),), (CLIENT,)),
          "*Ana* (respuesta automática):\nNo conecta", False),
         (TicketChange(ticket(), (event("status"),)), None, True),
-        (TicketChange(ticket(), (event("priority"),)), None, True),
+        (TicketChange(ticket(), (event("priority", by="agent"),)), None, True),  # the summary shows it
+        (TicketChange(ticket(), (event("priority", **{"from": "medium", "to": "critical", "by": "client"}),)),
+         ":arrows_counterclockwise: El cliente cambió la prioridad: Medio → *Crítico*. Plazos recalculados.", True),
+        (TicketChange(ticket(), (event("client_message", native_id="SM1", channel="relay:teams"),), (CLIENT,)),
+         "*+573001234567* (Chat externo · teams):\nNo conecta", False),
         (TicketChange(ticket(), (event("assigned"),)), None, True),
         (TicketChange(ticket(), (event("escalated"),)), None, True),
         (TicketChange(ticket(), (event("agent_reply"), event("responded"))), None, True),
@@ -55,7 +63,7 @@ DELIVERY = {"reply": "agent_reply", "channel": "whatsapp", "recipient": "+573001
         (TicketChange(ticket(), (event("bounce", failed=["ana@andina.com.co"], reason="5.1.1 user unknown"),)),
          ":warning: Falló la entrega a ana@andina.com.co (5.1.1 user unknown)", False),
         (TicketChange(ticket(), (event("delivery", state="sent", **DELIVERY),)),
-         ":white_check_mark: Enviado a +573001234567 por whatsapp.", False),
+         ":white_check_mark: Enviado a +573001234567 por WhatsApp.", False),
         (TicketChange(ticket(), (event("delivery", state="delivered", **DELIVERY),)),
          ":inbox_tray: Entregado en WhatsApp a +573001234567.", False),
         (TicketChange(ticket(), (event("delivery", state="read", **DELIVERY),)),
@@ -69,7 +77,11 @@ DELIVERY = {"reply": "agent_reply", "channel": "whatsapp", "recipient": "+573001
 )  # fmt: skip
 def test_each_event_kind_has_its_effect(change: TicketChange, line: str | None, refresh: bool) -> None:
     effects = [EFFECTS.get(e.kind) for e in change.events]
-    lines = [effect.line(e, change) for effect, e in zip(effects, change.events, strict=True) if effect and effect.line]
+    lines = [
+        effect.line(e, change, LABELS)
+        for effect, e in zip(effects, change.events, strict=True)
+        if effect and effect.line
+    ]
     assert [text for text in lines if text] == ([line] if line else [])
     assert any(effect.refresh for effect in effects if effect) is refresh
 
@@ -106,4 +118,4 @@ async def test_a_reported_delivery_is_an_event_and_a_line_once(desk: Desk) -> No
          "state": "delivered", "error": ""}
     ]  # fmt: skip
     lines = [text for kind, text in await console(desk) if kind == "console_message"]
-    assert lines == [":inbox_tray: Entregado en email a ana@andina.com.co."]
+    assert lines == [":inbox_tray: Entregado en Correo a ana@andina.com.co."]

@@ -12,11 +12,12 @@ import pytest
 from adapters.channel import PermanentFailure
 from adapters.slack.console_events import ConsoleObserver
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
+from tests.conftest import project_texts
 from tests.unit.desk import MONDAY_9, Desk, RecordingComposer
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import OutboundReply, Priority, Status
 
-CONSOLE = ConsoleObserver("slack_console", "C0AGENTS")
+CONSOLE = ConsoleObserver("slack_console", "C0AGENTS", project_texts()("es"))
 
 
 @pytest.fixture
@@ -41,7 +42,9 @@ async def test_each_change_reaches_the_console(desk: Desk) -> None:
 
     await desk.receive("ana@andina.com.co", ref="TL-000001")  # the client writes again
     line = (await queued(desk))[-1]
-    assert line[:2] == ("slack_console", "console_message") and line[2] == "*Ana* (email):\ntexto"
+    assert (
+        line[:2] == ("slack_console", "console_message") and line[2] == "*Ana* (Correo):\ntexto"
+    )  # the channel by its label
 
     await desk.agents.assign("TL-000001", "U0AGENT", "U0AGENT")
     await desk.agents.change_status("TL-000001", Status.WAITING_ON_CLIENT, "U0AGENT")
@@ -65,8 +68,8 @@ class Accepting:
 @pytest.mark.parametrize(
     ("email_sender", "expected"),
     [
-        (Accepting(), ":white_check_mark: Enviado a ana@andina.com.co por email."),
-        (Refusing(), ":x: No se pudo entregar a ana@andina.com.co por email: 550 5.1.1 user unknown"),
+        (Accepting(), ":white_check_mark: Enviado a ana@andina.com.co por Correo."),
+        (Refusing(), ":x: No se pudo entregar a ana@andina.com.co por Correo: 550 5.1.1 user unknown"),
     ],
 )
 async def test_agent_replies_are_confirmed_in_the_thread(desk: Desk, email_sender: object, expected: str) -> None:

@@ -38,7 +38,8 @@ def test_every_priority_has_the_agreements_name_and_definition_in_both_languages
     assert [spanish.priority(p.value) for p in Priority] == ["Crítico", "Alto", "Medio", "Bajo", "Planificado"]
     assert "Sin disponibilidad de la plataforma" in spanish.priorities["critical"].definition
     assert spanish.status("waiting_on_client", for_clients=True) == "Esperando su respuesta"
-    assert spanish.channel("relay:teams") == "relay:teams"  # no label: shown by its name
+    assert spanish.channel("relay:teams") == "Chat externo · teams"  # one of several: by both names
+    assert spanish.channel("fax") == "fax"  # no label: shown by its name
 
 
 async def test_the_calendar_writes_the_opening_hours_everywhere(config_dir: Path) -> None:

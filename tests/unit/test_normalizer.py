@@ -45,10 +45,27 @@ def inbound(subject: str = "", text: str = "", html: str = "", **fields: object)
 
 # --- Normalizer ------------------------------------------------------------------------------------------------
 
+
 GMAIL_REPLY = (
     "Sigue sin funcionar, es urgente.\n\nEl lun, 3 feb 2025 a las 10:00, Soporte <soporte@example.com> escribió:\n"
     "> Su solicitud TL-000777 fue registrada. Prioridad: baja\n"
 )
+GMAIL_REPLY_WITH_MARKER = GMAIL_REPLY.replace("Sigue sin funcionar, es urgente.", "Gracias.")
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "restated"),
+    [
+        ("RE: [TL-000001] Impresora", "Prioridad: crítica, se cayó todo.", Priority.CRITICAL),
+        ("RE: [URGENTE] Impresora", "Gracias, ya funciona.", None),  # the subject repeats the first marker
+        ("RE: Impresora", "Es urgente, por favor.", None),  # a cue is no restated priority
+        ("RE: Impresora", GMAIL_REPLY_WITH_MARKER, None),  # a marker in the quoted history is not restated
+    ],
+)
+def test_a_follow_up_restates_a_priority_only_by_a_marker_in_what_it_says(
+    normalizer: Normalizer, subject: str, text: str, restated: Priority | None
+) -> None:
+    assert normalizer.normalize(inbound(subject, text)).restated_priority is restated
 
 
 def test_reply_is_cleaned_and_keeps_the_original(normalizer: Normalizer) -> None:

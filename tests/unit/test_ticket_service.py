@@ -180,3 +180,42 @@ async def test_a_chat_message_continues_the_senders_open_conversation(desk: Desk
     # Email never continues by sender alone: a new mail without tag or thread is a new request.
     assert await desk.receive("ana@andina.com.co") == ("created", "TL-000004")
     assert await desk.receive("ana@andina.com.co") == ("created", "TL-000005")
+
+
+async def test_a_client_who_restates_the_priority_changes_it(desk: Desk) -> None:
+    """The acknowledgement invites "Prioridad: alta" in a reply: the follow-up changes the priority, the deadlines
+    are counted again from the receipt, the client gets a short confirmation."""
+    await desk.receive("ana@andina.com.co", priority=Priority.MEDIUM)
+    desk.now = MONDAY_9 + timedelta(minutes=20)
+    assert await desk.receive("ana@andina.com.co", ref="TL-000001", restated=Priority.CRITICAL) == (
+        "added",
+        "TL-000001",
+    )
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        assert ticket is not None and ticket.id is not None
+        events = await tx.events(ticket.id)
+        replies = [item.reply for item in reversed(await tx.list_outbox())]
+    assert ticket.priority is Priority.CRITICAL
+    assert ticket.response_due == MONDAY_9 + timedelta(minutes=15)  # "immediate", from the receipt
+    change = next(event for event in events if event.kind == "priority")
+    assert (change.data["from"], change.data["to"], change.data["by"]) == ("medium", "critical", "client")
+    assert [r.kind for r in replies] == ["acknowledgement", "priority_changed"]
+    assert replies[1].recipient == "ana@andina.com.co" and desk.composer.calls[-1][0] == "priority_changed"
+
+
+@pytest.mark.parametrize(
+    ("sender", "restated"),
+    [
+        ("ana@andina.com.co", Priority.MEDIUM),  # the same priority: nothing to change
+        ("estudiante@gmail.com", Priority.CRITICAL),  # not covered: no deadlines to change
+    ],
+)
+async def test_a_restated_priority_that_changes_nothing_is_not_confirmed(
+    desk: Desk, sender: str, restated: Priority
+) -> None:
+    await desk.receive(sender, priority=Priority.MEDIUM)
+    await desk.receive(sender, ref="TL-000001", restated=restated)
+    async with desk.store.transaction() as tx:
+        kinds = [item.reply.kind for item in await tx.list_outbox()]
+    assert "priority_changed" not in kinds

@@ -7,18 +7,19 @@ channel.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 from ticketing.lifecycle import queue_reply, set_priority, set_status
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
-from ticketing.replies import build_reply
+from ticketing.replies import ReplyComposer, build_reply
 from ticketing.sla import SlaPolicy
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
 
 LEVELS = (1, 2, 3)
+AGENT_REPLY = "agent_reply"
 
 
 class TicketNotFound(LookupError):
@@ -33,7 +34,11 @@ class AgentActions:
         clock: Callable[[], datetime],
         fallback_subject: str,
         observer: TicketObserver | None = None,
+        composer: ReplyComposer | None = None,
+        agent_names: Mapping[str, str] | None = None,
     ) -> None:
+        self._composer = composer  # words an agent's reply for its channel (an email gets the desk's signature)
+        self._agent_names = dict(agent_names or {})
         self._store = store
         self._sla = sla
         self._clock = clock
@@ -65,15 +70,16 @@ class AgentActions:
                 await log.message(TicketMessage(Direction.NOTE, "internal", text, now, agent))
                 await log.event(now, "note", agent)
                 return None
-            inbound = [m for m in await log.work.messages(log.ticket_id) if m.direction is Direction.IN]
-            incoming = [m.native_id for m in inbound if m.native_id]
+            conversation = [m for m in await log.work.messages(log.ticket_id) if m.direction is not Direction.NOTE]
+            inbound = [m for m in conversation if m.direction is Direction.IN]
+            answering = next((m.native_id for m in reversed(inbound) if m.native_id), "")
             reply = build_reply(
                 ticket,
-                kind="agent_reply",
-                text=text,
+                kind=AGENT_REPLY,
+                text=self._worded(ticket, agent, text),
                 idempotency_key=idempotency_key,
-                answering=incoming[-1] if incoming else "",
-                references=incoming,
+                answering=answering,
+                references=[m.native_id for m in conversation if m.native_id],  # ours too: the acknowledgement
                 fallback_subject=self._fallback_subject,
                 reply_to=inbound[-1].reply_to if inbound else "",
             )
@@ -87,6 +93,14 @@ class AgentActions:
             if ticket.status is Status.NEW:
                 set_status(ticket, Status.OPEN, now, self._sla)
             return reply
+
+    def _worded(self, ticket: Ticket, agent: str, text: str) -> str:
+        """What the agent wrote, as its channel's template words it (e.g. with the desk's signature in an email)."""
+        if self._composer is None:
+            return text
+        context = {"channel": ticket.answered_on, "number": ticket.number, "text": text}
+        context["agent"] = self._agent_names.get(agent, "")
+        return self._composer.render(AGENT_REPLY, ticket.language, context).rstrip()
 
     async def change_status(self, number: str, status: Status, agent: str, level: int | None = None) -> Ticket:
         """Waiting on the client stops the clock; resolving needs the level (1, 2 or 3) the agreement defines."""

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from ticketing.types import OutboundReply, Ticket
 
 MAX_REFERENCES = 20
+SUBJECT_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,15 @@ def new_message_key() -> str:
     return f"gw-{uuid.uuid4().hex}"
 
 
+def subject_from(text: str, limit: int = SUBJECT_LIMIT) -> str:
+    """A subject for a request that came without one (WhatsApp, a chat): its first line, cut at a word."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1].rsplit(" ", 1)[0] if " " in line[: limit - 1] else line[: limit - 1]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
 def tagged_subject(number: str, subject: str, fallback: str) -> str:
     """`[TL-000123] subject`, without repeating a tag the subject already carries."""
     subject = subject.strip() or fallback
@@ -99,9 +109,9 @@ def build_reply(
     reply_to: str = "",
 ) -> OutboundReply:
     """A reply to the ticket's requester on the ticket's channel, threaded under the message `answering`, to where
-    the client's latest message asked answers to go (`reply_to`)."""
-    # Bare message keys ("gw-...") are lookup aliases the email parser adds; the chain keeps full ids only.
-    chain = [ref for ref in references if ref and not is_message_key(ref)]
+    the client's latest message asked answers to go (`reply_to`). `references` is the conversation so far, ours
+    included (our own messages by their keys: the channel writes them as it wrote them, e.g. `<gw-…@domain>`)."""
+    chain = list(dict.fromkeys(ref for ref in references if ref))
     if answering and answering not in chain:
         chain.append(answering)
     return OutboundReply(

@@ -16,7 +16,7 @@ from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_priority, set_status
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
-from ticketing.replies import ReplyComposer, is_message_key
+from ticketing.replies import ReplyComposer, is_message_key, subject_from
 from ticketing.sla import SlaPolicy
 from ticketing.types import (
     Direction,
@@ -221,7 +221,7 @@ class TicketService:
             status=Status.NEW if covered else Status.NOT_COVERED,
             priority=priority,
             level=None,
-            subject=message.subject,
+            subject=message.subject.strip() or subject_from(request.body),
             language=language,
             received_at=message.received_at,
             response_due=sla.response_due,

@@ -188,8 +188,8 @@ class SlaPolicy:
             explanation.append(sentence)
             if target.kind == "minutes" and due is not None:
                 counted_until = max(counted_until, due)
-        skipped = _closed_days(calendar, received.date(), counted_until.date())
-        if skipped:
+        skipped = _closed_days(calendar, received.date(), counted_until.date()) if counted_until > received else ""
+        if skipped:  # only when business hours were counted: a 24x7 or planned target skips no day
             explanation.append(f"Closed days skipped: {skipped}.")
         return SlaResult(
             priority, plan, True, received, clock_starts, dues[0], dues[1], calendar.describe(), explanation

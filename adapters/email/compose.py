@@ -6,14 +6,18 @@ import email.utils
 from datetime import datetime
 from email.message import EmailMessage
 
+from ticketing.replies import is_message_key
 from ticketing.types import OutboundReply
 
 AUTOMATIC_KINDS = frozenset({"acknowledgement", "not_covered"})
 TICKET_HEADER = "X-Gateway-Ticket"
 
 
-def _bracketed(message_id: str) -> str | None:
-    """`<id>` for a real Message-ID; None for ids we synthesised (no Message-ID on the client's mail)."""
+def _bracketed(message_id: str, domain: str) -> str | None:
+    """`<id>` for a real Message-ID, `<gw-…@domain>` for one of our message keys; None for ids we synthesised
+    (a client's mail without a Message-ID) or that are another channel's."""
+    if is_message_key(message_id):
+        return f"<{message_id}@{domain}>"
     if not message_id or message_id.startswith("sha256:") or "@" not in message_id:
         return None
     return f"<{message_id}>"
@@ -29,10 +33,10 @@ def compose_reply(
     message["Subject"] = reply.subject
     message["Date"] = email.utils.format_datetime(now)
     message["Message-ID"] = f"<{reply.message_key}@{domain}>"
-    in_reply_to = _bracketed(reply.thread_key)
+    in_reply_to = _bracketed(reply.thread_key, domain)
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
-    references = [ref for ref in map(_bracketed, reply.references) if ref]
+    references = list(dict.fromkeys(ref for ref in (_bracketed(r, domain) for r in reply.references) if ref))
     if references:
         message["References"] = " ".join(references)
     if reply.kind in AUTOMATIC_KINDS:

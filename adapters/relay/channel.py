@@ -54,10 +54,15 @@ class RelayChannel:
             readers[channel_for(name)] = RelayReader(name, context.desk.phone_region, context.normalizer)
             senders[channel_for(name)] = RelaySender(relay=name, callback_url=relay.callback_url, secret=current)
         webhooks = relay_webhooks(relays=secrets, accept=context.accept, clock=context.clock)
+        hooks = {
+            name: {"webhook": f"{MOUNT_PATH}/{name}", "callback": relay.callback_url} for name, relay in relays.items()
+        }
         return ChannelParts(
             readers=readers,
             senders=senders,
             webhooks={MOUNT_PATH: webhooks},
+            health=lambda: hooks,
+            banner=lambda http: [f"  Relay:   {name} posts to {http}{hook['webhook']}" for name, hook in hooks.items()],
             closers=[sender.close for sender in senders.values()],
         )
 

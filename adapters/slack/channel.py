@@ -47,7 +47,7 @@ class SlackChannel:
         from adapters.slack.call_intake import PhoneCallRecorder
         from adapters.slack.client_sender import SlackClientSender
         from adapters.slack.console import SlackConsole
-        from adapters.slack.events import slack_events_app
+        from adapters.slack.events import EVENTS_PATH, slack_events_app
         from adapters.slack.phone_call import PhoneCallDesk
 
         region = context.desk.phone_region
@@ -84,10 +84,13 @@ class SlackChannel:
         )
         confirm = section.reply_mode == "confirm"
         reader = SlackReader(context.store, context.agents, context.normalizer, region, context.clock, confirm)
+        events = MOUNT_PATH + EVENTS_PATH
         return ChannelParts(
             readers={CHANNEL: reader},
             senders={CHANNEL: SlackClientSender(client), CONSOLE_CHANNEL: console},
             webhooks={MOUNT_PATH: webhooks},
+            health=lambda: {"events": events, "console": section.agents_channel, "reply_mode": section.reply_mode},
+            banner=lambda http: [f"  Slack:   console {section.agents_channel}; Slack posts to {http}{events}"],
         )
 
 

@@ -34,6 +34,7 @@ class WebChannel:
             csrf_secret=context.secret(section.csrf_secret_env) or secrets.token_hex(32),
             clock=context.clock,
             texts=context.texts,
+            company=desk.company,
             trusted_proxies=desk.trusted_proxies,
         )
         return ChannelParts(

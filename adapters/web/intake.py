@@ -63,7 +63,7 @@ def web_request(
         message,
         request.body,
         request.original_body,
-        form.language,
+        request.language or form.language,  # the language the client wrote in; the page's when too short to tell
         Priority(form.priority),
         "chosen on the web form",
         request.ticket_ref,
@@ -138,6 +138,7 @@ class WebIntake:
         ]
         return StatusView(
             ticket.number,
+            ticket.subject,
             labels.status(ticket.status.value, for_clients=True),
             labels.priority(ticket.priority.value),
             self._due(ticket.response_due, language),

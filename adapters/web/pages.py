@@ -53,9 +53,11 @@ class _WebPages:
         max_body_bytes: int,
         templates_dir: Path,
         texts: Texts,
+        company: str,
         trusted_proxies: frozenset[str] = frozenset(),
     ) -> None:
         self._texts = texts
+        self._company = company
         self._trusted_proxies = trusted_proxies
         self._desk = desk
         self._csrf = csrf
@@ -78,6 +80,7 @@ class _WebPages:
             csrf_token=token,
             links=links,
             opening_hours=self._texts.opening_hours(lang),
+            company=self._company,
             **context,
         )
         response = web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
@@ -196,6 +199,7 @@ def web_pages(
     csrf_secret: str,
     clock: Callable[[], datetime],
     texts: Texts,
+    company: str = "",
     max_body_bytes: int = 10 * 1024 * 1024,
     templates_dir: Path = TEMPLATES_DIR,
     submissions: RateLimiter | None = None,
@@ -215,6 +219,7 @@ def web_pages(
         max_body_bytes,
         templates_dir,
         texts,
+        company,
         trusted_proxies,
     )
     app = web.Application()

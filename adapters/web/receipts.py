@@ -39,6 +39,7 @@ class StatusView:
     """What the status page shows of one ticket: public facts and the public conversation (when, who, text)."""
 
     number: str
+    subject: str
     status_label: str
     priority_label: str
     response_due: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import json
 import os
 import sys
@@ -19,9 +20,17 @@ from zoneinfo import ZoneInfo
 from gateway.cli.errors import CommandError
 from gateway.config.loader import ConfigError, Settings, load_settings
 from gateway.runtime.logs import configure_logging
-from ticketing.types import Priority
+from ticketing.types import Priority, Status
 
 DEFAULT_CONFIG = "config/gateway.toml"
+
+
+def version() -> str:
+    """The installed package's version (the `gateway` command is the intake-gateway package's)."""
+    try:
+        return importlib.metadata.version("intake-gateway")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def utc_now() -> datetime:
@@ -74,7 +83,8 @@ def cmd_sla(args: argparse.Namespace) -> int:
         _print_json(result.to_json())
     else:
         data = result.to_json()
-        print(f"response_due:   {data['response_due']}\nresolution_due: {data['resolution_due']}")
+        agreed = "none: a date is agreed with the client (planned)"
+        print(f"response_due:   {data['response_due'] or agreed}\nresolution_due: {data['resolution_due'] or agreed}")
         print("\n".join(result.explanation))
     return 0
 
@@ -165,6 +175,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="gateway", description="Omnichannel intake gateway for IT support desks.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     config = OneLineParser(add_help=False)
     config.add_argument(
         "--config", default=os.environ.get("GATEWAY_CONFIG", DEFAULT_CONFIG), help="gateway.toml (default: %(default)s)"
@@ -196,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="tickets_command", required=True, metavar="list|show"
     )
     listing = tickets.add_parser("list", parents=[config, json_flag])
-    listing.add_argument("--status")
+    listing.add_argument("--status", choices=[status.value for status in Status])
     show = tickets.add_parser("show", parents=[config, json_flag])
     show.add_argument("number")
     for sub in (listing, show):
@@ -241,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `gateway tickets list --json | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
     except Exception as error:  # last resort: one line, never a traceback
         print(f"gateway: error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -95,9 +95,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(line.rstrip() for line in captured.get().splitlines())
 
 
-def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo) -> str:
+def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo, status: str | None = None) -> str:
     if not tickets:
-        return "No tickets yet."
+        return f"No tickets with status {status}." if status else "No tickets yet."
     rows = [
         [
             t.number,
@@ -138,9 +138,9 @@ def ticket_text(
     return "\n".join(lines)
 
 
-def outbox_table(items: Sequence[OutboxItem], tz: ZoneInfo) -> str:
+def outbox_table(items: Sequence[OutboxItem], tz: ZoneInfo, failed_only: bool = False) -> str:
     if not items:
-        return "The outbox is empty."
+        return "No failed or dead replies." if failed_only else "The outbox is empty."
     rows = [
         [
             str(i.id),

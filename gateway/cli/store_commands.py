@@ -40,7 +40,9 @@ async def list_tickets(store: UnitOfWork[ReadModel], settings: Settings, status:
     async with store.transaction() as tx:
         tickets = await tx.list_tickets(limit=1000, status=status)
     tz = _tz(settings)
-    return _listing(tickets, as_json, lambda t: views.ticket_json(t, tz), lambda ts: views.tickets_table(ts, tz))
+    return _listing(
+        tickets, as_json, lambda t: views.ticket_json(t, tz), lambda ts: views.tickets_table(ts, tz, status)
+    )
 
 
 async def show_ticket(store: UnitOfWork[ReadModel], settings: Settings, number: str, as_json: bool) -> int:
@@ -72,7 +74,9 @@ async def list_outbox(store: UnitOfWork[ReadModel], settings: Settings, failed_o
     async with store.transaction() as tx:
         items = await tx.list_outbox(failed_only=failed_only)
     tz = _tz(settings)
-    return _listing(items, as_json, lambda i: views.outbox_json(i, tz), lambda its: views.outbox_table(its, tz))
+    return _listing(
+        items, as_json, lambda i: views.outbox_json(i, tz), lambda its: views.outbox_table(its, tz, failed_only)
+    )
 
 
 async def retry_outbox(store: UnitOfWork[Requeueing], outbox_id: int, now: datetime) -> int:

@@ -18,7 +18,7 @@ from adapters.labels import Labels, PriorityWords, StatusWords, Texts
 from adapters.local_time import OpeningHours
 from adapters.settings import Section
 from gateway.config.problems import Problems, read_toml, validate
-from gateway.config.settings import GatewayFile
+from gateway.config.settings import BusinessHours, GatewayFile, SlaSection
 from ticketing.types import Priority, Status
 
 LANGUAGES = ("es", "en")
@@ -87,6 +87,15 @@ def load_labels(path: Path, problems: Problems) -> dict[str, Labels]:
         )
         for language, entry in checked.root.items()
     }
+
+
+def default_texts(labels: dict[str, Labels], default_language: str) -> Texts:
+    """The labels with the default calendar: to check the templates while gateway.toml itself has problems."""
+    hours = BusinessHours()
+    opening = OpeningHours(
+        hours.weekday_numbers(), hours.opens, hours.closes, ZoneInfo(SlaSection.model_fields["timezone"].default)
+    )
+    return Texts(labels, opening, default_language if default_language in labels else "es")
 
 
 def texts(config: GatewayFile, labels: dict[str, Labels]) -> Texts:

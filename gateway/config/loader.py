@@ -20,7 +20,7 @@ from adapters.labels import Texts
 from adapters.settings import named_secrets
 from gateway.channels import CHANNELS
 from gateway.config.customers import load_organisations
-from gateway.config.labels import load_labels, texts
+from gateway.config.labels import default_texts, load_labels, texts
 from gateway.config.problems import ConfigError, Problems, read_toml, validate
 from gateway.config.settings import GatewayFile, GatewaySection, gateway_file_model
 from gateway.config.templates import TemplateComposer, check_templates
@@ -127,7 +127,12 @@ def load_settings(
     labels = load_labels(path.parent / setting("labels"), problems)
     templates_dir = path.parent / setting("templates")
     if config is None or not labels:
-        check_templates(templates_dir, None, problems)
+        fallback = None  # templates are still rendered (not only parsed) when the labels could be read
+        if labels:
+            common = {"company": setting("company"), "support_address": ""}
+            words = default_texts(labels, setting("default_language"))
+            fallback = TemplateComposer(templates_dir, words.hours.tz, words, common)
+        check_templates(templates_dir, fallback, problems)
         raise ConfigError(problems.items)
     words = texts(config, labels)
     facts = {channel.name: channel.facts(config.channel(channel.name), words) for channel in channels}

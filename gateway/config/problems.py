@@ -56,9 +56,12 @@ def validate(model: type[Model], data: Any, path: Path, text: str, problems: Pro
         return model.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
-            where = ".".join(str(part) for part in item["loc"])
+            loc = tuple(item["loc"])
+            names = [str(part) for part in loc if part != "[key]"]  # pydantic's marker of a bad table name
             message = item["msg"].removeprefix("Value error, ")
             if item["type"] == "extra_forbidden":
                 message = "unknown setting (check the spelling)"
-            problems.add(path, where, message, locate(text, item["loc"]))
+            elif "[key]" in loc:
+                message = f"{names[-1]!r} is not allowed here: {message}"
+            problems.add(path, ".".join(names), message, locate(text, names))
         return None

@@ -25,7 +25,9 @@ from gateway.config.problems import Problems
 from ticketing.replies import ReplyFacts
 
 LANGUAGES = ("es", "en")
-REPLY_KINDS = ("acknowledgement", "not_covered", "priority_changed")
+REPLY_KINDS = ("acknowledgement", "not_covered", "priority_changed", "agent_reply")
+# What a kind's templates get besides the ticket's facts (an agent's reply wraps what the agent wrote).
+SAMPLES: dict[str, dict[str, str]] = {"agent_reply": {"text": "Reiniciamos el servidor. ¿Ya funciona?", "agent": "Ana"}}
 FALLBACK = "chat"  # the wording of any channel without templates of its own: short, nothing about mail subjects
 FOLDER_NAME = re.compile(r"^[a-z0-9_-]+$")  # a channel named so has its templates in the folder of its name
 
@@ -138,7 +140,7 @@ def check_templates(templates_dir: Path, composer: TemplateComposer | None, prob
             try:
                 environment.parse(path.read_text(encoding="utf-8"), name, str(path))
                 if composer is not None:
-                    composer.render_template(name, language, sample)
+                    composer.render_template(name, language, {**sample, **SAMPLES.get(path.stem, {})})
             except jinja2.TemplateSyntaxError as error:
                 problems.add(Path(error.filename or path), "", f"template error: {error.message}", error.lineno)
             except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as error:

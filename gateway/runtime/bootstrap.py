@@ -154,7 +154,8 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     directory = CustomerDirectory(settings.organisations)
     observer = build_observer(settings)
     service = build_service(settings, store, clock, sla, directory, observer)
-    agents = AgentActions(store, sla, clock, FALLBACK_SUBJECTS[config.gateway.default_language], observer)
+    subject = FALLBACK_SUBJECTS[config.gateway.default_language]
+    agents = AgentActions(store, sla, clock, subject, observer, composer(settings), settings.agent_names())
     deliveries = Deliveries(store, clock, observer)
     inbox_bell, outbox_bell = Wakeup(), Wakeup()
     accept = committing(store, inbox_bell)

@@ -116,6 +116,9 @@ async def test_an_email_ticket_is_worked_from_its_slack_thread(tmp_path: Path, s
             answer = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the agent's reply by email")
             assert answer["Subject"] == "[TL-000001] VPN caída" and answer["In-Reply-To"] == "<c1@andina.com.co>"
             assert "reiniciamos el concentrador" in answer.get_content()
+            acknowledgement = sink.messages[0]
+            assert acknowledgement["Message-ID"] in answer["References"].split()  # the whole conversation, ours too
+            assert "¿Ya conecta?\n\n-- \nMesa de Ayuda TecnoLinux\n" in answer.get_content().replace("\r\n", "\n")
             assert await post_event(session, events, reply, retry=True) == 200  # Slack's retry: nothing new
             note = agent_says("Ev2", "nota: revisar los logs del firewall", parent.ts)
             assert await post_event(session, events, note) == 200

@@ -110,3 +110,26 @@ async def test_reloading_the_receipt_or_going_back_and_sending_again_files_one_t
         tickets = gateway.cli_json("tickets", "list")
         acknowledgements = [i for i in gateway.cli_json("outbox", "list") if i["kind"] == "acknowledgement"]
     assert [t["number"] for t in tickets] == ["TL-000001"] and len(acknowledgements) == 1
+
+
+LINES = "el => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight))"
+
+
+async def test_on_a_phone_the_pages_name_the_desk_and_each_deadline_reads_in_two_lines(
+    tmp_path: Path, browser: object
+) -> None:
+    with gateway_process(tmp_path, *write_config(tmp_path)) as gateway:
+        base = f"http://127.0.0.1:{gateway.http_port}"
+        page = await browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+        await page.goto(f"{base}/soporte")
+        assert "Mesa de ayuda TecnoLinux" in await page.inner_text("header")
+        await fill_request(page)
+        await page.click("button[type=submit]")
+        await page.screenshot(path=str(SHOTS / "soporte-receipt-390px.png"), full_page=True)
+        heights = [await cell.evaluate(LINES) for cell in await page.query_selector_all("dd")]
+        assert len(heights) == 3 and max(heights) <= 2, heights  # priority, response, resolution
+        await page.goto(f"{base}/soporte/estado")
+        await page.fill("#number", "TL-000001")
+        await page.fill("#contact", "sistemas@andina.com.co")
+        await page.click("button[type=submit]")
+        assert "No abre el ERP" in await page.inner_text("dl")  # the status page shows the subject

@@ -153,3 +153,20 @@ async def test_one_line_wires_the_channel_end_to_end(tmp_path: Path, fax: Any) -
     assert [m.direction.value for m in messages] == ["in", "out", "in"]
     [(recipient, text)] = fax.SENT
     assert recipient == "+573001234567" and ticket.number in text
+
+
+def test_every_configured_channel_shows_at_start_and_in_healthz(tmp_path: Path) -> None:
+    config = configured(tmp_path)
+    config.write_text(
+        config.read_text().replace('[channels.fax]\ntoken_env = "FAX_TOKEN"\n', "")
+        + '\n[channels.slack]\nagents_channel = "C0CONSOLE"\n'
+        + '\n[channels.relay.teams]\nsecret_env = "R"\ncallback_url = "https://bridge.example/desk"\n'
+    )
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "R": "r"}
+    gateway = build_gateway(load_settings(config, env), lambda: NOW)
+    health = gateway.health()
+    assert health["slack"] == {"events": "/slack/events", "console": "C0CONSOLE", "reply_mode": "direct"}
+    assert health["relay"] == {"teams": {"webhook": "/webhooks/relay/teams", "callback": "https://bridge.example/desk"}}
+    banner = [line for parts in gateway.channels.values() if parts.banner for line in parts.banner("http://h")]
+    assert "  Slack:   console C0CONSOLE; Slack posts to http://h/slack/events" in banner
+    assert "  Relay:   teams posts to http://h/webhooks/relay/teams" in banner

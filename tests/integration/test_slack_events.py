@@ -4,6 +4,7 @@ with the fake Slack Web API answering bolt's and our calls."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -357,3 +358,23 @@ def test_slacks_published_signature_vector_validates() -> None:
     assert not verifier.is_valid(vector["body"] + "x", vector["timestamp"], vector["signature"])
     late = SignatureVerifier(vector["signing_secret"])  # today's clock: years after the vector's timestamp
     assert not late.is_valid(vector["body"], vector["timestamp"], vector["signature"])
+
+
+def test_starting_the_events_app_says_nothing_about_its_token(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bolt warns at every start that the token will be unused; it is not (authorize hands it back)."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")  # as `gateway run` has it: bolt reads it too
+
+    async def accept(request: AcceptRequest) -> AcceptResult:
+        raise AssertionError("nothing is posted")
+
+    with caplog.at_level(logging.DEBUG):
+        slack_events_app(
+            signing_secret=SECRET,
+            client=AsyncWebClient(token="xoxb-test"),
+            accept=accept,
+            clock=lambda: at("2026-11-30T14:00:00"),
+            console_channel_id="C0CONSOLE",
+        )
+    assert [record.getMessage() for record in caplog.records if "token" in record.getMessage()] == []

@@ -219,3 +219,13 @@ async def test_a_receipt_token_that_is_not_ours_shows_nothing(desk: Desk, token:
     assert (await desk.post(**FORM))[0] == 303
     response = await desk.client.get(f"/soporte/recibo/{token}")
     assert response.status == 404 and "TL-000001" not in await response.text()
+
+
+async def test_the_acknowledgement_speaks_the_language_the_client_wrote_in(desk: Desk) -> None:
+    english = "The invoicing server has not answered since this morning and nobody can print invoices."
+    assert (await desk.post(**{**FORM, "description": english}))[0] == 303  # on the Spanish page
+    async with desk.gateway.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        [ack] = await tx.list_outbox()
+    assert ticket is not None and ticket.language == "en"
+    assert ack.reply.text.startswith("Hello Ana Gómez")

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway.cli.main import main
-from gateway.cli.output import table
+from gateway.cli.output import outbox_table, table, tickets_table
+from ticketing.store.sqlite import SqliteStore
+from ticketing.types import Priority, Status, Ticket
 
 PROJECT = Path(__file__).resolve().parents[2]
 CONFIG = str(PROJECT / "config" / "gateway.toml")
 MAIL = PROJECT / "tests" / "fixtures" / "mime"
+NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -105,3 +114,46 @@ def test_tables_are_aligned_literal_and_never_cut() -> None:
     header, first, second = text.splitlines()
     assert header.split() == ["NUMBER", "SUBJECT"] and header.index("SUBJECT") == first.index("[URGENTE]")
     assert first.endswith("muy largo") and second.endswith("[bold]x[/bold]")  # no markup, no wrapping
+
+
+def test_a_planned_ticket_has_no_deadline_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "sla", "--priority", "planned", "--plan", "standard", "--received", "2026-12-24T10:00")
+    assert code == 0 and "None" not in out
+    assert out.startswith("response_due:   none: a date is agreed with the client (planned)")
+    assert "Closed days skipped" not in out  # nothing was counted, so nothing was skipped
+
+
+def test_the_version_and_an_unknown_status_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as shown:
+        main(["--version"])
+    assert shown.value.code == 0 and capsys.readouterr().out.startswith("gateway ")
+    with pytest.raises(SystemExit) as refused:
+        main(["tickets", "list", "--status", "abierto", "--config", CONFIG])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and len(err.strip().splitlines()) == 1 and "invalid choice: 'abierto'" in err
+
+
+def test_lists_say_what_is_empty() -> None:
+    assert table(["A"], []) == "A"
+    assert outbox_table([], ZoneInfo("UTC"), failed_only=True) == "No failed or dead replies."
+    assert tickets_table([], ZoneInfo("UTC"), "resolved") == "No tickets with status resolved."
+
+
+def test_json_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT / "config", tmp_path / "config")
+
+    async def many_tickets() -> None:
+        store = SqliteStore(tmp_path / "var" / "gateway.sqlite3")
+        await store.open()
+        async with store.transaction() as tx:
+            for _ in range(400):
+                number = await tx.next_ticket_number("TL")
+                await tx.insert_ticket(
+                    Ticket(number, "a@b.co", "A", "email", None, "free", Status.NEW, Priority.LOW, None, "x" * 200,
+                           "es", NOW, None, None), NOW)  # fmt: skip
+        await store.close()
+
+    asyncio.run(many_tickets())
+    command = f"{sys.executable} -m gateway tickets list --json --config {tmp_path}/config/gateway.toml | head -c 100"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "" and len(done.stdout) == 100

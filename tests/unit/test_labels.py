@@ -72,13 +72,13 @@ async def test_the_calendar_writes_the_opening_hours_everywhere(config_dir: Path
     ("old", "new", "where", "what"),
     [
         ('[es.priority.planned]\nname = "Planificado"', '[es.priority.later]\nname = "Planificado"',
-         "es.priority.later.[key]", "Input should be 'critical', 'high', 'medium', 'low' or 'planned'"),
+         "es.priority.later", "'later' is not allowed here: Input should be 'critical', 'high', 'medium'"),
         ('summary = "No urgente"', 'summary = "' + "x" * 80 + '"', "es.priority.planned.summary", "at most 75 characters"),
         ('waiting_on_client = { agents = "En espera del cliente", ', 'waiting_on_client = { ', "es.status.waiting_on_client.agents",
          "Field required"),
         ('[es.status]\nnew = { agents = "Nuevo", clients = "Recibido" }', "[es.status]", "es.status",
          "labels missing for: new"),
-        ("[en.channel]", "[fr.channel]", "fr.[key]", "Input should be 'es' or 'en'"),
+        ("[en.channel]", "[fr.channel]", "fr", "'fr' is not allowed here: Input should be 'es' or 'en'"),
     ],
 )  # fmt: skip
 def test_a_label_problem_is_reported_with_its_place(

@@ -219,3 +219,10 @@ async def test_a_restated_priority_that_changes_nothing_is_not_confirmed(
     async with desk.store.transaction() as tx:
         kinds = [item.reply.kind for item in await tx.list_outbox()]
     assert "priority_changed" not in kinds
+
+
+async def test_a_request_without_a_subject_is_named_by_its_first_line(desk: Desk) -> None:
+    await desk.receive("+573001234567", subject="", channel="whatsapp")
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+    assert ticket is not None and ticket.subject == "texto"  # WhatsApp, a relay: the request's first line

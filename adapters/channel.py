@@ -28,7 +28,7 @@ from ticketing.ports import (
     TicketReading,
     UnitOfWork,
 )
-from ticketing.types import InboxItem, OutboundReply, WrittenRequest
+from ticketing.types import InboxItem, IngestOutcome, OutboundReply, WrittenRequest
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from ticketing.deliveries import Deliveries
     from ticketing.intake import Accept, ImmediateIntake
     from ticketing.observer import TicketObserver
-    from ticketing.service import IngestOutcome
 
 
 class TemporaryFailure(Exception):

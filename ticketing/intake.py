@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ticketing.ports import UnitOfWork
-from ticketing.types import WrittenRequest
-
-if TYPE_CHECKING:
-    from ticketing.service import IngestOutcome
+from ticketing.types import IngestOutcome, WrittenRequest
 
 
 @dataclass(frozen=True)

@@ -126,4 +126,5 @@ def build_reply(
         idempotency_key=idempotency_key,
         kind=kind,
         reply_to=reply_to,
+        cc=tuple(address for address in ticket.watchers if address != ticket.requester_address),
     )

@@ -12,15 +12,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ticketing.automatic_replies import ACKNOWLEDGEMENT_KINDS, AutomaticReplies
+from ticketing.bounces import record_bounce
 from ticketing.customers import CustomerDirectory, Organisation
 from ticketing.lifecycle import queue_reply, set_priority, set_status
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
-from ticketing.replies import ReplyComposer, is_message_key, subject_from
+from ticketing.replies import ReplyComposer, subject_from
 from ticketing.sla import SlaPolicy
 from ticketing.types import (
     Direction,
     InboundMessage,
+    IngestOutcome,
     Priority,
     Status,
     Ticket,
@@ -30,15 +32,6 @@ from ticketing.types import (
 )
 
 REOPENS = {Status.WAITING_ON_CLIENT, Status.RESOLVED}  # a client message brings these back to open
-
-
-@dataclass(frozen=True)
-class IngestOutcome:
-    """What happened to one written request: `created`, `added`, or `ignored` (with the reason)."""
-
-    action: str
-    ticket_number: str | None
-    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +77,7 @@ class TicketService:
             if request.own_message:
                 outcome = IngestOutcome("ignored", None, "our own outgoing message, come back")
             elif request.bounce:
-                outcome = await self._record_bounce(tx, request, now)
+                outcome = await record_bounce(tx, request, now, self._observer)
             elif existing is not None and existing.status is not Status.CLOSED:
                 await self._add_to_ticket(tx, existing, request, now)
                 outcome = IngestOutcome("added", existing.number)
@@ -97,33 +90,6 @@ class TicketService:
             await tx.finish_inbox(inbox_id, status, now, outcome.ticket_number, outcome.reason)
         return outcome
 
-    async def _record_bounce(self, tx: TicketWork, request: WrittenRequest, now: datetime) -> IngestOutcome:
-        """A delivery failure of one of our replies: a note on its ticket, and the failed addresses flagged."""
-        message = request.message
-        our_keys = [hint for hint in message.thread_hints if is_message_key(hint)]
-        ticket = await tx.find_ticket_by_message_ids(our_keys)
-        if ticket is None or ticket.id is None:
-            return IngestOutcome("ignored", None, "bounce that matches none of our replies")
-        failed = ", ".join(message.failed_recipients) or "unknown recipient"
-        summary = f"Delivery failed to {failed}" + (f" ({message.failure_reason})" if message.failure_reason else "")
-        note = TicketMessage(
-            Direction.NOTE,
-            message.channel,
-            summary,
-            message.received_at,
-            message.sender_address,
-            message.native_id,
-            request.original_body,
-        )
-        log = TicketLog(tx, ticket)
-        await log.message(note, message.attachments)
-        data = {"failed": list(message.failed_recipients), "reason": message.failure_reason}
-        await log.event(now, "bounce", message.sender_address, data)
-        for address in message.failed_recipients:
-            await tx.flag_address(address, message.failure_reason or "delivery failed", ticket.number, now)
-        await log.tell(self._observer, now)
-        return IngestOutcome("added", ticket.number, "bounce")
-
     def _may_continue(self, ticket: Ticket, message: InboundMessage, org: Organisation | None) -> bool:
         """Who may add to a ticket (no hijacking): the requester; an address customers.toml lists for the ticket's
         organisation; anyone of that organisation whom the channel verified (authenticated mail, a WhatsApp number).
@@ -131,7 +97,7 @@ class TicketService:
         if message.sender_trust is Trust.ANONYMOUS:
             return False
         sender = message.sender_address.strip().lower()
-        if sender == ticket.requester_address.lower():
+        if sender == ticket.requester_address.lower() or sender in ticket.watchers:
             return True
         if org is None or org.id != ticket.organisation:
             return False
@@ -168,10 +134,26 @@ class TicketService:
             previous = ticket.status
             set_status(ticket, Status.OPEN, now, self._sla)
             await log.event(now, "status", message.sender_address, {"from": previous, "to": Status.OPEN})
+        if direction is Direction.IN:
+            await self._add_watchers(log, message, now)
         if direction is Direction.IN and self._restates_priority(ticket, request):
             await self._change_priority(log, request, now)
         await tx.update_ticket(ticket, now)
         await log.tell(self._observer, now)
+
+    async def _add_watchers(self, log: TicketLog, message: InboundMessage, now: datetime) -> None:
+        """Colleagues the client copied become the ticket's watchers, copied on every reply; strangers do not (a
+        reply must not leak to whoever a client's mail happened to copy)."""
+        ticket = log.ticket
+        added = []
+        for address in message.cc:
+            org = self._directory.lookup(address)
+            known = address in ticket.watchers or address == ticket.requester_address
+            if org is not None and org.id == ticket.organisation and not known:
+                added.append(address)
+        if added:
+            ticket.watchers = (*ticket.watchers, *added)
+            await log.event(now, "watchers", message.sender_address, {"added": added})
 
     def _restates_priority(self, ticket: Ticket, request: WrittenRequest) -> bool:
         """The client stated another priority in a follow-up (the agreement leaves it to the client)."""
@@ -230,6 +212,9 @@ class TicketService:
         await tx.insert_ticket(ticket, now)
         log = TicketLog(tx, ticket)
         await log.message(self._incoming(request, Direction.IN), message.attachments)
+        await self._add_watchers(log, message, now)
+        if ticket.watchers:
+            await tx.update_ticket(ticket, now)
         data: dict[str, Any] = {
             "channel": message.channel,
             "inbox_id": inbox_id,

@@ -85,6 +85,7 @@ class InboundMessage:
     # answered by email or WhatsApp, at the contact the client gave.
     reply_channel: str = ""
     sender_trust: Trust = Trust.CLAIMED
+    cc: tuple[str, ...] = ()  # others the client copied (mail's Cc): colleagues become the ticket's watchers
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,15 @@ class WrittenRequest:
     # An explicit marker in what the client wrote now (not the subject, which a reply repeats): on a message to an
     # existing ticket, the client changes its priority.
     restated_priority: Priority | None = None
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one written request: `created`, `added`, or `ignored` (with the reason)."""
+
+    action: str
+    ticket_number: str | None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +165,7 @@ class Ticket:
     assignee: str | None = None
     id: int | None = None
     reply_channel: str = ""  # the channel replies go out on, when not `channel` (a web form answered by email)
+    watchers: tuple[str, ...] = ()  # colleagues of the requester the client copied: copied on every reply
 
     @property
     def answered_on(self) -> str:
@@ -177,6 +188,7 @@ class OutboundReply:
     idempotency_key: str
     kind: str = "reply"  # acknowledgement, not_covered, agent_reply, ...
     reply_to: str = ""  # where the client's latest message asked answers to go (see InboundMessage.reply_to)
+    cc: tuple[str, ...] = ()  # the ticket's watchers, copied (channels that can copy: email)
     # What the channel's sender needs besides the text, as JSON values (e.g. the ticket a console summary shows).
     data: Mapping[str, Any] = field(default_factory=dict)
 

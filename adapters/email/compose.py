@@ -30,6 +30,8 @@ def compose_reply(
     message = EmailMessage()
     message["From"] = from_address
     message["To"] = reply.recipient
+    if reply.cc:
+        message["Cc"] = ", ".join(reply.cc)
     message["Subject"] = reply.subject
     message["Date"] = email.utils.format_datetime(now)
     message["Message-ID"] = f"<{reply.message_key}@{domain}>"

@@ -127,6 +127,7 @@ def _build(
         attachments=tuple(attachments),
         failed_recipients=report.failed if report else (),
         failure_reason=" ".join(filter(None, (report.status, report.diagnostic))) if report else "",
+        cc=_copied(message, address),
     )
 
 
@@ -187,6 +188,12 @@ def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
     except Exception:
         pass
     return lenient
+
+
+def _copied(message: Message, sender: str) -> tuple[str, ...]:
+    """The valid addresses in Cc (lowercased, each once), the sender left out."""
+    found = (address.strip().strip("<>").lower() for address, _ in _addresses(message, "cc"))
+    return tuple(dict.fromkeys(a for a in found if _VALID_ADDRESS.match(a) and a != sender))
 
 
 def _sender(message: Message) -> tuple[str, str]:

@@ -23,8 +23,16 @@ from adapters.slack.read import ConsoleAction, DirectMessage, ThreadReply, read_
 from normalizer import Normalizer
 from ticketing.agent_actions import AgentActions, TicketNotFound
 from ticketing.ports import ConsoleThreads, InboxLookup, OutboxQueue, UnitOfWork
-from ticketing.service import IngestOutcome
-from ticketing.types import InboundMessage, InboxItem, OutboundReply, Priority, Status, Trust, WrittenRequest
+from ticketing.types import (
+    InboundMessage,
+    InboxItem,
+    IngestOutcome,
+    OutboundReply,
+    Priority,
+    Status,
+    Trust,
+    WrittenRequest,
+)
 
 
 class CommandWork(ConsoleThreads, InboxLookup, OutboxQueue, Protocol):

@@ -44,6 +44,7 @@ def ticket_json(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
         "resolved_at": iso(ticket.resolved_at, tz),
         "sla_paused": ticket.paused_since is not None,
         "assignee": ticket.assignee,
+        "watchers": list(ticket.watchers),
     }
 
 

@@ -160,3 +160,14 @@ def test_a_client_who_restates_the_priority_in_a_reply_changes_it(tmp_path: Path
     assert "a Crítico, como nos indicó" in confirmation.get_content()
     assert shown["priority"] == "critical"
     assert [e["data"]["by"] for e in shown["events"] if e["kind"] == "priority"] == ["client"]
+
+
+def test_colleagues_in_cc_are_copied_on_the_replies_and_strangers_are_not(tmp_path: Path) -> None:
+    with smtp_sink() as (sink, sink_port), running_gateway(tmp_path, sink_outgoing(sink_port)) as gateway:
+        mail = client_mail("VPN caída", "La VPN no conecta.", "<cc-1@andina.com.co>")
+        mail["Cc"] = "Jefe <jefe@andina.com.co>, curioso@gmail.com"
+        send(gateway.smtp_port, mail)
+        ack = wait_for(lambda: sink.messages and sink.messages[0], what="the acknowledgement")
+        shown = gateway.cli_json("tickets", "show", "TL-000001")
+    assert ack["To"] == "ana@andina.com.co" and ack["Cc"] == "jefe@andina.com.co"
+    assert shown["watchers"] == ["jefe@andina.com.co"]

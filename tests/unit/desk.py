@@ -100,6 +100,7 @@ class Desk:
         channel: str = "email",
         trust: Trust = Trust.CLAIMED,
         restated: Priority | None = None,
+        cc: tuple[str, ...] = (),
     ) -> tuple[str, str | None]:
         self.count += 1
         native_id = f"m{self.count}@client"
@@ -115,6 +116,7 @@ class Desk:
             self.now,
             hints,
             sender_trust=trust,
+            cc=cc,
         )
         accepted = await self.store.accept(AcceptRequest(channel, native_id, b"raw", {}, self.now))
         request = WrittenRequest(

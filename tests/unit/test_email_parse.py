@@ -488,3 +488,13 @@ def test_every_shared_mime_fixture_parses_or_is_quarantined(path: Path, normaliz
     request = normalizer.normalize(message)
     assert request.message is message
     assert request.language in ("es", "en", None)
+
+
+def test_cc_keeps_each_valid_address_once_without_the_sender() -> None:
+    message = parse(
+        mail(
+            BASE + "\nCc: Jefe <Jefe@Cliente.example>, ana@cliente.example, no-es-correo, jefe@cliente.example,"
+            " =?utf-8?q?Mar=C3=ADa?= <maria@cliente.example>"
+        )  # fmt: skip
+    )
+    assert message.cc == ("jefe@cliente.example", "maria@cliente.example")

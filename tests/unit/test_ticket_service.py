@@ -226,3 +226,17 @@ async def test_a_request_without_a_subject_is_named_by_its_first_line(desk: Desk
     async with desk.store.transaction() as tx:
         ticket = await tx.get_ticket("TL-000001")
     assert ticket is not None and ticket.subject == "texto"  # WhatsApp, a relay: the request's first line
+
+
+async def test_colleagues_the_client_copied_watch_the_ticket_and_strangers_do_not(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co", cc=("jefe@andina.com.co", "amigo@gmail.com", "soporte.ti@andina.com.co"))
+    await desk.agents.reply("TL-000001", "U0AGENT", "Estamos en ello.", "k-1")
+    assert await desk.receive("jefe@andina.com.co", ref="TL-000001") == ("added", "TL-000001")  # a watcher may write
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        replies = [item.reply for item in reversed(await tx.list_outbox())]
+    assert ticket is not None and ticket.watchers == ("jefe@andina.com.co", "soporte.ti@andina.com.co")
+    assert [(r.kind, r.cc) for r in replies] == [
+        ("acknowledgement", ("jefe@andina.com.co", "soporte.ti@andina.com.co")),
+        ("agent_reply", ("jefe@andina.com.co", "soporte.ti@andina.com.co")),
+    ]

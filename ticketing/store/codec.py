@@ -68,6 +68,7 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "pauses": pauses_text(ticket.pauses),
         "assignee": ticket.assignee,
         "reply_channel": ticket.reply_channel,
+        "watchers": json.dumps(list(ticket.watchers)),
         "updated_at": utc_text(now),
     }
 
@@ -95,6 +96,7 @@ def ticket_from_row(row: Row) -> Ticket:
         pauses=[(must_utc(a), must_utc(b)) for a, b in json.loads(row["pauses"])],
         assignee=row["assignee"],
         reply_channel=row["reply_channel"],
+        watchers=tuple(json.loads(row["watchers"])),
     )
 
 
@@ -135,6 +137,7 @@ def reply_payload(reply: OutboundReply) -> str:
             "references": list(reply.references),
             "data": dict(reply.data),
             "reply_to": reply.reply_to,
+            "cc": list(reply.cc),
         }
     )
 
@@ -154,6 +157,7 @@ def outbox_from_row(row: Row) -> OutboxItem:
         kind=row["kind"],
         data=payload.get("data") or {},
         reply_to=payload.get("reply_to") or "",
+        cc=tuple(payload.get("cc") or ()),
     )
     return OutboxItem(
         id=int(row["id"]),

@@ -165,6 +165,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tickets ADD COLUMN reply_channel TEXT NOT NULL DEFAULT '';
     """,
+    # 8: the requester's colleagues copied on a ticket (a JSON list of addresses)
+    """
+    ALTER TABLE tickets ADD COLUMN watchers TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

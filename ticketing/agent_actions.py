@@ -2,21 +2,35 @@
 
 Channel-agnostic: the Slack console (and any other agent tool) calls these. Each action is one transaction with
 its event in the audit trail, told to the observer; a public reply goes through the outbox on the ticket's own
-channel.
+channel. A reply may be held back for a grace period (`hold`); until it is due, the agent can take it back
+(`withdraw`, optionally keeping it as an internal note) or change its words (`revise`). After that it is too late,
+and the trail says so (`reply_too_late`) so the agent is told rather than left believing it was stopped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import NamedTuple
 
-from ticketing.lifecycle import queue_reply, set_priority, set_status
+from ticketing.lifecycle import GATEWAY, queue_reply, set_priority, set_status
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import ReplyComposer, build_reply
 from ticketing.sla import SlaPolicy
-from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
+from ticketing.types import (
+    WITHDRAWN,
+    Direction,
+    OutboundReply,
+    OutboxItem,
+    Priority,
+    Status,
+    Ticket,
+    TicketMessage,
+)
 
 LEVELS = (1, 2, 3)
 AGENT_REPLY = "agent_reply"
@@ -24,6 +38,19 @@ AGENT_REPLY = "agent_reply"
 
 class TicketNotFound(LookupError):
     pass
+
+
+class Held(Enum):
+    """What became of a change to a held reply."""
+
+    DONE = "done"  # cancelled or rewritten: the client gets nothing, or the new words
+    TOO_LATE = "too_late"  # already sent (or on its way): the trail records it, the agent is told
+    UNKNOWN = "unknown"  # no such reply (a note, a confirmed prompt, or already withdrawn)
+
+
+class HeldChange(NamedTuple):
+    result: Held
+    ticket_number: str | None
 
 
 class AgentActions:
@@ -59,10 +86,16 @@ class AgentActions:
                 await log.tell(self._observer, now)
 
     async def reply(
-        self, number: str, agent: str, text: str, idempotency_key: str, internal: bool = False
+        self,
+        number: str,
+        agent: str,
+        text: str,
+        idempotency_key: str,
+        internal: bool = False,
+        hold: timedelta = timedelta(0),
     ) -> OutboundReply | None:
-        """A public reply (queued to the client) or an internal note (never leaves). The first public reply
-        records the response time. Returns the queued reply, or None for a note or a repeated key."""
+        """A public reply (queued to the client, `hold` later) or an internal note (never leaves). The first public
+        reply records the response time. Returns the queued reply, or None for a note or a repeated key."""
         now = self._clock()
         async with self._change(number, now) as log:
             ticket = log.ticket
@@ -70,7 +103,8 @@ class AgentActions:
                 await log.message(TicketMessage(Direction.NOTE, "internal", text, now, agent))
                 await log.event(now, "note", agent)
                 return None
-            conversation = [m for m in await log.work.messages(log.ticket_id) if m.direction is not Direction.NOTE]
+            messages = await log.work.messages(log.ticket_id)
+            conversation = [m for m in messages if m.direction is not Direction.NOTE and not m.withdrawn]
             inbound = [m for m in conversation if m.direction is Direction.IN]
             answering = next((m.native_id for m in reversed(inbound) if m.native_id), "")
             reply = build_reply(
@@ -83,9 +117,10 @@ class AgentActions:
                 fallback_subject=self._fallback_subject,
                 reply_to=inbound[-1].reply_to if inbound else "",
             )
-            if await queue_reply(log, reply, now, sender=agent) is None:
+            if await queue_reply(log, reply, now, sender=agent, not_before=now + hold if hold else None) is None:
                 return None
-            await log.event(now, "agent_reply", agent, {"channel": reply.channel})
+            data = {"channel": reply.channel} | ({"held_until": (now + hold).isoformat()} if hold else {})
+            await log.event(now, "agent_reply", agent, data)
             if ticket.responded_at is None:
                 ticket.responded_at = now
                 late = ticket.response_due is not None and now > ticket.response_due
@@ -93,6 +128,47 @@ class AgentActions:
             if ticket.status is Status.NEW:
                 set_status(ticket, Status.OPEN, now, self._sla)
             return reply
+
+    async def withdraw(self, key: str, agent: str, note: str | None = None) -> HeldChange:
+        """Take back a held reply (the agent deleted it); with `note`, what it said stays as an internal note."""
+        return await self._held(key, agent, "deleted", None, note)
+
+    async def revise(self, key: str, agent: str, text: str) -> HeldChange:
+        """The held reply goes out with the agent's new words."""
+        return await self._held(key, agent, "edited", text, None)
+
+    async def _held(self, key: str, agent: str, change: str, text: str | None, note: str | None) -> HeldChange:
+        async with self._store.transaction() as tx:
+            item = await tx.outbox_by_key(key)
+        if item is None or item.status == WITHDRAWN:
+            return HeldChange(Held.UNKNOWN, None)
+        now = self._clock()
+        reply = item.reply
+        data: dict[str, object] = {"channel": reply.channel, "recipient": reply.recipient}
+        async with self._change(reply.ticket_number, now) as log:
+            if text is not None:
+                revised = dataclasses.replace(reply, text=self._worded(log.ticket, agent, text))
+                if await log.work.revise_outbox(item.id, revised, now):
+                    await log.event(now, "reply_revised", agent, data)
+                    return HeldChange(Held.DONE, reply.ticket_number)
+            elif await log.work.withdraw_outbox(item.id, now):
+                await log.event(now, "reply_withdrawn", agent, data | {"kept_as_note": note is not None})
+                if note is not None:
+                    await log.message(TicketMessage(Direction.NOTE, "internal", note, now, agent))
+                    await log.event(now, "note", agent)
+                await self._unanswered(log, item)
+                return HeldChange(Held.DONE, reply.ticket_number)
+            await log.event(now, "reply_too_late", agent, data | {"change": change})
+            return HeldChange(Held.TOO_LATE, reply.ticket_number)
+
+    async def _unanswered(self, log: TicketLog, withdrawn: OutboxItem) -> None:
+        """A withdrawn reply that recorded the response time no longer does: the first agent reply left does."""
+        ticket = log.ticket
+        if ticket.responded_at != withdrawn.created_at:
+            return
+        messages = await log.work.messages(log.ticket_id)
+        replies = [m.at for m in messages if m.direction is Direction.OUT and m.sender != GATEWAY and not m.withdrawn]
+        ticket.responded_at = min(replies, default=None)
 
     def _worded(self, ticket: Ticket, agent: str, text: str) -> str:
         """What the agent wrote, as its channel's template words it (e.g. with the desk's signature in an email)."""

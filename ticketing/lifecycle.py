@@ -14,6 +14,8 @@ from ticketing.observer import TicketLog
 from ticketing.sla import SlaPolicy
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
 
+GATEWAY = "gateway"  # the sender of the replies the gateway writes itself (acknowledgements, confirmations)
+
 
 def recompute_deadlines(ticket: Ticket, sla: SlaPolicy) -> None:
     if ticket.status is Status.NOT_COVERED or not sla.is_covered(ticket.plan):
@@ -41,9 +43,12 @@ def set_priority(ticket: Ticket, priority: Priority, sla: SlaPolicy) -> None:
     recompute_deadlines(ticket, sla)
 
 
-async def queue_reply(log: TicketLog, reply: OutboundReply, now: datetime, sender: str) -> int | None:
-    """Queue a reply and record it on the ticket; returns the outbox id (None if already queued)."""
-    outbox_id = await log.work.enqueue_reply(reply, now)
+async def queue_reply(
+    log: TicketLog, reply: OutboundReply, now: datetime, sender: str, not_before: datetime | None = None
+) -> int | None:
+    """Queue a reply (held until `not_before` when given) and record it on the ticket; returns the outbox id (None
+    if already queued)."""
+    outbox_id = await log.work.enqueue_reply(reply, now, not_before)
     if outbox_id is not None:
         outgoing = TicketMessage(Direction.OUT, reply.channel, reply.text, now, sender, reply.message_key)
         await log.message(outgoing, outbox_id=outbox_id)

@@ -33,9 +33,21 @@ class UnitOfWork(Protocol[Unit_co]):
 
 
 class OutboxQueue(Protocol):
-    """Queueing a reply (in the same transaction as the change it answers)."""
+    """Queueing a reply (in the same transaction as the change it answers), at once or held until `not_before`."""
 
-    async def enqueue_reply(self, reply: OutboundReply, now: datetime) -> int | None: ...
+    async def enqueue_reply(
+        self, reply: OutboundReply, now: datetime, not_before: datetime | None = None
+    ) -> int | None: ...
+
+
+class HeldReplies(Protocol):
+    """A reply held back (an agent's grace period) found by its key, and cancelled or rewritten before it is due."""
+
+    async def outbox_by_key(self, idempotency_key: str) -> OutboxItem | None: ...
+
+    async def withdraw_outbox(self, outbox_id: int, now: datetime) -> bool: ...
+
+    async def revise_outbox(self, outbox_id: int, reply: OutboundReply, now: datetime) -> bool: ...
 
 
 class TicketReading(Protocol):
@@ -46,7 +58,7 @@ class TicketReading(Protocol):
     async def messages(self, ticket_id: int) -> list[TicketMessage]: ...
 
 
-class TicketWork(OutboxQueue, TicketReading, Protocol):
+class TicketWork(OutboxQueue, HeldReplies, TicketReading, Protocol):
     """The core's unit of work: tickets, their messages and events, replies, and the inbox item being ingested."""
 
     async def claim_inbox(self, inbox_id: int) -> bool: ...

@@ -14,7 +14,7 @@ from typing import Any
 from ticketing.automatic_replies import ACKNOWLEDGEMENT_KINDS, AutomaticReplies
 from ticketing.bounces import record_bounce
 from ticketing.customers import CustomerDirectory, Organisation
-from ticketing.lifecycle import queue_reply, set_priority, set_status
+from ticketing.lifecycle import GATEWAY, queue_reply, set_priority, set_status
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import ReplyComposer, subject_from
@@ -175,7 +175,7 @@ class TicketService:
         }
         await log.event(now, "priority", message.sender_address, data)
         org = self._directory.get(ticket.organisation)
-        await queue_reply(log, self._replies.priority_changed(ticket, org, request), now, sender="gateway")
+        await queue_reply(log, self._replies.priority_changed(ticket, org, request), now, sender=GATEWAY)
 
     async def _create_ticket(
         self,
@@ -233,7 +233,7 @@ class TicketService:
             cap = self._options.acknowledgements_per_hour
             await log.event(now, "acknowledgement_suppressed", "gateway", {"cap_per_hour": cap})
         else:
-            await queue_reply(log, reply, now, sender="gateway")
+            await queue_reply(log, reply, now, sender=GATEWAY)
         await log.tell(self._observer, now)
         return ticket
 

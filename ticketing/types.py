@@ -139,6 +139,19 @@ class TicketMessage:
     delivery_state: str = ""
     reply_to: str = ""  # see InboundMessage.reply_to
 
+    @property
+    def withdrawn(self) -> bool:
+        return self.delivery_state == WITHDRAWN
+
+    @property
+    def reached_client(self) -> bool:
+        """Shown to the client: not an internal note, not a reply held back or taken back by its agent."""
+        return self.direction is not Direction.NOTE and self.delivery_state not in (WITHDRAWN, HELD)
+
+
+WITHDRAWN = "withdrawn"  # the outbox status of a reply its agent took back before it was sent
+HELD = "held"  # a reply's state during its grace period: queued, not yet due, never tried
+
 
 @dataclass
 class Ticket:

@@ -2,8 +2,10 @@
 
 The Slack events sub-app commits every event and button click to the durable inbox before it acks; the pipeline
 then reads each one here: a reply in a ticket's thread goes to the client (or stays an internal note), a button
-changes the ticket, and a client's direct message to the app is a written request like any other. Every command
-is idempotent, so a crash and a retry repeat nothing visible.
+changes the ticket, and a client's direct message to the app is a written request like any other. In "direct"
+mode a reply is held back for the grace period: deleting it in Slack cancels it, editing it sends the new words,
+and adding "nota:" in an edit keeps it as an internal note. Every command is idempotent, so a crash and a retry
+repeat nothing visible.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from adapters.slack import CHANNEL, CONSOLE_CHANNEL
@@ -19,9 +21,16 @@ from adapters.slack.call_intake import KIND as PHONE_CALL
 from adapters.slack.call_intake import call_request
 from adapters.slack.client_sender import message_id
 from adapters.slack.console_events import PROMPT
-from adapters.slack.read import ConsoleAction, DirectMessage, ThreadReply, read_slack_payload
+from adapters.slack.read import (
+    ConsoleAction,
+    DirectMessage,
+    ReplyEdited,
+    ReplyWithdrawn,
+    ThreadReply,
+    read_slack_payload,
+)
 from normalizer import Normalizer
-from ticketing.agent_actions import AgentActions, TicketNotFound
+from ticketing.agent_actions import AgentActions, Held, TicketNotFound
 from ticketing.ports import ConsoleThreads, InboxLookup, OutboxQueue, UnitOfWork
 from ticketing.types import (
     InboundMessage,
@@ -49,6 +58,7 @@ class ThreadReplyCommand:
     agents: AgentActions
     confirm: bool  # "confirm" mode: ask the agent before anything reaches the client
     clock: Callable[[], datetime]
+    grace: timedelta = timedelta(0)  # "direct" mode: how long a reply waits, so its author can delete or edit it
 
     async def run(self) -> IngestOutcome:
         reply = self.reply
@@ -59,8 +69,29 @@ class ThreadReplyCommand:
                 return IngestOutcome("added", number, "waiting for the agent to confirm")
         if number is None:
             return IngestOutcome("ignored", None, "a thread that is not a ticket's")
-        await self.agents.reply(number, reply.user, reply.text, f"slack:{reply.event_id}", internal=reply.internal)
+        await self.agents.reply(number, reply.user, reply.text, reply.key, internal=reply.internal, hold=self.grace)
         return IngestOutcome("added", number, "internal note" if reply.internal else "agent reply")
+
+
+@dataclass(frozen=True)
+class HeldReplyCommand:
+    """An agent deleted or edited a reply in a ticket's thread: a reply still held back is cancelled or
+    rewritten (an edit that adds "nota:" keeps it as a note); one already sent is recorded as too late."""
+
+    change: ReplyWithdrawn | ReplyEdited
+    agents: AgentActions
+
+    async def run(self) -> IngestOutcome:
+        change = self.change
+        if isinstance(change, ReplyWithdrawn):
+            held, number = await self.agents.withdraw(change.key, change.user)
+        elif change.internal:
+            held, number = await self.agents.withdraw(change.key, change.user, note=change.text)
+        else:
+            held, number = await self.agents.revise(change.key, change.user, change.text)
+        if held is Held.UNKNOWN:
+            return IngestOutcome("ignored", None, "a change to no reply waiting to be sent")
+        return IngestOutcome("added", number, "held reply changed" if held is Held.DONE else "reply already sent")
 
 
 def confirmation_prompt(number: str, reply: ThreadReply) -> OutboundReply:
@@ -116,8 +147,11 @@ class ConsoleActionCommand:
         reply = read_slack_payload(item.raw, "event")
         assert isinstance(reply, ThreadReply)
         number = self.action.ticket_number
-        await self.agents.reply(number, self.action.user, reply.text, f"slack:{event_id}", internal=internal)
+        await self.agents.reply(number, self.action.user, reply.text, reply.key, internal=internal)
         return IngestOutcome("added", number, "confirmed as internal note" if internal else "confirmed agent reply")
+
+
+Command = ThreadReplyCommand | HeldReplyCommand | ConsoleActionCommand
 
 
 def client_message(dm: DirectMessage, received_at: datetime, shared_channel: bool) -> InboundMessage:
@@ -149,25 +183,30 @@ class SlackReader:
         region: str,
         clock: Callable[[], datetime],
         confirm: bool = False,
+        grace: timedelta = timedelta(0),
     ) -> None:
         self._confirm = confirm
+        self._grace = grace
         self._clock = clock
         self._store = store
         self._agents = agents
         self._normalizer = normalizer
         self._region = region
 
-    def _read(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:
+    def _read(self, item: InboxItem) -> Command | WrittenRequest:
         meta: Mapping[str, object] = item.meta
         kind = str(meta.get("kind", "event"))
         if kind == PHONE_CALL:  # normally made into a ticket at once; this finishes one that was interrupted
             return call_request(item.raw, item.received_at, self._region, self._normalizer)
         payload = read_slack_payload(item.raw, kind)
         if isinstance(payload, ThreadReply):
-            return ThreadReplyCommand(payload, self._store, self._agents, self._confirm, self._clock)
+            grace = timedelta(0) if self._confirm else self._grace
+            return ThreadReplyCommand(payload, self._store, self._agents, self._confirm, self._clock, grace)
+        if isinstance(payload, ReplyWithdrawn | ReplyEdited):
+            return HeldReplyCommand(payload, self._agents)
         if isinstance(payload, ConsoleAction):
             return ConsoleActionCommand(payload, self._agents, self._store)
         return self._normalizer.normalize(client_message(payload, item.received_at, kind == "client_event"))
 
-    async def __call__(self, item: InboxItem) -> ThreadReplyCommand | ConsoleActionCommand | WrittenRequest:
+    async def __call__(self, item: InboxItem) -> Command | WrittenRequest:
         return await asyncio.to_thread(self._read, item)

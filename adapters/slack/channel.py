@@ -83,7 +83,10 @@ class SlackChannel:
             ),
         )
         confirm = section.reply_mode == "confirm"
-        reader = SlackReader(context.store, context.agents, context.normalizer, region, context.clock, confirm)
+        grace = timedelta(seconds=section.reply_grace_seconds)
+        reader = SlackReader(
+            context.store, context.agents, context.normalizer, region, context.clock, confirm=confirm, grace=grace
+        )
         events = MOUNT_PATH + EVENTS_PATH
         return ChannelParts(
             readers={CHANNEL: reader},

@@ -72,6 +72,19 @@ def _delivery_line(event: TicketEvent, change: TicketChange, labels: Labels) -> 
     return DELIVERY_LINES[state].format(recipient=data.get("recipient", ""), channel=channel, error=error)
 
 
+def _held_line(template: str) -> Line:
+    """What became of a reply its agent deleted or edited: cancelled, rewritten, or already gone."""
+
+    def line(event: TicketEvent, change: TicketChange, labels: Labels) -> str:
+        data = event.data
+        channel = labels.channel(str(data.get("channel") or ""))
+        what = "la edición" if data.get("change") == "edited" else "el borrado"
+        note = " Queda como nota interna." if data.get("kept_as_note") else ""
+        return template.format(recipient=data.get("recipient", ""), channel=channel, what=what, note=note)
+
+    return line
+
+
 @dataclass(frozen=True)
 class Effect:
     line: Line | None = None  # the text of a line in the ticket's thread (None from it: no line)
@@ -88,6 +101,13 @@ EFFECTS: Mapping[str, Effect] = {
     "assigned": Effect(refresh=True),
     "escalated": Effect(refresh=True),
     "agent_reply": Effect(refresh=True),
+    "reply_withdrawn": Effect(
+        line=_held_line(":wastebasket: Respuesta cancelada: no se envió a {recipient}.{note}"), refresh=True
+    ),
+    "reply_revised": Effect(line=_held_line(":pencil2: Se enviará a {recipient} la versión editada.")),
+    "reply_too_late": Effect(
+        line=_held_line(":warning: La respuesta ya se había enviado a {recipient} por {channel}: {what} no le llega.")
+    ),
     "bounce": Effect(line=_bounce_line),
     "delivery": Effect(line=_delivery_line),
 }

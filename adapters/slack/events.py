@@ -8,12 +8,13 @@ sent only when the listener has returned, so a listener commits first (`accept`)
 raises, bolt answers 500 and Slack retries the event. A retry (`X-Slack-Retry-Num`) carries the same `event_id`,
 and the store deduplicates on (channel, native id), so it is committed once.
 
-What is committed: a message in the console channel inside a thread (an agent working a ticket) and a direct message
-to the app, under their `event_id`, as the exact body bytes; a click on a console action (`take`, `waiting`,
+What is committed: a message in the console channel inside a thread (an agent working a ticket), an agent's deletion
+or edit of such a reply (`message_deleted`, `message_changed` with `edited`), and a direct message to the app, under
+their `event_id`, as the exact body bytes; a click on a console action (`take`, `waiting`,
 `escalate`, `priority`, `resolve`) on a message in the console channel, under
 `action:{message_ts}:{action_id}:{action_ts}`, as the payload JSON. Clicks are taken only from members of the
 console channel (`conversations.members`, cached 60 s); anyone else gets an ephemeral refusal and nothing is stored.
-Everything else (bot messages, edits, deletions, other subtypes, other workspaces, other channels) is acked and
+Everything else (bot messages, other edits and deletions, other subtypes, other workspaces, other channels) is acked and
 dropped; a body that is not UTF-8 or not JSON gets 400. Given `phone_calls`, also `/ticket` (see phone_call.py).
 
 Authorization: instead of bolt's single-team default (which calls `auth.test` on the first request and, if that
@@ -48,12 +49,12 @@ from adapters.slack import CHANNEL
 from adapters.slack.blocks import CONSOLE_ACTIONS
 from adapters.slack.console import slack_error_code
 from adapters.slack.phone_call import PhoneCallDesk, PhoneCallListeners
-from adapters.slack.read import action_native_id
+from adapters.slack.read import THREAD_CHANGES, action_native_id
 from ticketing.intake import AcceptRequest, AcceptResult
 
 EVENTS_PATH = "/events"  # under MOUNT_PATH: the request URL of events, interactivity and slash commands
 REFUSAL = "Solo el equipo de soporte puede actuar sobre los tickets."
-HANDLED_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})
+HANDLED_SUBTYPES = frozenset({"", "thread_broadcast", "file_share"})  # and THREAD_CHANGES in the console
 BOLT_LOGGER = "adapters.slack.bolt"
 
 
@@ -143,6 +144,8 @@ class _SlackEvents:
         """Why a message event is not committed, or None when it is."""
         if self._team_id and body.get("team_id") != self._team_id:
             return "another workspace"
+        if event.get("subtype") in THREAD_CHANGES:
+            return self._change_ignored(event)
         if event.get("bot_id") or event.get("subtype") == "bot_message":
             return "bot message"
         if str(event.get("subtype") or "") not in HANDLED_SUBTYPES:
@@ -155,6 +158,23 @@ class _SlackEvents:
         if event.get("channel") == self._console and thread_ts and thread_ts != event.get("ts"):
             return None
         return "not a reply in a console thread nor a direct message"
+
+    def _change_ignored(self, event: dict[str, Any]) -> str | None:
+        """An agent deleting or editing their reply in a console thread is committed (a held reply is cancelled or
+        rewritten); Slack's other changes (our own updates, unfurls, reply counts on a parent) are not."""
+        before = event.get("previous_message") or {}
+        after = event.get("message") or {}
+        if event.get("channel") != self._console:
+            return "a change outside the console"
+        if not before.get("user") or before.get("bot_id") or after.get("bot_id"):
+            return "a change to a message no agent wrote"
+        if not before.get("thread_ts") or before.get("thread_ts") == before.get("ts"):
+            return "a change to a message that is not a thread reply"
+        if event.get("subtype") == "message_changed" and (
+            not after.get("edited") or after.get("text") == before.get("text")
+        ):
+            return "not an edit of the text"
+        return None
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], request: AsyncBoltRequest) -> None:
         actions = [item for item in body.get("actions") or [] if isinstance(item, dict)]

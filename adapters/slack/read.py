@@ -4,7 +4,10 @@ Pure functions, no I/O. The webhook commits two kinds of bodies (its `meta["kind
 - "event": the Events API body exactly as Slack sent it (`event_callback` with a `message` event). A message in a
   direct conversation with the app (`channel_type` "im") is a `DirectMessage`; a reply inside a thread (a
   `thread_ts` other than its own `ts`) is a `ThreadReply`. An agent's reply starting with "nota:" or "note:"
-  (any case) is an internal note: the prefix is removed and `internal` is set.
+  (any case) is an internal note: the prefix is removed and `internal` is set. An agent who deletes or edits
+  a reply in a ticket's thread sends `message_deleted` / `message_changed`: a `ReplyWithdrawn` / `ReplyEdited`
+  about the reply keyed by `reply_key(channel, ts)` (a reply held back for its grace period is cancelled or
+  rewritten).
 - "action": the `block_actions` payload of one click on a ticket's parent message (one action per payload).
 
 Slack sends message text with its mrkdwn escapes (&amp; &lt; &gt;): they are undone; user and channel mentions
@@ -23,6 +26,7 @@ from ticketing.types import Priority
 
 NOTE_PREFIX = re.compile(r"^\s*(?:nota|note)\s*:\s*", re.IGNORECASE)
 TICKET_NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d+$")
+THREAD_CHANGES = ("message_deleted", "message_changed")
 SELECT_VALUES = {"priority": tuple(priority.value for priority in Priority), "resolve": LEVEL_OPTIONS}
 
 
@@ -30,14 +34,55 @@ class SlackPayloadError(Exception):
     """The body is not something the console understands (the pipeline quarantines it with this reason)."""
 
 
+def reply_key(channel: str, ts: str) -> str:
+    """The outbox key of an agent's thread reply: the message's own (channel, ts), which its deletion and edits
+    name too."""
+    return f"slack-reply:{channel}:{ts}"
+
+
 @dataclass(frozen=True)
 class ThreadReply:
     event_id: str
     channel: str
     thread_ts: str
+    ts: str  # the reply's own timestamp: with the channel, what its later edits and deletion name
     user: str
     text: str
     internal: bool  # "nota:"/"note:" prefix: an internal note, never sent to the client
+
+    @property
+    def key(self) -> str:
+        return reply_key(self.channel, self.ts)
+
+
+@dataclass(frozen=True)
+class ReplyWithdrawn:
+    """The agent deleted a reply in a ticket's thread."""
+
+    event_id: str
+    channel: str
+    ts: str  # the deleted reply's
+    user: str  # who wrote it
+
+    @property
+    def key(self) -> str:
+        return reply_key(self.channel, self.ts)
+
+
+@dataclass(frozen=True)
+class ReplyEdited:
+    """The agent edited a reply in a ticket's thread: its new text (a "nota:" prefix added makes it a note)."""
+
+    event_id: str
+    channel: str
+    ts: str  # the edited reply's
+    user: str
+    text: str
+    internal: bool
+
+    @property
+    def key(self) -> str:
+        return reply_key(self.channel, self.ts)
 
 
 @dataclass(frozen=True)
@@ -59,6 +104,9 @@ class DirectMessage:
     text: str
     ts: str
     thread_ts: str | None
+
+
+SlackEvent = ThreadReply | DirectMessage | ReplyWithdrawn | ReplyEdited
 
 
 def unescape(text: str) -> str:
@@ -83,7 +131,7 @@ def action_ticket_number(action: dict[str, Any]) -> str | None:
     return None
 
 
-def read_slack_payload(raw: bytes, kind: str) -> ThreadReply | ConsoleAction | DirectMessage:
+def read_slack_payload(raw: bytes, kind: str) -> SlackEvent | ConsoleAction:
     """What one committed body means; SlackPayloadError when it is nothing the console handles."""
     try:
         body = json.loads(raw.decode("utf-8"))
@@ -112,13 +160,15 @@ def _required(container: Any, key: str, what: str) -> str:
     return value
 
 
-def _read_event(body: dict[str, Any], client_channel: bool = False) -> ThreadReply | DirectMessage:
+def _read_event(body: dict[str, Any], client_channel: bool = False) -> SlackEvent:
     event = body.get("event")
     if body.get("type") != "event_callback" or not isinstance(event, dict):
         raise SlackPayloadError("not an Events API event_callback")
     if event.get("type") != "message":
         raise SlackPayloadError(f"event type {event.get('type')!r} is not a message")
     event_id = _required(body, "event_id", "the event")
+    if event.get("subtype") in THREAD_CHANGES and not client_channel:
+        return _read_change(event_id, event)
     channel = _required(event, "channel", "the message")
     user = _required(event, "user", "the message")
     ts = _required(event, "ts", "the message")
@@ -128,10 +178,32 @@ def _read_event(body: dict[str, Any], client_channel: bool = False) -> ThreadRep
         return DirectMessage(event_id, channel, user, text, ts, thread_ts)
     if thread_ts is None or thread_ts == ts:
         raise SlackPayloadError("a channel message that is not a reply in a thread")
+    text, internal = _note(text)
+    return ThreadReply(event_id, channel, thread_ts, ts, user, text, internal)
+
+
+def _note(text: str) -> tuple[str, bool]:
+    """The text without its "nota:" prefix, and whether it had one."""
     note = NOTE_PREFIX.match(text)
-    if note:
-        return ThreadReply(event_id, channel, thread_ts, user, text[note.end() :], internal=True)
-    return ThreadReply(event_id, channel, thread_ts, user, text, internal=False)
+    return (text[note.end() :], True) if note else (text, False)
+
+
+def _read_change(event_id: str, event: dict[str, Any]) -> ReplyWithdrawn | ReplyEdited:
+    """A deleted or edited reply in a thread: Slack nests the message (`previous_message`, `message`)."""
+    channel = _required(event, "channel", "the change")
+    before = event.get("previous_message")
+    thread_ts = _text(before, "thread_ts")
+    ts = _required(before, "ts", "the previous message")
+    if not thread_ts or thread_ts == ts:
+        raise SlackPayloadError("a change to a message that is not a reply in a thread")
+    user = _required(before, "user", "the previous message")
+    if event.get("subtype") == "message_deleted":
+        return ReplyWithdrawn(event_id, channel, ts, user)
+    after = event.get("message")
+    if _text(after, "ts") != ts:
+        raise SlackPayloadError("an edit whose message is not the previous message")
+    text, internal = _note(unescape(_text(after, "text")))
+    return ReplyEdited(event_id, channel, ts, user, text, internal)
 
 
 def _read_action(payload: dict[str, Any]) -> ConsoleAction:

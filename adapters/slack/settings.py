@@ -20,7 +20,9 @@ class SlackSettings(Section):
     team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]+$")  # only this workspace may act
     oncall_group: str | None = Field(None, pattern=r"^S[A-Z0-9]+$")  # mentioned on critical tickets
     agents: dict[str, str] = {}  # Slack user id -> the agent's name
-    # "direct": a thread reply goes to the client unless it starts with "nota:"/"note:"; "confirm": each reply
-    # first asks its author (privately) whether to send it to the client or keep it as an internal note.
-    reply_mode: Literal["direct", "confirm"] = "direct"
+    # "confirm": each thread reply first asks its author (privately) whether to send it to the client or keep it
+    # as an internal note. "direct": a thread reply goes to the client unless it starts with "nota:"/"note:",
+    # after `reply_grace_seconds` during which deleting it in Slack cancels it and editing it changes it.
+    reply_mode: Literal["direct", "confirm"] = "confirm"
+    reply_grace_seconds: int = Field(30, ge=0, le=600)
     api_base_url: str | None = None  # only to point the Slack client at a test double

@@ -134,7 +134,7 @@ class WebIntake:
                 message.body,
             )
             for message in messages
-            if message.direction in (Direction.IN, Direction.OUT)
+            if message.reached_client
         ]
         return StatusView(
             ticket.number,

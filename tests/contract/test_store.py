@@ -317,3 +317,30 @@ async def test_each_conversation_keeps_its_order(store: Store) -> None:
         assert [i.reply.idempotency_key for i in await tx.due_outbox(NOW + timedelta(seconds=30))] == ["a1"]
         await tx.mark_outbox(first, "sent", NOW)
         assert [i.reply.idempotency_key for i in await tx.due_outbox(NOW)] == ["a2"]
+
+
+async def test_a_held_reply_can_be_withdrawn_or_revised_until_it_is_due(store: Store) -> None:
+    due = NOW + timedelta(seconds=30)
+    async with store.transaction() as tx:
+        ticket_id = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
+        ids = [await tx.enqueue_reply(reply(key), NOW, not_before=due) for key in ("k1", "k2", "k3")]
+        for key, outbox_id in zip(("k1", "k2", "k3"), ids, strict=True):
+            message = TicketMessage(Direction.OUT, "email", "hola", NOW, "U1", f"gw-{key}")
+            await tx.add_message(ticket_id, message, outbox_id=outbox_id)
+    first, second, third = (outbox_id for outbox_id in ids if outbox_id is not None)
+    async with store.transaction() as tx:
+        assert await tx.due_outbox(NOW) == [] and await tx.next_outbox_due() == due
+        assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["held", "held", "held"]
+        held = await tx.outbox_by_key("k2")
+        assert held is not None and held.id == second
+        assert await tx.revise_outbox(second, replace(held.reply, text="hola de nuevo"), NOW) is True
+        assert await tx.withdraw_outbox(first, NOW) is True
+        assert await tx.withdraw_outbox(first, NOW) is False  # already withdrawn
+        assert await tx.withdraw_outbox(third, due) is False  # due: too late
+        assert await tx.revise_outbox(third, replace(held.reply, text="x"), due) is False
+        revised = await tx.get_outbox(second)
+        assert revised is not None and revised.reply.text == "hola de nuevo"
+        assert [m.body for m in await tx.messages(ticket_id)] == ["hola", "hola de nuevo", "hola"]
+        assert [m.delivery_state for m in await tx.messages(ticket_id)][0] == "withdrawn"
+        assert [item.id for item in await tx.due_outbox(due)] == [second]  # a withdrawn reply holds nothing back
+        assert await tx.outbox_by_key("nope") is None

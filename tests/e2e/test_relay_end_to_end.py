@@ -125,6 +125,7 @@ async def test_an_agents_reply_reaches_the_clients_conversation_on_the_bridge(tm
     extra = (
         f'\n[channels.relay.teams]\nsecret_env = "RELAY_TEAMS_SECRET"\ncallback_url = "{bridge.url}"\n'
         f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\nreply_mode = "direct"\n'
+        "reply_grace_seconds = 0\n"
         f'api_base_url = "{slack.base_url}/api/"\n'
     )
     ports = write_config(tmp_path, extra=extra)

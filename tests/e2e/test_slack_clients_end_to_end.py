@@ -42,6 +42,7 @@ async def test_whatsapp_and_slack_clients_answered_from_the_console(
     base = f"http://127.0.0.1:{http_port}"
     extra = (
         f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\napi_base_url = "{slack.base_url}/api/"\n'
+        'reply_mode = "direct"\nreply_grace_seconds = 0\n'
         f'\n[channels.whatsapp]\nfrom_number = "+57 310 493 4656"\npublic_base_url = "{base}"\n'
         f'api_base_url = "{twilio.base_url}"\n'
     )

@@ -80,11 +80,13 @@ async def post_event(session: aiohttp.ClientSession, url: str, body: dict[str, A
 
 
 @contextmanager
-def console_gateway(tmp_path: Path, slack: FakeSlack, sink_port: int, reply_mode: str) -> Iterator[RunningGateway]:
+def console_gateway(
+    tmp_path: Path, slack: FakeSlack, sink_port: int, reply_mode: str, grace: int = 0
+) -> Iterator[RunningGateway]:
     """`gateway run` with the agents' console on the fake Slack and replies by mail to the SMTP sink."""
     console = (
         f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\nreply_mode = "{reply_mode}"\n'
-        f'api_base_url = "{slack.base_url}/api/"\n'
+        f'api_base_url = "{slack.base_url}/api/"\nreply_grace_seconds = {grace}\n'
     )
     ports = write_config(tmp_path, sink_outgoing(sink_port), extra=console)
     with gateway_process(
@@ -213,3 +215,62 @@ async def test_confirm_mode_asks_the_agent_before_anything_reaches_the_client(tm
             "Parece un problema del proveedor."
         ]
         assert len(sink.messages) == 2  # the note never left
+
+
+def agent_changes(event_id: str, said: dict[str, Any], new_text: str | None) -> dict[str, Any]:
+    """The agent deletes (`new_text` None) or edits what they said in the thread, as Slack reports it."""
+    before = {key: value for key, value in said["event"].items() if key != "channel_type"}
+    event: dict[str, Any] = {"type": "message", "channel": CONSOLE, "hidden": True, "ts": f"{time.time():.6f}"}
+    event["previous_message"] = before
+    if new_text is None:
+        event.update(subtype="message_deleted", deleted_ts=before["ts"])
+    else:
+        edited = {"user": before["user"], "ts": event["ts"]}
+        event.update(subtype="message_changed", message={**before, "text": new_text, "edited": edited})
+    return {"type": "event_callback", "team_id": "T0TEAM", "api_app_id": "A1", "event_id": event_id, "event": event}
+
+
+async def test_in_direct_mode_a_reply_can_be_deleted_or_edited_during_its_grace_period(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    grace = 5
+    with smtp_sink() as (sink, sink_port), console_gateway(tmp_path, slack, sink_port, "direct", grace) as gateway:
+        events = f"http://127.0.0.1:{gateway.http_port}/slack/events"
+        await asyncio.to_thread(
+            send, gateway.smtp_port, mail("Sin internet", "No hay internet en la sede.", "<g1@andina.com.co>")
+        )
+        [parent] = await until(lambda: [m for m in slack.messages if m.thread_ts is None], "the summary")
+        await until(lambda: len(sink.messages) == 1, "the acknowledgement")
+
+        def thread_says(text: str) -> Any:
+            return lambda: any(text in m.text for m in slack.messages if m.thread_ts == parent.ts)
+
+        async with aiohttp.ClientSession() as session:
+            forgotten = agent_says("EvG1", "ojo: este cliente debe tres facturas", parent.ts)
+            mistyped = agent_says("EvG2", "Reinicie el router.", parent.ts)
+            remark = agent_says("EvG3", "el técnico llega a las 3", parent.ts)
+            for said in (forgotten, mistyped, remark):
+                assert await post_event(session, events, said) == 200
+            assert await post_event(session, events, agent_changes("EvG4", forgotten, None)) == 200
+            edit = agent_changes("EvG5", mistyped, "Reinicie el router y el módem, por favor.")
+            assert await post_event(session, events, edit) == 200
+            to_note = agent_changes("EvG6", remark, "nota: el técnico llega a las 3")
+            assert await post_event(session, events, to_note) == 200
+            await until(thread_says("Respuesta cancelada: no se envió a sistemas@andina.com.co."), "the cancellation")
+            await until(thread_says("la versión editada"), "the edit confirmed")
+            await until(thread_says("Queda como nota interna"), "the note kept")
+            assert len(sink.messages) == 1  # nothing went during the grace period
+
+            sent = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the edited reply")
+            assert "Reinicie el router y el módem, por favor." in sent.get_content()
+            await until(thread_says("Enviado a sistemas@andina.com.co"), "the delivery confirmation")
+            late = agent_changes("EvG7", mistyped, None)  # deleted after it went: the agent is told
+            assert await post_event(session, events, late) == 200
+            await until(thread_says("ya se había enviado"), "the too-late warning")
+
+        await asyncio.sleep(1)
+        assert len(sink.messages) == 2  # the deleted reply and the remark never left
+        shown = gateway.cli_json("tickets", "show", "TL-000001")
+        assert [m["body"] for m in shown["messages"] if m["direction"] == "note"] == ["el técnico llega a las 3"]
+        states = [m["delivery_state"] for m in shown["messages"] if m["direction"] == "out"]
+        assert states.count("withdrawn") == 2 and "sent" in states

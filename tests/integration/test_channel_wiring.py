@@ -165,7 +165,7 @@ def test_every_configured_channel_shows_at_start_and_in_healthz(tmp_path: Path) 
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "R": "r"}
     gateway = build_gateway(load_settings(config, env), lambda: NOW)
     health = gateway.health()
-    assert health["slack"] == {"events": "/slack/events", "console": "C0CONSOLE", "reply_mode": "direct"}
+    assert health["slack"] == {"events": "/slack/events", "console": "C0CONSOLE", "reply_mode": "confirm"}
     assert health["relay"] == {"teams": {"webhook": "/webhooks/relay/teams", "callback": "https://bridge.example/desk"}}
     banner = [line for parts in gateway.channels.values() if parts.banner for line in parts.banner("http://h")]
     assert "  Slack:   console C0CONSOLE; Slack posts to http://h/slack/events" in banner

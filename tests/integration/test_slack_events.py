@@ -192,7 +192,13 @@ async def test_an_agents_thread_reply_is_committed_once(desk: Desk) -> None:
     assert len(desk.accepted) == 2  # the retry reached the store, which deduplicated it
     reply = read_slack_payload(row.raw, row.meta["kind"])
     assert reply == ThreadReply(
-        "Ev0THREAD", CONSOLE, PARENT, "U0AGENT", "Reiniciamos el servicio, <@cliente> ¿ya funciona?", False
+        "Ev0THREAD",
+        CONSOLE,
+        PARENT,
+        "1633670813.007500",
+        "U0AGENT",
+        "Reiniciamos el servicio, <@cliente> ¿ya funciona?",
+        False,
     )
     assert [call.method for call in desk.fake.calls] == ["auth.test"]
 
@@ -213,6 +219,35 @@ async def test_a_direct_message_to_the_app_is_committed(desk: Desk) -> None:
     assert (row.native_id, row.meta) == ("Ev0DM", {"kind": "event"})
 
 
+REPLY_TS = "1633670813.007500"
+
+
+def change_body(subtype: str, channel: str = CONSOLE, edited: bool = True, **previous: Any) -> dict[str, Any]:
+    """An agent's deletion or edit of their thread reply, as Slack sends it (the message nested)."""
+    before = {"type": "message", "user": "U0AGENT", "text": "Hola", "ts": REPLY_TS, "thread_ts": PARENT, **previous}
+    fields: dict[str, Any] = {"subtype": subtype, "hidden": True, "user": None, "ts": "1633670900.000100"}
+    fields.update(channel=channel, previous_message={key: value for key, value in before.items() if value})
+    if subtype == "message_deleted":
+        fields["deleted_ts"] = REPLY_TS
+    else:
+        fields["message"] = {**fields["previous_message"], "text": "Hola de nuevo"}
+        if edited:
+            fields["message"]["edited"] = {"user": "U0AGENT", "ts": "1633670900.000100"}
+    return event_body("Ev0CHANGE", thread_ts=None, **fields)
+
+
+@pytest.mark.parametrize("subtype", ["message_deleted", "message_changed"])
+async def test_an_agent_deleting_or_editing_a_thread_reply_is_committed(desk: Desk, subtype: str) -> None:
+    assert await desk.event(change_body(subtype)) == (200, "")
+    [row] = await desk.rows()
+    assert (row.native_id, row.meta) == ("Ev0CHANGE", {"kind": "event"})
+    change = read_slack_payload(row.raw, "event")
+    assert (type(change).__name__, getattr(change, "ts", None)) == (
+        "ReplyWithdrawn" if subtype == "message_deleted" else "ReplyEdited",
+        REPLY_TS,
+    )
+
+
 def with_thread(body: dict[str, Any]) -> dict[str, Any]:
     body["event"] = {**body["event"], "thread_ts": PARENT}
     return body
@@ -228,6 +263,11 @@ def with_thread(body: dict[str, Any]) -> dict[str, Any]:
         pytest.param(event_body(bot_id="B0BOT", user="U0BOT"), id="our own bot (bolt ignores self events)"),
         pytest.param(event_body(subtype="message_changed", user=None, hidden=True, message={"text": "x"}), id="edit"),
         pytest.param(event_body(subtype="message_deleted", user=None, hidden=True, deleted_ts=PARENT), id="delete"),
+        pytest.param(change_body("message_changed", bot_id="B0BOT"), id="our console line updated"),
+        pytest.param(change_body("message_deleted", thread_ts=None, ts=PARENT), id="a top-level message deleted"),
+        pytest.param(change_body("message_changed", thread_ts=REPLY_TS), id="a parent's reply count changed"),
+        pytest.param(change_body("message_changed", edited=False), id="an unfurl, not an edit"),
+        pytest.param(change_body("message_deleted", channel="C0OTHER"), id="a deletion in another channel"),
         pytest.param(event_body(subtype="channel_join", text="<@U0NEW> se unió"), id="other subtype"),
         pytest.param(event_body(thread_ts=None), id="top-level message in the console"),
         pytest.param(event_body(channel="C0OTHER"), id="thread in another channel"),

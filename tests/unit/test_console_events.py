@@ -38,6 +38,7 @@ def event(kind: str, **data: object) -> TicketEvent:
 
 
 CLIENT = TicketMessage(Direction.IN, "whatsapp", "No conecta", MONDAY_9, "+573001234567", "SM1")
+HELD = {"channel": "whatsapp", "recipient": "+573001234567"}
 DELIVERY = {"reply": "agent_reply", "channel": "whatsapp", "recipient": "+573001234567", "error": ""}
 
 
@@ -59,6 +60,16 @@ DELIVERY = {"reply": "agent_reply", "channel": "whatsapp", "recipient": "+573001
         (TicketChange(ticket(), (event("escalated"),)), None, True),
         (TicketChange(ticket(), (event("agent_reply"), event("responded"))), None, True),
         (TicketChange(ticket(), (event("note"),)), None, False),
+        (TicketChange(ticket(), (event("reply_withdrawn", kept_as_note=False, **HELD),)),
+         ":wastebasket: Respuesta cancelada: no se envió a +573001234567.", True),
+        (TicketChange(ticket(), (event("reply_withdrawn", kept_as_note=True, **HELD), event("note"))),
+         ":wastebasket: Respuesta cancelada: no se envió a +573001234567. Queda como nota interna.", True),
+        (TicketChange(ticket(), (event("reply_revised", **HELD),)),
+         ":pencil2: Se enviará a +573001234567 la versión editada.", False),
+        (TicketChange(ticket(), (event("reply_too_late", change="deleted", **HELD),)),
+         ":warning: La respuesta ya se había enviado a +573001234567 por WhatsApp: el borrado no le llega.", False),
+        (TicketChange(ticket(), (event("reply_too_late", change="edited", **HELD),)),
+         ":warning: La respuesta ya se había enviado a +573001234567 por WhatsApp: la edición no le llega.", False),
         (TicketChange(ticket(), (event("acknowledgement_suppressed"),)), None, False),
         (TicketChange(ticket(), (event("bounce", failed=["ana@andina.com.co"], reason="5.1.1 user unknown"),)),
          ":warning: Falló la entrega a ana@andina.com.co (5.1.1 user unknown)", False),

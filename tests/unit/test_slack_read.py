@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.read import ConsoleAction, DirectMessage, SlackPayloadError, ThreadReply, read_slack_payload
+from adapters.slack.read import (
+    ConsoleAction,
+    DirectMessage,
+    ReplyEdited,
+    ReplyWithdrawn,
+    SlackPayloadError,
+    ThreadReply,
+    read_slack_payload,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "webhooks" / "slack"
 PARENT = "1764511200.000001"
@@ -62,7 +70,33 @@ def action(action_id: str = "take", **fields: Any) -> bytes:
 
 
 def reply(text: str, internal: bool) -> ThreadReply:
-    return ThreadReply("Ev01", "C111", PARENT, "U0AGENT", text, internal)
+    return ThreadReply("Ev01", "C111", PARENT, "1764511300.000100", "U0AGENT", text, internal)
+
+
+REPLY_TS = "1764511300.000100"
+
+
+def change(subtype: str, text: str = "Hola de nuevo", edited_ts: str = REPLY_TS, **previous: Any) -> bytes:
+    """An agent's deletion or edit of their thread reply, as Slack nests it (`previous_message`, `message`)."""
+    before = {"type": "message", "user": "U0AGENT", "text": "Hola", "ts": REPLY_TS, "thread_ts": PARENT}
+    before.update(previous)
+    event_fields: dict[str, Any] = {
+        "type": "message",
+        "subtype": subtype,
+        "hidden": True,
+        "channel": "C111",
+        "ts": "1764511330.000200",
+        "event_ts": "1764511330.000200",
+        "channel_type": "channel",
+        "previous_message": {key: value for key, value in before.items() if value is not None},
+    }
+    if subtype == "message_deleted":
+        event_fields["deleted_ts"] = REPLY_TS
+    else:
+        edited = {"user": "U0AGENT", "ts": "1764511330.000200"}
+        event_fields["message"] = {**event_fields["previous_message"], "text": text, "edited": edited, "ts": edited_ts}
+    body = {"type": "event_callback", "team_id": "T111", "event_id": "Ev02", "event": event_fields}
+    return json.dumps(body).encode()
 
 
 def console_action(name: str, value: str) -> ConsoleAction:
@@ -98,6 +132,13 @@ def console_action(name: str, value: str) -> ConsoleAction:
             "event",
             DirectMessage("Ev01", "D0ANA", "U0ANA", "nota: sigue igual", "1764511300.000100", PARENT),
         ),
+        (change("message_deleted"), "event", ReplyWithdrawn("Ev02", "C111", REPLY_TS, "U0AGENT")),
+        (change("message_changed"), "event", ReplyEdited("Ev02", "C111", REPLY_TS, "U0AGENT", "Hola de nuevo", False)),
+        (
+            change("message_changed", text="nota: el cliente &lt;no&gt; paga"),
+            "event",
+            ReplyEdited("Ev02", "C111", REPLY_TS, "U0AGENT", "el cliente <no> paga", True),
+        ),
         (action("take"), "action", console_action("take", "TL-000123")),
         (action("waiting"), "action", console_action("waiting", "TL-000123")),
         (action("escalate"), "action", console_action("escalate", "TL-000123")),
@@ -132,6 +173,10 @@ def test_read(raw: bytes, kind: str, expected: object) -> None:
         (event(user=None), "event", "has no user"),
         (event(thread_ts=None), "event", "not a reply in a thread"),
         (event(thread_ts="1764511300.000100"), "event", "not a reply in a thread"),
+        (change("message_deleted", thread_ts=None), "event", "not a reply in a thread"),
+        (change("message_deleted", thread_ts=REPLY_TS), "event", "not a reply in a thread"),
+        (change("message_deleted", user=None), "event", "has no user"),
+        (change("message_changed", edited_ts="1.2"), "event", "is not the previous message"),
         (action("take").replace(b"block_actions", b"view_submission"), "action", "is not block_actions"),
         (action("vote"), "action", "not a console action"),
         (action("priority", selected_option={"value": "urgent"}), "action", "no valid selected option"),
@@ -156,5 +201,5 @@ def test_a_payload_with_two_actions_is_refused() -> None:
 def test_bolts_thread_broadcast_fixture_reads_as_a_thread_reply() -> None:
     raw = (FIXTURES / "message_thread_broadcast.json").read_bytes()
     assert read_slack_payload(raw, "event") == ThreadReply(
-        "Ev111", "C111", "1633663824.000500", "U111", "Hi there!", False
+        "Ev111", "C111", "1633663824.000500", "1633670813.007500", "U111", "Hi there!", False
     )

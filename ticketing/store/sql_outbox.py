@@ -12,12 +12,18 @@ from ticketing.types import (
     OutboxItem,
 )
 
+# A reply still held back: never tried and not yet due, so no worker has picked it up (the next parameter: now).
+HELD = "status = 'pending' AND attempts = 0 AND next_attempt_at > ?"
+
 
 class OutboxQueries(Queries):
     # --- outbox ------------------------------------------------------------------------------------
 
-    async def enqueue_reply(self, reply: OutboundReply, now: datetime) -> int | None:
-        """Queue a reply; None if one with the same idempotency key is already queued."""
+    async def enqueue_reply(
+        self, reply: OutboundReply, now: datetime, not_before: datetime | None = None
+    ) -> int | None:
+        """Queue a reply (held until `not_before` when given); None if one with the same idempotency key is already
+        queued."""
         row = await self._db.fetchone(
             "INSERT INTO outbox (ticket_number, channel, recipient, kind, payload, idempotency_key, status, "
             "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
@@ -29,11 +35,34 @@ class OutboxQueries(Queries):
                 reply.kind,
                 codec.reply_payload(reply),
                 reply.idempotency_key,
-                codec.utc_text(now),
+                codec.utc_text(not_before or now),
                 codec.utc_text(now),
             ],
         )
         return int(row["id"]) if row else None
+
+    async def outbox_by_key(self, idempotency_key: str) -> OutboxItem | None:
+        row = await self._db.fetchone("SELECT * FROM outbox WHERE idempotency_key = ?", [idempotency_key])
+        return codec.outbox_from_row(row) if row else None
+
+    async def withdraw_outbox(self, outbox_id: int, now: datetime) -> bool:
+        """Cancel a reply still held back (never tried, not yet due); False when it is too late."""
+        row = await self._db.fetchone(
+            f"UPDATE outbox SET status = 'withdrawn' WHERE id = ? AND {HELD} RETURNING id",
+            [outbox_id, codec.utc_text(now)],
+        )
+        return row is not None
+
+    async def revise_outbox(self, outbox_id: int, reply: OutboundReply, now: datetime) -> bool:
+        """Rewrite a reply still held back, and the ticket's record of it; False when it is too late."""
+        row = await self._db.fetchone(
+            f"UPDATE outbox SET payload = ? WHERE id = ? AND {HELD} RETURNING id",
+            [codec.reply_payload(reply), outbox_id, codec.utc_text(now)],
+        )
+        if row is None:
+            return False
+        await self._db.execute("UPDATE messages SET body = ? WHERE outbox_id = ?", [reply.text, outbox_id])
+        return True
 
     async def due_outbox(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
         """Replies due now, oldest first, and only the oldest unsent one per conversation (channel and recipient):

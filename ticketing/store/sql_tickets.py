@@ -18,7 +18,8 @@ from ticketing.types import (
 )
 
 MESSAGE_COLUMNS = """m.direction, m.channel, m.native_id, m.sender, m.body, m.original_body, m.at, m.reply_to,
-    COALESCE(o.delivery_state, o.status) AS delivery_state, o.delivery_error, o.last_error"""
+    CASE WHEN o.status = 'pending' AND o.attempts = 0 AND o.next_attempt_at > o.created_at THEN 'held'
+    ELSE COALESCE(o.delivery_state, o.status) END AS delivery_state, o.delivery_error, o.last_error"""
 OPEN_STATUSES = ("new", "open", "waiting_on_client", "not_covered")
 
 

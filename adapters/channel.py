@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.settings import SettingPath
 from ticketing.ports import (
+    AttachmentFiles,
     ConsoleThreads,
     Conversations,
     InboxLookup,
@@ -90,7 +91,9 @@ class Receiver(Protocol):
         ...
 
 
-class ChannelWork(ConsoleThreads, Conversations, InboxLookup, MailboxPositions, OutboxQueue, TicketReading, Protocol):
+class ChannelWork(
+    AttachmentFiles, ConsoleThreads, Conversations, InboxLookup, MailboxPositions, OutboxQueue, TicketReading, Protocol
+):
     """Everything a channel may do in the store; each of its parts is typed against the narrow role it uses."""
 
 
@@ -137,6 +140,9 @@ class ChannelContext:
     deliveries: Deliveries
     directory: CustomerDirectory
     normalizer: Normalizer
+    # A signed, expiring download link to a stored attachment (by id), served by the gateway; None without a
+    # public URL (`[http] public_url`) and a link secret.
+    file_link: Callable[[int], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
-from collections.abc import Iterator
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 if TYPE_CHECKING:
     from adapters.labels import Texts
+    from gateway.runtime.bootstrap import Gateway
     from tests.dovecot import DovecotServer
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -32,6 +38,41 @@ def dovecot() -> Iterator[DovecotServer]:
     server.start()
     yield server
     server.remove()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(cert, key) of a self-signed certificate for localhost and 127.0.0.1, made by the openssl CLI (an HTTPS
+    server on loopback that a test's client trusts; skipped, saying why, without openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed: no self-signed certificate for an HTTPS test server")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@asynccontextmanager
+async def serving_webhooks(gateway: Gateway) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """A built gateway with its store open and its channels' webhooks served on loopback; all closed after."""
+    await gateway.store.open()
+    app = web.Application()
+    for prefix, subapp in gateway.webhooks.items():
+        app.add_subapp(prefix, subapp)
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+        for close in gateway.closers:
+            await close()
+        await gateway.store.close()
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@
 - `conversations.members` — `members[channel]`, paginated by `limit`/`cursor` with `response_metadata.next_cursor`.
 - `views.open` — the modal recorded in `views` and answered with its `id` (no trigger_id or a view breaking Slack's
   limits `invalid_arguments`; script `expired_trigger_id` with `fail_next`).
+- `files.getUploadURLExternal` / `POST /upload/{file_id}` / `files.completeUploadExternal` — slack_sdk's
+  `files_upload_v2`: an upload URL on this server, the bytes posted there (unauthenticated, like Slack's; `length`
+  must match), and the completion that shares the file in a channel or thread, recorded in `files`.
 
 `fail_next()` scripts the next N calls (optionally of one method): e.g. HTTP 429 `ratelimited` with `Retry-After`,
 or `channel_not_found`; `delay` holds every answer back. Every call is recorded (method, arguments, Authorization header).
@@ -46,6 +49,15 @@ class Posted:
 
 
 @dataclass
+class SharedFile:
+    id: str
+    title: str
+    channel: str
+    thread_ts: str | None
+    content: bytes
+
+
+@dataclass
 class Failure:
     error: str
     status: int
@@ -66,7 +78,10 @@ class FakeSlack:
     messages: list[Posted] = field(default_factory=list)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     views: list[dict[str, Any]] = field(default_factory=list)
+    files: list[SharedFile] = field(default_factory=list)
+    failing_uploads: int = 0  # the next N posts to an upload URL answer HTTP 500
     port: int = field(default=0, init=False)
+    _uploads: dict[str, tuple[int, bytes | None]] = field(default_factory=dict, init=False)  # id -> (length, bytes)
     _failures: list[Failure] = field(default_factory=list, init=False)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1), init=False)
     _runner: web.AppRunner | None = field(default=None, init=False)
@@ -92,6 +107,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,6 +149,8 @@ class FakeSlack:
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.members": self._members,
             "views.open": self._views_open,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }.get(method)
         if handler is None:
             return _error("unknown_method", 404)
@@ -216,6 +234,39 @@ class FakeSlack:
         self.views.append(view)
         opened = {"id": f"V0VIEW{len(self.views):04d}", "team_id": self.team_id, "state": {"values": {}}, **view}
         return _ok(view=opened)
+
+    def _upload_url(self, args: dict[str, Any]) -> web.Response:
+        length = int(args.get("length") or 0)
+        if not args.get("filename") or length <= 0:
+            return _error("invalid_arguments")
+        file_id = f"F{len(self._uploads) + 1:08d}"
+        self._uploads[file_id] = (length, None)
+        return _ok(upload_url=f"{self.base_url}/upload/{file_id}", file_id=file_id)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        content = await request.read()
+        if self.failing_uploads:
+            self.failing_uploads -= 1
+            return web.Response(status=500, text="upload failed")
+        if file_id not in self._uploads or self._uploads[file_id][0] != len(content):
+            return web.Response(status=400, text="bad upload")
+        self._uploads[file_id] = (len(content), content)
+        return web.Response(text=f"OK - {len(content)}")
+
+    def _complete_upload(self, args: dict[str, Any]) -> web.Response:
+        files = json.loads(str(args.get("files") or "[]"))
+        channel = str(args.get("channel_id") or "")
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        uploaded = [(item, self._uploads.get(str(item.get("id")), (0, None))[1]) for item in files]
+        if not files or any(content is None for _, content in uploaded):
+            return _error("file_not_found")
+        thread_ts = str(args.get("thread_ts") or "") or None
+        for item, content in uploaded:
+            assert content is not None
+            self.files.append(SharedFile(str(item["id"]), str(item.get("title") or ""), channel, thread_ts, content))
+        return _ok(files=[{"id": item["id"], "title": item.get("title") or ""} for item in files])
 
 
 def view_problems(view: dict[str, Any]) -> list[str]:

@@ -83,9 +83,19 @@ class TicketLog:
     async def message(
         self, message: TicketMessage, attachments: Sequence[AttachmentRef] = (), outbox_id: int | None = None
     ) -> int:
-        message_id = await self.work.add_message(self.ticket_id, message, attachments, outbox_id)
+        """Append a message; each attachment stored with its content is an `attachment` event (one sent as a link
+        becomes one when it is fetched: `ticketing.attachments`)."""
+        message_id = await self.work.add_message(self.ticket_id, message, (), outbox_id)
         self.messages.append(message)
+        for item in attachments:
+            attachment_id = await self.work.add_attachment(message_id, item, message.at)
+            if item.content is not None:
+                await self.attachment(message.at, message.sender, attachment_id, item)
         return message_id
+
+    async def attachment(self, at: datetime, actor: str, attachment_id: int, item: AttachmentRef) -> None:
+        data = {"attachment_id": attachment_id, "filename": item.filename, "content_type": item.content_type}
+        await self.event(at, "attachment", actor, data | {"size": item.size})
 
     async def tell(self, observer: TicketObserver, now: datetime) -> None:
         """Hand what was appended to the observer (nothing to tell when no event was appended)."""

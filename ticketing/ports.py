@@ -18,6 +18,7 @@ from ticketing.types import (
     OutboundReply,
     OutboxItem,
     PendingDownload,
+    StoredFile,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -85,6 +86,8 @@ class TicketWork(OutboxQueue, HeldReplies, TicketReading, Protocol):
         outbox_id: int | None = None,
     ) -> int: ...
 
+    async def add_attachment(self, message_id: int, item: AttachmentRef, at: datetime) -> int: ...
+
     async def add_event(self, ticket_id: int, event: TicketEvent) -> int: ...
 
     async def flag_address(self, address: str, reason: str, ticket_number: str | None, now: datetime) -> None: ...
@@ -122,8 +125,14 @@ class OutboxWork(TicketWork, Protocol):
     async def set_provider_id(self, outbox_id: int, provider_id: str) -> None: ...
 
 
-class DownloadWork(Protocol):
-    """Attachments a channel sent as links, fetched after the ack."""
+class AttachmentFiles(Protocol):
+    """A stored attachment's content, by its id (to hand a client's file to an agent)."""
+
+    async def attachment_file(self, attachment_id: int) -> StoredFile | None: ...
+
+
+class DownloadWork(TicketWork, Protocol):
+    """Attachments a channel sent as links, fetched after the ack (each one fetched is an event on its ticket)."""
 
     async def due_downloads(self, now: datetime, limit: int = 10) -> list[PendingDownload]: ...
 
@@ -164,7 +173,7 @@ class Conversations(Protocol):
     async def last_inbound_at(self, channel: str, sender: str) -> datetime | None: ...
 
 
-class ReadModel(TicketReading, Protocol):
+class ReadModel(TicketReading, AttachmentFiles, Protocol):
     """What the CLI, the web status page and /metrics read; nothing here changes the store."""
 
     async def list_tickets(self, limit: int = 100, status: str | None = None) -> list[Ticket]: ...

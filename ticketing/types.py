@@ -60,6 +60,19 @@ class AttachmentRef:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """A stored attachment, found again by its id (to hand to an agent)."""
+
+    id: int
+    ticket_number: str
+    filename: str
+    content_type: str
+    size: int
+    content: bytes | None  # None: kept as a reference only (over the size limit, or never fetched)
+    position: int = 0  # its number among the ticket's attachments, from 1 (as `gateway tickets show` lists them)
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """What every adapter produces from one message on its channel."""
 
@@ -231,6 +244,7 @@ class PendingDownload:
     url: str
     content_type: str
     attempts: int
+    filename: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The relay channel as the gateway runs it: one webhook sub-app for every bridge, and a reader and a sender per
-bridge (`[channels.relay.<name>]`)."""
+"""The relay channel as the gateway runs it: one webhook sub-app for every bridge, and a reader, a sender and an
+attachment fetcher per bridge (`[channels.relay.<name>]`)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class RelayChannel:
         relays = _enabled(section)
         if not relays:
             return ChannelParts()
+        from adapters.relay.media import RelayMediaFetcher
         from adapters.relay.read import RelayReader
         from adapters.relay.sender import RelaySender
         from adapters.relay.webhook import relay_webhooks
@@ -48,11 +49,13 @@ class RelayChannel:
         secrets: dict[str, list[str]] = {}
         readers: dict[str, Reader] = {}
         senders: dict[str, RelaySender] = {}
+        fetchers: dict[str, RelayMediaFetcher] = {}
         for name, relay in relays.items():
             current = context.secret(relay.secret_env) or ""
             secrets[name] = [s for s in (current, context.secret(relay.previous_secret_env)) if s]
             readers[channel_for(name)] = RelayReader(name, context.desk.phone_region, context.normalizer)
             senders[channel_for(name)] = RelaySender(relay=name, callback_url=relay.callback_url, secret=current)
+            fetchers[channel_for(name)] = RelayMediaFetcher(name, relay.attachment_hosts, relay.max_attachment_bytes)
         webhooks = relay_webhooks(relays=secrets, accept=context.accept, clock=context.clock)
         hooks = {
             name: {"webhook": f"{MOUNT_PATH}/{name}", "callback": relay.callback_url} for name, relay in relays.items()
@@ -60,10 +63,11 @@ class RelayChannel:
         return ChannelParts(
             readers=readers,
             senders=senders,
+            fetchers=fetchers,
             webhooks={MOUNT_PATH: webhooks},
             health=lambda: hooks,
             banner=lambda http: [f"  Relay:   {name} posts to {http}{hook['webhook']}" for name, hook in hooks.items()],
-            closers=[sender.close for sender in senders.values()],
+            closers=[sender.close for sender in senders.values()] + [fetcher.close for fetcher in fetchers.values()],
         )
 
 

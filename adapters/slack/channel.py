@@ -68,6 +68,8 @@ class SlackChannel:
             texts=context.texts,
             organisation_name=organisation_name,
             oncall_mention=f"<!subteam^{section.oncall_group}>" if section.oncall_group else None,
+            upload_max_bytes=section.upload_max_bytes,
+            file_link=context.file_link,
         )
         recorder = PhoneCallRecorder(context.record_now, context.normalizer, region)
         webhooks = slack_events_app(

@@ -8,6 +8,9 @@ Each ticket has one parent message in the console channel; everything about the 
   thread. The only thing the sender keeps in the store is that thread (`ConsoleThreads`).
 - kind "console_message": `reply.text` posted in the ticket's thread (escaped, so a client cannot mention
   `<!channel>`). Before the parent exists the reply waits: `TemporaryFailure(retry_after=2)`.
+- kind "console_file": a client's file (the item's data names the stored attachment) uploaded into the thread
+  (`files_upload_v2`); one over `upload_max_bytes` is a line with a signed, expiring download link served by the
+  gateway when it has a public URL, else with the command that writes it out (`gateway tickets attachment`).
 
 Slack's answers become the outbox's two failures: HTTP 429/`ratelimited` is temporary with Slack's `Retry-After`;
 5xx, `internal_error`, `fatal_error`, timeouts and connection errors are temporary; anything else
@@ -18,26 +21,31 @@ The client is built by the caller (with `retry_handlers=[]`: the outbox owns ret
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import structlog
-from slack_sdk.errors import SlackApiError
+from babel.numbers import format_decimal
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.labels import Texts
 from adapters.retry_after import retry_after_header
 from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
-from adapters.slack.console_events import PROMPT, SUMMARY, THREAD_LINE
+from adapters.slack.console_events import FILE, PROMPT, SUMMARY, THREAD_LINE
 from adapters.slack.snapshot import console_ticket
-from ticketing.ports import ConsoleThreads, UnitOfWork
-from ticketing.types import OutboundReply
+from ticketing.ports import AttachmentFiles, ConsoleThreads, UnitOfWork
+from ticketing.types import OutboundReply, StoredFile
 
 TEXT_LIMIT = 39_000  # Slack truncates a message text over 40,000 characters
 TEMPORARY_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 PARENT_GONE = frozenset({"message_not_found"})
+
+
+class ConsoleWork(ConsoleThreads, AttachmentFiles, Protocol):
+    """What the console's sender keeps and reads: each ticket's thread, and the client files it posts there."""
 
 
 class SlackConsole:
@@ -48,12 +56,16 @@ class SlackConsole:
         *,
         client: AsyncWebClient,
         channel_id: str,
-        store: UnitOfWork[ConsoleThreads],
+        store: UnitOfWork[ConsoleWork],
         tz: ZoneInfo,
         texts: Texts,
         organisation_name: Callable[[str | None], str | None],
         oncall_mention: str | None = None,
+        upload_max_bytes: int = 10_485_760,
+        file_link: Callable[[int], str] | None = None,
     ) -> None:
+        self._upload_max_bytes = upload_max_bytes
+        self._file_link = file_link  # a signed, expiring download link for a file too big to upload
         self._texts = texts
         self._client = client
         self._channel_id = channel_id
@@ -70,6 +82,8 @@ class SlackConsole:
             return await self._post_in_thread(reply)
         if reply.kind == PROMPT:
             return await self._ask(reply)
+        if reply.kind == FILE:
+            return await self._post_file(reply)
         raise PermanentFailure(f"the Slack console does not send replies of kind {reply.kind!r}")
 
     async def _draw_ticket(self, reply: OutboundReply) -> str:
@@ -128,6 +142,36 @@ class SlackConsole:
         self._log.info("console message posted", ticket=number, channel=channel, thread_ts=thread_ts, ts=ts)
         return ts
 
+    async def _post_file(self, reply: OutboundReply) -> str | None:
+        number = reply.ticket_number
+        channel, thread_ts = await self._thread(number)
+        async with self._store.transaction() as tx:
+            stored = await tx.attachment_file(int(reply.data.get("attachment_id") or 0))
+        if stored is None or stored.content is None:
+            raise PermanentFailure(f"attachment {reply.data.get('attachment_id')} of {number} has no stored content")
+        if stored.size > self._upload_max_bytes:
+            text = self._too_big(stored)
+            response = await self._call(number, "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text)
+            return str(response.get("ts") or "") or None
+        await self._call(
+            number,
+            "files_upload_v2",
+            channel=channel,
+            thread_ts=thread_ts,
+            file=stored.content,
+            filename=stored.filename,
+            title=stored.filename,
+        )
+        self._log.info("console file posted", ticket=number, attachment_id=stored.id, size=stored.size)
+        return None
+
+    def _too_big(self, stored: StoredFile) -> str:
+        """The line for a file over the upload cap: its download link, or the command that writes it out."""
+        what = f":paperclip: *{escape(stored.filename)}* ({file_size(stored.size)}) es demasiado grande para Slack"
+        if self._file_link is not None:
+            return f"{what}: <{self._file_link(stored.id)}|descargar>"
+        return f"{what}: `gateway tickets attachment {stored.ticket_number} {stored.position} > archivo`"
+
     async def _ask(self, reply: OutboundReply) -> str | None:
         """ "confirm" mode: ask the agent, privately in the ticket's thread, where their reply should go."""
         number = reply.ticket_number
@@ -153,13 +197,20 @@ class SlackConsole:
             if parent_gone_ok and slack_error_code(error) in PARENT_GONE:
                 return None
             raise self._failure(number, method, error) from error
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        except (aiohttp.ClientError, TimeoutError, OSError, SlackRequestError) as error:  # the upload step included
             self._log.warning("slack unreachable", ticket=number, method=method, error=error.__class__.__name__)
             raise TemporaryFailure(f"cannot reach Slack: {error.__class__.__name__}: {error}") from error
 
     def _failure(self, number: str, method: str, error: SlackApiError) -> Exception:
         self._log.warning("slack refused", ticket=number, method=method, error=slack_error_code(error))
         return failure_for(method, error)
+
+
+def file_size(size: int) -> str:
+    """A file's size as an agent reads it: "850 KB", "12,4 MB"."""
+    if size < 1_000_000:
+        return f"{format_decimal(max(1, round(size / 1000)), locale='es')} KB"
+    return f"{format_decimal(round(size / 1_000_000, 1), locale='es')} MB"
 
 
 def failure_for(method: str, error: SlackApiError) -> Exception:

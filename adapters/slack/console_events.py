@@ -23,6 +23,7 @@ from ticketing.types import Direction, OutboundReply, TicketEvent
 SUMMARY = "console_ticket"
 THREAD_LINE = "console_message"
 PROMPT = "console_prompt"
+FILE = "console_file"  # a client's file, posted in the ticket's thread (its `data`: the `attachment` event's)
 Line = Callable[[TicketEvent, TicketChange, Labels], str | None]
 
 
@@ -89,6 +90,7 @@ def _held_line(template: str) -> Line:
 class Effect:
     line: Line | None = None  # the text of a line in the ticket's thread (None from it: no line)
     refresh: bool = False  # redraw the ticket's summary
+    file: bool = False  # post the client's file in the thread (after the summary: a new ticket's thread exists)
 
 
 # Event kind -> what the console shows. Kinds not listed (note, responded, acknowledgement_suppressed) show nothing.
@@ -108,6 +110,7 @@ EFFECTS: Mapping[str, Effect] = {
     "reply_too_late": Effect(
         line=_held_line(":warning: La respuesta ya se había enviado a {recipient} por {channel}: {what} no le llega.")
     ),
+    "attachment": Effect(file=True),
     "bounce": Effect(line=_bounce_line),
     "delivery": Effect(line=_delivery_line),
 }
@@ -143,6 +146,7 @@ class ConsoleObserver:
     async def ticket_changed(self, work: ObserverWork, change: TicketChange, now: datetime) -> None:
         number = change.ticket.number
         refresh = False
+        files = []
         for event in change.events:
             effect = EFFECTS.get(event.kind, Effect())
             text = effect.line(event, change, self._labels) if effect.line else None
@@ -150,8 +154,12 @@ class ConsoleObserver:
                 key = f"console:{number}:event:{event.id}"
                 await work.enqueue_reply(self._item(number, THREAD_LINE, text, key), now)
             refresh = refresh or effect.refresh
+            if effect.file:
+                files.append(self._item(number, FILE, "", f"console:{number}:event:{event.id}", event.data))
         if refresh:
             await work.enqueue_reply(await self._summary(work, change), now)
+        for item in files:
+            await work.enqueue_reply(item, now)
 
     async def _summary(self, work: ObserverWork, change: TicketChange) -> OutboundReply:
         ticket = change.ticket

@@ -40,8 +40,19 @@ def reply_key(channel: str, ts: str) -> str:
     return f"slack-reply:{channel}:{ts}"
 
 
+class _KeyedByTs:
+    """A thread reply, or a change to one: named by the reply's own (channel, ts)."""
+
+    channel: str
+    ts: str
+
+    @property
+    def key(self) -> str:
+        return reply_key(self.channel, self.ts)
+
+
 @dataclass(frozen=True)
-class ThreadReply:
+class ThreadReply(_KeyedByTs):
     event_id: str
     channel: str
     thread_ts: str
@@ -50,13 +61,9 @@ class ThreadReply:
     text: str
     internal: bool  # "nota:"/"note:" prefix: an internal note, never sent to the client
 
-    @property
-    def key(self) -> str:
-        return reply_key(self.channel, self.ts)
-
 
 @dataclass(frozen=True)
-class ReplyWithdrawn:
+class ReplyWithdrawn(_KeyedByTs):
     """The agent deleted a reply in a ticket's thread."""
 
     event_id: str
@@ -64,13 +71,9 @@ class ReplyWithdrawn:
     ts: str  # the deleted reply's
     user: str  # who wrote it
 
-    @property
-    def key(self) -> str:
-        return reply_key(self.channel, self.ts)
-
 
 @dataclass(frozen=True)
-class ReplyEdited:
+class ReplyEdited(_KeyedByTs):
     """The agent edited a reply in a ticket's thread: its new text (a "nota:" prefix added makes it a note)."""
 
     event_id: str
@@ -79,10 +82,6 @@ class ReplyEdited:
     user: str
     text: str
     internal: bool
-
-    @property
-    def key(self) -> str:
-        return reply_key(self.channel, self.ts)
 
 
 @dataclass(frozen=True)

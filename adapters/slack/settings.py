@@ -25,4 +25,7 @@ class SlackSettings(Section):
     # after `reply_grace_seconds` during which deleting it in Slack cancels it and editing it changes it.
     reply_mode: Literal["direct", "confirm"] = "confirm"
     reply_grace_seconds: int = Field(30, ge=0, le=600)
+    # A client's file up to this size is uploaded into the ticket's thread (the bot needs files:write); a larger
+    # one is a download link (with `[http] public_url`) or the command that writes it out.
+    upload_max_bytes: int = Field(10_485_760, ge=0)
     api_base_url: str | None = None  # only to point the Slack client at a test double

@@ -15,18 +15,27 @@ account enforces HTTP auth on media, `s3-external-1.amazonaws.com` when it does 
 - streams with a cap of `max_bytes`.
 
 404/403/401 and other 4xx, a forbidden host, an http URL or media over the cap raise PermanentFailure; 5xx, 429 and
-network trouble raise TemporaryFailure. The Basic auth header helper here serves the sender too.
+network trouble raise TemporaryFailure. The checks themselves are every channel's (`adapters.media_fetch`); this
+module holds Twilio's hosts and credentials. The Basic auth header helper here serves the sender too.
 """
 
 from __future__ import annotations
 
 import base64
-from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
-from adapters.channel import PermanentFailure, TemporaryFailure
-from adapters.retry_after import retry_after_seconds
+from adapters.media_fetch import credentials_for, fetch_checked, host_allowed
+
+# host_allowed is every channel's (adapters.media_fetch); it stays importable from here.
+__all__ = [
+    "TWILIO_API_HOSTS",
+    "TWILIO_MEDIA_HOSTS",
+    "TwilioMediaFetcher",
+    "basic_authorization",
+    "fetch_media",
+    "host_allowed",
+]
 
 TWILIO_API_HOSTS = frozenset({"api.twilio.com"})
 TWILIO_MEDIA_HOSTS = frozenset(
@@ -37,46 +46,12 @@ TWILIO_MEDIA_HOSTS = frozenset(
         "s3-external-1.amazonaws.com",  # media of accounts that do not enforce HTTP auth on media
     }
 )
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
-CHUNK = 64 * 1024
+NOT_TWILIO = "is not one of Twilio's media hosts"
 
 
 def basic_authorization(user: str, password: str) -> str:
     """The value of an HTTP Basic `Authorization` header."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-
-
-def host_allowed(host: str, allowed_hosts: frozenset[str]) -> bool:
-    """Exact match, or a subdomain of an entry written with a leading dot (".twiliocdn.com")."""
-    host = host.lower().rstrip(".")
-    return any(host == entry or (entry.startswith(".") and host.endswith(entry)) for entry in allowed_hosts)
-
-
-def _checked(url: str, allowed_hosts: frozenset[str]) -> str:
-    parts = urlsplit(url)
-    if parts.scheme != "https":
-        raise PermanentFailure(f"media URL is not https: {parts.scheme or '(none)'}://{parts.hostname or ''}")
-    if not parts.hostname or not host_allowed(parts.hostname, allowed_hosts):
-        raise PermanentFailure(f"media host {parts.hostname or '(none)'} is not one of Twilio's media hosts")
-    return parts.hostname.lower()
-
-
-async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    if response.content_length is not None and response.content_length > max_bytes:
-        raise PermanentFailure(f"media larger than {max_bytes} bytes")
-    content = bytearray()
-    async for chunk in response.content.iter_chunked(CHUNK):
-        content += chunk
-        if len(content) > max_bytes:
-            raise PermanentFailure(f"media larger than {max_bytes} bytes")
-    return bytes(content)
-
-
-def _failure(status: int, host: str, retry_after: str | None) -> Exception:
-    reason = f"media download from {host} answered HTTP {status}"
-    if status == 429 or status >= 500:
-        return TemporaryFailure(reason, retry_after_seconds(retry_after))
-    return PermanentFailure(reason)
 
 
 async def fetch_media(
@@ -92,29 +67,21 @@ async def fetch_media(
 ) -> tuple[bytes, str]:
     """The media at `url` and its content type, or PermanentFailure / TemporaryFailure.
 
-    `session` must carry no credentials of its own: this function decides, hop by hop, who gets them."""
+    `session` must carry no credentials of its own: the account's go, hop by hop, to `api_hosts` only."""
     credentials = {"Authorization": basic_authorization(account_sid, auth_token)}
-    for _hop in range(max_redirects + 1):
-        host = _checked(url, allowed_hosts)
-        headers = credentials if host_allowed(host, api_hosts) else {}
-        try:
-            async with session.get(url, headers=headers, allow_redirects=False) as response:
-                if response.status in REDIRECTS:
-                    location = response.headers.get("Location", "")
-                    if not location:
-                        raise PermanentFailure(f"media redirect from {host} without a Location")
-                    url = urljoin(url, location)
-                    continue
-                if response.status != 200:
-                    raise _failure(response.status, host, response.headers.get("Retry-After"))
-                return await _read_capped(response, max_bytes), response.content_type
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise TemporaryFailure(f"cannot download media from {host}: {error.__class__.__name__}") from error
-    raise PermanentFailure(f"media download redirected more than {max_redirects} times")
+    return await fetch_checked(
+        session,
+        url,
+        allowed_hosts=allowed_hosts,
+        max_bytes=max_bytes,
+        max_redirects=max_redirects,
+        headers_for=credentials_for(credentials, api_hosts),
+        not_allowed=NOT_TWILIO,
+    )
 
 
 class TwilioMediaFetcher:
-    """Downloads inbound media with the account's credentials (`adapters.whatsapp.media` does the checks)."""
+    """Downloads inbound media with the account's credentials (`fetch_media` does the checks)."""
 
     def __init__(self, account_sid: str, auth_token: str, max_bytes: int) -> None:
         self._account_sid = account_sid

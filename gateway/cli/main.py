@@ -119,9 +119,11 @@ async def _with_store(settings: Settings, work: Callable[[Any], Coroutine[Any, A
 
 
 def cmd_tickets(args: argparse.Namespace) -> int:
-    from gateway.cli.store_commands import list_tickets, show_ticket
+    from gateway.cli.store_commands import list_tickets, show_ticket, write_attachment
 
     settings = _settings(args)
+    if args.tickets_command == "attachment":
+        return asyncio.run(_with_store(settings, lambda store: write_attachment(store, args.number, args.position)))
     if args.tickets_command == "show":
         return asyncio.run(_with_store(settings, lambda store: show_ticket(store, settings, args.number, args.json)))
     return asyncio.run(_with_store(settings, lambda store: list_tickets(store, settings, args.status, args.json)))
@@ -203,14 +205,17 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.add_argument("--channel", default="email", choices=["email"])
     normalize.set_defaults(handler=cmd_normalize)
 
-    tickets = commands.add_parser("tickets", help="list or show tickets").add_subparsers(
-        dest="tickets_command", required=True, metavar="list|show"
+    tickets = commands.add_parser("tickets", help="list or show tickets, write out an attachment").add_subparsers(
+        dest="tickets_command", required=True, metavar="list|show|attachment"
     )
     listing = tickets.add_parser("list", parents=[config, json_flag])
     listing.add_argument("--status", choices=[status.value for status in Status])
     show = tickets.add_parser("show", parents=[config, json_flag])
     show.add_argument("number")
-    for sub in (listing, show):
+    attachment = tickets.add_parser("attachment", parents=[config], help="write one attachment's bytes to stdout")
+    attachment.add_argument("number")
+    attachment.add_argument("position", type=int, help="its number in `gateway tickets show` (from 1)")
+    for sub in (listing, show, attachment):
         sub.set_defaults(handler=cmd_tickets)
 
     outbox = commands.add_parser("outbox", help="list or retry outgoing replies").add_subparsers(

@@ -118,7 +118,11 @@ def tickets_table(tickets: Sequence[Ticket], tz: ZoneInfo, status: str | None = 
 
 
 def ticket_text(
-    ticket: Ticket, messages: Sequence[TicketMessage], tz: ZoneInfo, names: Mapping[str, str] | None = None
+    ticket: Ticket,
+    messages: Sequence[TicketMessage],
+    tz: ZoneInfo,
+    names: Mapping[str, str] | None = None,
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     lines = [
         f"{ticket.number}  {ticket.subject}",
@@ -136,6 +140,11 @@ def ticket_text(
         lines.append(f"--- {message.direction.value} {message.channel} {short(message.at, tz)} {sender}{state}")
         lines.append(message.body.rstrip())
         lines.append("")
+    if attachments:
+        lines.append(f"Attachments (gateway tickets attachment {ticket.number} N > FILE):")
+    for position, item in enumerate(attachments, start=1):
+        note = f"  [{item['note']}]" if item.get("note") else ""
+        lines.append(f"  {position}. {item['filename']} ({item['content_type']}, {item['size']} bytes){note}")
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The CLI's commands that read or change the store: tickets list/show, outbox list/retry."""
+"""The CLI's commands that read or change the store: tickets list/show/attachment, outbox list/retry, inbox."""
 
 from __future__ import annotations
 
@@ -66,7 +66,29 @@ async def show_ticket(store: UnitOfWork[ReadModel], settings: Settings, number: 
     else:
         if flag:
             print(f"!! mail to {ticket.requester_address} bounced: {flag['reason']}")
-        print(views.ticket_text(ticket, messages, tz, names))
+        print(views.ticket_text(ticket, messages, tz, names, attachments))
+    return 0
+
+
+async def write_attachment(store: UnitOfWork[ReadModel], number: str, position: int) -> int:
+    """The ticket's attachment `position` (from 1, as `tickets show` lists them), its bytes to stdout."""
+    async with store.transaction() as tx:
+        ticket = await tx.get_ticket(number.strip().upper())
+        if ticket is None or ticket.id is None:
+            raise CommandError(f"no ticket {number}")
+        attachments = await tx.attachments(ticket.id)
+        if not 1 <= position <= len(attachments):
+            raise CommandError(f"{ticket.number} has {len(attachments) or 'no'} attachments; there is no {position}")
+        listed = attachments[position - 1]
+        stored = await tx.attachment_file(int(listed["id"]))
+    if stored is None or stored.content is None:
+        why = listed.get("note") or "kept as a reference only"
+        raise CommandError(f"attachment {position} of {ticket.number} ({listed['filename']}) is not stored: {why}")
+    if sys.stdout.isatty():
+        example = f"gateway tickets attachment {ticket.number} {position} > {stored.filename}"
+        raise CommandError(f"{stored.filename} is a file: redirect it, e.g. {example}")
+    sys.stdout.buffer.write(stored.content)
+    sys.stdout.flush()
     return 0
 
 

@@ -92,7 +92,11 @@ def _check_secrets(
 ) -> None:
     if config.store.backend == "postgresql" and not config.store.url_env:
         problems.add(path, "store.url_env", "the postgresql backend needs url_env", locate(text, ("store",)))
+    if config.http.public_url and not config.http.link_secret_env:
+        reason = "public_url needs link_secret_env (the secret that signs download links)"
+        problems.add(path, "http.link_secret_env", reason, locate(text, ("http",)))
     named = named_secrets(("store",), config.store, "url_env")
+    named += named_secrets(("http",), config.http, "link_secret_env")
     named += [secret for channel in facts.values() for secret in channel.secrets]
     for loc, name in named:
         if name and not env.get(name):

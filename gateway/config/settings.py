@@ -47,6 +47,11 @@ class HttpSection(Section):
     port: Port = 8080
     # Addresses of our own reverse proxies: behind them, a visitor is known by X-Forwarded-For (for rate limits).
     trusted_proxies: list[str] = []
+    # The gateway's address as agents' browsers reach it (through the reverse proxy). With it and a link secret,
+    # a client's file too big for Slack is a download link, signed and valid `link_days`.
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    link_secret_env: str | None = None
+    link_days: int = Field(7, ge=1, le=90)
 
 
 class LoggingSection(Section):

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from adapters.channel import ChannelContext, ChannelParts, DeskFacts, Receiver
 from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
+from gateway.runtime.file_links import FileLinks
 from gateway.workers.inbox import InboxProcessor
 from gateway.workers.media import MediaWorker
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from gateway.workers.worker import Wakeup
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
+from ticketing.attachments import FetchedAttachments
 from ticketing.customers import CustomerDirectory
 from ticketing.deliveries import Deliveries
 from ticketing.intake import Accept, AcceptRequest, AcceptResult, ImmediateIntake
@@ -129,6 +131,7 @@ class Gateway:
     outbox: OutboxWorker
     media: MediaWorker
     channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
+    file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
 
     @property
     def webhooks(self) -> dict[str, Any]:
@@ -159,6 +162,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     deliveries = Deliveries(store, clock, observer)
     inbox_bell, outbox_bell = Wakeup(), Wakeup()
     accept = committing(store, inbox_bell)
+    links = file_links(settings, store, clock)
     context = ChannelContext(
         desk=desk_facts(settings),
         texts=settings.texts,
@@ -172,6 +176,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         deliveries=deliveries,
         directory=directory,
         normalizer=build_normalizer(settings),
+        file_link=links.link if links else None,
     )
     channels = {channel.name: channel.build(config.channel(channel.name), context) for channel in settings.channels}
     parts = list(channels.values())
@@ -182,5 +187,16 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     )
     senders = merged((p.senders for p in parts), "outbox channel")
     outbox = OutboxWorker(store, senders, policy, clock, deliveries, wakeup=outbox_bell)
-    media = MediaWorker(store, merged((p.fetchers for p in parts), "media channel"), policy, clock)
-    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, channels)
+    fetchers = merged((p.fetchers for p in parts), "media channel")
+    fetched = FetchedAttachments(clock, observer)
+    media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)
+    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, channels, links)
+
+
+def file_links(settings: Settings, store: Store, clock: Callable[[], datetime]) -> FileLinks | None:
+    """Signed download links, when the gateway has a public URL (its secret is checked with the configuration)."""
+    http = settings.file.http
+    secret = settings.secret(http.link_secret_env)
+    if not http.public_url or not secret:
+        return None
+    return FileLinks(store, secret, http.public_url, timedelta(days=http.link_days), clock)

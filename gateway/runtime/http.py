@@ -1,4 +1,5 @@
-"""The gateway's aiohttp application: `/healthz`, `/metrics`, and each channel's webhooks and pages."""
+"""The gateway's aiohttp application: `/healthz`, `/metrics`, agents' download links, and each channel's webhooks
+and pages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.runtime.file_links import FileLinks
 from gateway.runtime.metrics import render_metrics
 from ticketing.ports import ReadModel, UnitOfWork
 
@@ -46,13 +48,21 @@ async def metrics(request: web.Request) -> web.Response:
     return render_metrics(counts, tickets, request.app[CHANNELS_KEY]())
 
 
-def create_app(store: ReadStore, channels: ChannelsReport, webhooks: Mapping[str, web.Application]) -> web.Application:
-    """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix."""
+def create_app(
+    store: ReadStore,
+    channels: ChannelsReport,
+    webhooks: Mapping[str, web.Application],
+    file_links: FileLinks | None = None,
+) -> web.Application:
+    """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix, and agents'
+    download links (`/archivos/…`) when the gateway has a public URL."""
     app = web.Application(client_max_size=1024 * 1024)
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    if file_links is not None:
+        file_links.routes(app)
     for prefix, subapp in webhooks.items():
         app.add_subapp(prefix, subapp)
     return app

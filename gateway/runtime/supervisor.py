@@ -31,7 +31,8 @@ class Supervisor:
         await gateway.store.open()
         workers = [gateway.inbox, gateway.outbox, gateway.media]
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
-        runner = web.AppRunner(create_app(gateway.store, gateway.health, gateway.webhooks), handle_signals=False)
+        app = create_app(gateway.store, gateway.health, gateway.webhooks, gateway.file_links)
+        runner = web.AppRunner(app, handle_signals=False)
         try:
             for receiver in receivers:
                 await receiver.start()

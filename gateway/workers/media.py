@@ -1,6 +1,7 @@
 """Fetches attachments that a channel sent as links (WhatsApp media), after the ack, from the durable store.
 
-The message's text is already on its ticket; a failed download is retried with the outbox's backoff and, when it
+The message's text is already on its ticket; a fetched file is an `attachment` event on it (the agents' console posts
+it in the ticket's thread); a failed download is retried with the outbox's backoff and, when it
 cannot succeed, the attachment keeps a note saying why — the message is never lost for want of its media.
 """
 
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from adapters.channel import Fetcher, PermanentFailure, TemporaryFailure
 from gateway.workers.outbox import RetryPolicy
 from gateway.workers.worker import Worker
+from ticketing.attachments import FetchedAttachments
 from ticketing.ports import DownloadWork, UnitOfWork
 from ticketing.types import PendingDownload
 
@@ -27,8 +29,12 @@ class MediaWorker(Worker):
         clock: Callable[[], datetime],
         rng: random.Random | None = None,
         idle_seconds: float = 60.0,
+        fetched: FetchedAttachments | None = None,
+        on_stored: Callable[[], None] | None = None,
     ) -> None:
+        self._on_stored = on_stored  # rings the outbox: a stored file may have something to post
         super().__init__("media", error_wait=policy.base_delay)
+        self._fetched = fetched or FetchedAttachments(clock)  # each file fetched is an event on its ticket
         self._store = store
         self._fetchers = fetchers
         self._policy = policy
@@ -72,8 +78,10 @@ class MediaWorker(Worker):
             return
         digest = hashlib.sha256(content).hexdigest()
         async with self._store.transaction() as tx:
-            await tx.finish_download(download.attachment_id, content, content_type or download.content_type, digest)
+            await self._fetched.stored(tx, download, content, content_type or download.content_type, digest)
         log.info("media.stored", size=len(content), content_type=content_type)
+        if self._on_stored is not None:
+            self._on_stored()
 
     async def _retry(self, download: PendingDownload, note: str, next_at: datetime | None) -> None:
         async with self._store.transaction() as tx:

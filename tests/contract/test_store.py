@@ -18,6 +18,7 @@ from ticketing.types import (
     OutboundReply,
     Priority,
     Status,
+    StoredFile,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -240,12 +241,35 @@ async def test_attachments_fetched_after_the_ack(store: Store) -> None:
     async with store.transaction() as tx:
         [due] = await tx.due_downloads(NOW)
         assert (due.ticket_number, due.channel, due.url, due.attempts) == ("TL-000001", "whatsapp", media.url, 0)
+        assert due.filename == "whatsapp-media-1.jpg"
         await tx.retry_download(due.attachment_id, "503 from Twilio", NOW + timedelta(minutes=1))
         assert await tx.due_downloads(NOW) == [] and await tx.next_download_due() == NOW + timedelta(minutes=1)
         await tx.finish_download(due.attachment_id, b"\xff\xd8jpeg", "image/jpeg", "abc123")
         assert await tx.due_downloads(NOW + timedelta(hours=1)) == []
         [stored] = await tx.attachments(ticket_id)
+        fetched = await tx.attachment_file(due.attachment_id)
     assert (stored["size"], stored["sha256"], stored["note"]) == (6, "abc123", "")
+    assert fetched == StoredFile(due.attachment_id, "TL-000001", "whatsapp-media-1.jpg", "image/jpeg", 6,
+                                 b"\xff\xd8jpeg", 1)  # fmt: skip
+
+
+async def test_attachments_are_numbered_within_their_ticket(store: Store) -> None:
+    files = [AttachmentRef(f"f{n}.txt", "text/plain", 1, "s", b"x") for n in range(3)]
+    async with store.transaction() as tx:
+        first = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
+        second = await tx.insert_ticket(ticket(await tx.next_ticket_number("TL")), NOW)
+        await tx.add_message(first, TicketMessage(Direction.IN, "email", "a", NOW, "ana@x", "m1"), files[:1])
+        message = await tx.add_message(second, TicketMessage(Direction.IN, "email", "b", NOW, "ana@x", "m2"))
+        ids = [await tx.add_attachment(message, item, NOW) for item in files[1:]]
+        await tx.add_message(first, TicketMessage(Direction.IN, "email", "c", NOW, "ana@x", "m3"), files[2:])
+        found = [await tx.attachment_file(attachment_id) for attachment_id in ids]
+        listed = await tx.attachments(first)
+        assert await tx.attachment_file(999) is None
+    assert [(f.ticket_number, f.filename, f.position) for f in found if f] == [
+        ("TL-000002", "f1.txt", 1),
+        ("TL-000002", "f2.txt", 2),
+    ]
+    assert [item["filename"] for item in listed] == ["f0.txt", "f2.txt"]
 
 
 async def test_delivery_reports_reach_the_message(store: Store) -> None:

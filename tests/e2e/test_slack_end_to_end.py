@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import smtplib
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -274,3 +275,35 @@ async def test_in_direct_mode_a_reply_can_be_deleted_or_edited_during_its_grace_
         assert [m["body"] for m in shown["messages"] if m["direction"] == "note"] == ["el técnico llega a las 3"]
         states = [m["delivery_state"] for m in shown["messages"] if m["direction"] == "out"]
         assert states.count("withdrawn") == 2 and "sent" in states
+
+
+async def test_a_clients_files_reach_the_ticket_thread(tmp_path: Path, slack: FakeSlack) -> None:
+    """A small file is uploaded into the thread; one over `upload_max_bytes` is a signed link the gateway serves."""
+    small, large = b"\x89PNG\r\n\x1a\n" + b"p" * 500, b"%PDF-1.7\n" + b"d" * 5000
+    with smtp_sink() as (sink, sink_port):
+        console = (
+            f'\n[channels.slack]\nagents_channel = "{CONSOLE}"\nteam_id = "T0TEAM"\n'
+            f'api_base_url = "{slack.base_url}/api/"\nupload_max_bytes = 2000\n'
+        )
+        smtp_port, http_port = write_config(tmp_path, sink_outgoing(sink_port), extra=console)
+        config = tmp_path / "config" / "gateway.toml"
+        public = f'port = {http_port}\npublic_url = "http://127.0.0.1:{http_port}"\nlink_secret_env = "LINKS"'
+        config.write_text(config.read_text().replace(f"port = {http_port}", public, 1))
+        secrets = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": SECRET, "LINKS": "link-secret"}
+        with gateway_process(tmp_path, smtp_port, http_port, env=secrets):
+            message = mail("Error al imprimir", "Adjunto la captura y el informe.", "<f1@andina.com.co>")
+            message.add_attachment(small, maintype="image", subtype="png", filename="captura.png")
+            message.add_attachment(large, maintype="application", subtype="pdf", filename="informe.pdf")
+            await asyncio.to_thread(send, smtp_port, message)
+            [parent] = await until(lambda: [m for m in slack.messages if m.thread_ts is None], "the summary")
+            [shared] = await until(lambda: slack.files, "the small file in the thread")
+            assert (shared.title, shared.thread_ts, shared.content) == ("captura.png", parent.ts, small)
+            [line] = await until(
+                lambda: [m for m in slack.messages if m.thread_ts == parent.ts and "informe.pdf" in m.text],
+                "the link to the large file",
+            )
+            assert "es demasiado grande para Slack" in line.text
+            [url] = re.findall(r"<(http://[^|>]+)\|descargar>", line.text)
+            async with aiohttp.ClientSession() as session, session.get(url) as response:
+                assert response.status == 200 and await response.read() == large
+                assert response.headers["Content-Type"] == "application/pdf"

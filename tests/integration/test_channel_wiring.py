@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.channels import CHANNELS
 from gateway.config.loader import ConfigError, load_settings
 from gateway.runtime.bootstrap import build_gateway
-from tests.conftest import PROJECT, at
+from tests.conftest import PROJECT, at, serving_webhooks
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
 FAX_PACKAGE = '''
@@ -131,13 +129,7 @@ async def test_one_line_wires_the_channel_end_to_end(tmp_path: Path, fax: Any) -
     gateway = build_gateway(settings, lambda: NOW)
     assert gateway.health()["fax"] == {"pages": "ready"}
     assert "/webhooks/fax" in gateway.webhooks
-    await gateway.store.open()
-    app = web.Application()
-    for prefix, subapp in gateway.webhooks.items():
-        app.add_subapp(prefix, subapp)
-    client = TestClient(TestServer(app, host="127.0.0.1"))
-    await client.start_server()
-    try:
+    async with serving_webhooks(gateway) as client:
         for page in ("+573001234567:La impresora no imprime.", "+573001234567:Sigue sin imprimir."):
             response = await client.post("/webhooks/fax/in", data=page, headers={"X-Fax-Id": page[-12:]})
             assert response.status == 200
@@ -146,9 +138,6 @@ async def test_one_line_wires_the_channel_end_to_end(tmp_path: Path, fax: Any) -
         async with gateway.store.transaction() as tx:
             [ticket] = await tx.list_tickets()  # the second page continued the first (the channel's window)
             messages = await tx.messages(ticket.id or 0)
-    finally:
-        await client.close()
-        await gateway.store.close()
     assert (ticket.channel, ticket.requester_address) == ("fax", "+573001234567")
     assert [m.direction.value for m in messages] == ["in", "out", "in"]
     [(recipient, text)] = fax.SENT

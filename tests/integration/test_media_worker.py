@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.slack.console_events import ConsoleObserver
 from gateway.workers.media import MediaWorker
 from gateway.workers.outbox import RetryPolicy
-from tests.conftest import at
+from tests.conftest import at, project_texts
+from ticketing.attachments import FetchedAttachments
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import AttachmentRef, Direction, Priority, Status, Ticket, TicketMessage
 
@@ -99,4 +101,25 @@ async def test_media_is_fetched_retried_or_noted(
     assert (stored["size"], stored["note"]) == (size, note)
     async with store.transaction() as tx:
         messages = await tx.messages(1)
+        events = await tx.events(1)
     assert messages[0].body == "La impresora muestra este error"  # the text never depended on the media
+    fetched = [event.data for event in events if event.kind == "attachment"]  # what the console follows
+    assert fetched == ([{"attachment_id": 1, "filename": "whatsapp-media-1.jpg", "content_type": "image/jpeg",
+                         "size": 6}] if size else [])  # fmt: skip
+
+
+async def test_a_fetched_file_is_told_to_the_console_and_rings_the_outbox(store: SqliteStore) -> None:
+    rung: list[bool] = []
+    observer = ConsoleObserver("slack_console", "C0AGENTS", project_texts()("es"))
+    worker = MediaWorker(
+        store,
+        {"whatsapp": ScriptedFetcher([b"\xff\xd8jpeg"])},
+        RetryPolicy(3, 1.0, 10.0),
+        Clock(),
+        fetched=FetchedAttachments(Clock(), observer),
+        on_stored=lambda: rung.append(True),
+    )
+    await worker.work_pass()
+    async with store.transaction() as tx:
+        [item] = await tx.list_outbox()
+    assert (item.reply.kind, item.reply.data["filename"], rung) == ("console_file", "whatsapp-media-1.jpg", [True])

@@ -100,6 +100,33 @@ def test_secrets_are_named_not_written(config_dir: Path) -> None:
     assert settings.secret(settings.file.channels.email.outgoing.password_env) == "s3cret"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("lines", "env", "problem"),
+    [
+        ('public_url = "https://soporte.example"', {}, "http.link_secret_env: public_url needs link_secret_env"),
+        (
+            'public_url = "https://soporte.example"\nlink_secret_env = "LINKS"',
+            {},
+            "http.link_secret_env: environment variable LINKS is not set",
+        ),
+        ('public_url = "soporte.example"', {}, "http.public_url: String should match pattern"),
+        (
+            'public_url = "https://soporte.example/desk"\nlink_secret_env = "LINKS"\nlink_days = 0',
+            {"LINKS": "x"},
+            "http.link_days: Input should be greater than or equal to 1",
+        ),
+    ],
+)
+def test_download_links_need_a_url_and_a_secret(
+    config_dir: Path, lines: str, env: dict[str, str], problem: str
+) -> None:
+    edit(config_dir / "gateway.toml", "port = 8080", f"port = 8080\n{lines}")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_dir / "gateway.toml", env)
+    [found] = caught.value.problems
+    assert problem in found and found.startswith(f"{config_dir / 'gateway.toml'}:")
+
+
 def test_a_template_naming_an_unknown_fact_is_caught_before_a_client_sees_it(config_dir: Path) -> None:
     edit(config_dir / "templates" / "es" / "email" / "acknowledgement.txt", "{{ number }}.", "{{ numero }}.")
     with pytest.raises(ConfigError) as caught:

@@ -12,6 +12,7 @@ from ticketing.store.sql_base import Queries, placeholders
 from ticketing.types import (
     AttachmentRef,
     PendingDownload,
+    StoredFile,
     Ticket,
     TicketEvent,
     TicketMessage,
@@ -93,21 +94,7 @@ class TicketQueries(Queries):
             },
         )
         for item in attachments:
-            await self._insert(
-                "attachments",
-                {
-                    "message_id": message_id,
-                    "filename": item.filename,
-                    "content_type": item.content_type,
-                    "size": item.size,
-                    "sha256": item.sha256,
-                    "content": item.content,
-                    "note": item.note,
-                    "url": item.url,
-                    "fetch_status": "pending" if item.url and item.content is None else "",
-                    "fetch_next_at": codec.utc_text(message.at) if item.url and item.content is None else None,
-                },
-            )
+            await self.add_attachment(message_id, item, message.at)
         return message_id
 
     async def messages(self, ticket_id: int) -> list[TicketMessage]:
@@ -118,9 +105,50 @@ class TicketQueries(Queries):
         )
         return [codec.message_from_row(row) for row in rows]
 
+    async def add_attachment(self, message_id: int, item: AttachmentRef, at: datetime) -> int:
+        """Store one attachment of a message; one sent as a link is fetched later (from `at`)."""
+        to_fetch = bool(item.url) and item.content is None
+        return await self._insert(
+            "attachments",
+            {
+                "message_id": message_id,
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "size": item.size,
+                "sha256": item.sha256,
+                "content": item.content,
+                "note": item.note,
+                "url": item.url,
+                "fetch_status": "pending" if to_fetch else "",
+                "fetch_next_at": codec.utc_text(at) if to_fetch else None,
+            },
+        )
+
+    async def attachment_file(self, attachment_id: int) -> StoredFile | None:
+        """One attachment with its content (None content: kept as a reference only, or not fetched)."""
+        row = await self._db.fetchone(
+            "SELECT a.id, t.number, a.filename, a.content_type, a.size, a.content, (SELECT COUNT(*) FROM attachments b "
+            "JOIN messages n ON n.id = b.message_id WHERE n.ticket_id = t.id AND b.id <= a.id) AS position "
+            "FROM attachments a JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id "
+            "WHERE a.id = ?",
+            [attachment_id],
+        )
+        if row is None:
+            return None
+        content = bytes(row["content"]) if row["content"] is not None else None
+        return StoredFile(
+            int(row["id"]),
+            row["number"],
+            row["filename"],
+            row["content_type"],
+            int(row["size"]),
+            content,
+            int(row["position"]),
+        )
+
     async def attachments(self, ticket_id: int) -> list[dict[str, Any]]:
         rows = await self._db.fetchall(
-            "SELECT a.filename, a.content_type, a.size, a.sha256, a.note FROM attachments a "
+            "SELECT a.id, a.filename, a.content_type, a.size, a.sha256, a.note FROM attachments a "
             "JOIN messages m ON m.id = a.message_id WHERE m.ticket_id = ? ORDER BY a.id",
             [ticket_id],
         )
@@ -166,14 +194,20 @@ class TicketQueries(Queries):
 
     async def due_downloads(self, now: datetime, limit: int = 10) -> list[PendingDownload]:
         rows = await self._db.fetchall(
-            "SELECT a.id, a.url, a.content_type, a.fetch_attempts, m.channel, t.number FROM attachments a "
+            "SELECT a.id, a.url, a.content_type, a.fetch_attempts, a.filename, m.channel, t.number FROM attachments a "
             "JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id "
             "WHERE a.fetch_status = 'pending' AND a.fetch_next_at <= ? ORDER BY a.id LIMIT ?",
             [codec.utc_text(now), limit],
         )
         return [
             PendingDownload(
-                int(r["id"]), r["number"], r["channel"], r["url"], r["content_type"], int(r["fetch_attempts"])
+                int(r["id"]),
+                r["number"],
+                r["channel"],
+                r["url"],
+                r["content_type"],
+                int(r["fetch_attempts"]),
+                r["filename"],
             )
             for r in rows
         ]

@@ -27,6 +27,7 @@ from adapters.slack.read import (
     ReplyEdited,
     ReplyWithdrawn,
     ThreadReply,
+    deletion_id,
     read_slack_payload,
 )
 from normalizer import Normalizer
@@ -147,6 +148,10 @@ class ConsoleActionCommand:
         reply = read_slack_payload(item.raw, "event")
         assert isinstance(reply, ThreadReply)
         number = self.action.ticket_number
+        async with self.store.transaction() as tx:
+            deleted = await tx.inbox_item_by_native_id(CHANNEL, deletion_id(reply.channel, reply.ts))
+        if deleted is not None and not internal:
+            return IngestOutcome("ignored", number, "the reply was deleted before it was confirmed: nothing sent")
         await self.agents.reply(number, self.action.user, reply.text, reply.key, internal=internal)
         return IngestOutcome("added", number, "confirmed as internal note" if internal else "confirmed agent reply")
 

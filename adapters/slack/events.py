@@ -9,13 +9,13 @@ raises, bolt answers 500 and Slack retries the event. A retry (`X-Slack-Retry-Nu
 and the store deduplicates on (channel, native id), so it is committed once.
 
 What is committed: a message in the console channel inside a thread (an agent working a ticket), an agent's deletion
-or edit of such a reply (`message_deleted`, `message_changed` with `edited`), and a direct message to the app, under
-their `event_id`, as the exact body bytes; a click on a console action (`take`, `waiting`,
-`escalate`, `priority`, `resolve`) on a message in the console channel, under
+or edit of such a reply (`message_deleted`, under `deleted:{channel}:{ts}` of the reply; `message_changed` with
+`edited`), and a direct message to the app, under their `event_id`, as the exact body bytes; a click on a console
+action (`take`, `waiting`, `escalate`, `priority`, `resolve`) on a message in the console channel, under
 `action:{message_ts}:{action_id}:{action_ts}`, as the payload JSON. Clicks are taken only from members of the
 console channel (`conversations.members`, cached 60 s); anyone else gets an ephemeral refusal and nothing is stored.
-Everything else (bot messages, other edits and deletions, other subtypes, other workspaces, other channels) is acked and
-dropped; a body that is not UTF-8 or not JSON gets 400. Given `phone_calls`, also `/ticket` (see phone_call.py).
+Everything else (bot messages, other edits and deletions, other subtypes, other workspaces, other channels) is acked
+and dropped; a body that is not UTF-8 or not JSON gets 400. Given `phone_calls`, also `/ticket` (see phone_call.py).
 
 Authorization: instead of bolt's single-team default (which calls `auth.test` on the first request and, if that
 call fails, answers 200 with an apology, so Slack would not retry), `authorize` calls `auth.test` once, caches it,
@@ -49,7 +49,7 @@ from adapters.slack import CHANNEL
 from adapters.slack.blocks import CONSOLE_ACTIONS
 from adapters.slack.console import slack_error_code
 from adapters.slack.phone_call import PhoneCallDesk, PhoneCallListeners
-from adapters.slack.read import THREAD_CHANGES, action_native_id
+from adapters.slack.read import THREAD_CHANGES, action_native_id, deletion_id
 from ticketing.intake import AcceptRequest, AcceptResult
 
 EVENTS_PATH = "/events"  # under MOUNT_PATH: the request URL of events, interactivity and slash commands
@@ -135,6 +135,8 @@ class _SlackEvents:
             self._log.debug("slack message ignored", event_id=body.get("event_id"), reason=ignored)
         else:
             native_id = str(body.get("event_id") or f"message:{event.get('channel')}:{event.get('ts')}")
+            if event.get("subtype") == "message_deleted":
+                native_id = deletion_id(str(event.get("channel")), str((event.get("previous_message") or {}).get("ts")))
             retry = next(iter(request.headers.get("x-slack-retry-num") or []), None)
             kind = "client_event" if event.get("channel") in self._client_channels else "event"
             await self._commit(native_id, request.raw_body.encode("utf-8"), kind, retry=retry)

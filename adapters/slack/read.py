@@ -40,6 +40,12 @@ def reply_key(channel: str, ts: str) -> str:
     return f"slack-reply:{channel}:{ts}"
 
 
+def deletion_id(channel: str, ts: str) -> str:
+    """The inbox id of a thread reply's deletion: found again by the reply it names (a later "send" click on the
+    confirmation of a deleted reply sends nothing)."""
+    return f"deleted:{channel}:{ts}"
+
+
 class _KeyedByTs:
     """A thread reply, or a change to one: named by the reply's own (channel, ts)."""
 

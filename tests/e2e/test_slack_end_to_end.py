@@ -200,6 +200,12 @@ async def test_confirm_mode_asks_the_agent_before_anything_reaches_the_client(tm
             prompts = await until(lambda: len(p := slack.calls_to("chat.postEphemeral")) == 2 and p, "two prompts")
             assert {p.args["user"] for p in prompts} == {"U0AGENT"}
             assert len(sink.messages) == 1  # nothing reached the client yet
+            third = agent_says("EvC3", "el cliente es insoportable", parent.ts)
+            assert await post_event(session, events, third) == 200
+            await until(lambda: len(slack.calls_to("chat.postEphemeral")) == 3, "the third prompt")
+            assert await post_event(session, events, agent_changes("EvC4", third, None)) == 200  # deleted at once
+            await asyncio.sleep(0.5)
+            assert await click(session, events, "confirm_send", "EvC3", "TL-000001", "1.3") == 200  # sends nothing
             assert await click(session, events, "confirm_send", "EvC1", "TL-000001", "1.1") == 200
             assert await click(session, events, "confirm_note", "EvC2", "TL-000001", "1.2") == 200
             sent = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the confirmed reply")
@@ -215,7 +221,9 @@ async def test_confirm_mode_asks_the_agent_before_anything_reaches_the_client(tm
         assert [m["body"] for m in shown["messages"] if m["direction"] == "note"] == [
             "Parece un problema del proveedor."
         ]
-        assert len(sink.messages) == 2  # the note never left
+        await asyncio.sleep(1)
+        assert len(sink.messages) == 2  # the note never left, nor the reply deleted before its confirmation
+        assert not any("insoportable" in m["body"] for m in shown["messages"])
 
 
 def agent_changes(event_id: str, said: dict[str, Any], new_text: str | None) -> dict[str, Any]:

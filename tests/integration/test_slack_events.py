@@ -240,7 +240,8 @@ def change_body(subtype: str, channel: str = CONSOLE, edited: bool = True, **pre
 async def test_an_agent_deleting_or_editing_a_thread_reply_is_committed(desk: Desk, subtype: str) -> None:
     assert await desk.event(change_body(subtype)) == (200, "")
     [row] = await desk.rows()
-    assert (row.native_id, row.meta) == ("Ev0CHANGE", {"kind": "event"})
+    native_id = f"deleted:{CONSOLE}:{REPLY_TS}" if subtype == "message_deleted" else "Ev0CHANGE"
+    assert (row.native_id, row.meta) == (native_id, {"kind": "event"})  # a deletion is found by the reply it names
     change = read_slack_payload(row.raw, "event")
     assert (type(change).__name__, getattr(change, "ts", None)) == (
         "ReplyWithdrawn" if subtype == "message_deleted" else "ReplyEdited",

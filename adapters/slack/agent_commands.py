@@ -77,10 +77,14 @@ class ThreadReplyCommand:
 @dataclass(frozen=True)
 class HeldReplyCommand:
     """An agent deleted or edited a reply in a ticket's thread: a reply still held back is cancelled or
-    rewritten (an edit that adds "nota:" keeps it as a note); one already sent is recorded as too late."""
+    rewritten (an edit that adds "nota:" keeps it as a note); one already sent is recorded as too late. In
+    "confirm" mode an edit of a reply not sent yet asks its author again, with the new words."""
 
     change: ReplyWithdrawn | ReplyEdited
     agents: AgentActions
+    store: CommandStore
+    confirm: bool
+    clock: Callable[[], datetime]
 
     async def run(self) -> IngestOutcome:
         change = self.change
@@ -90,13 +94,24 @@ class HeldReplyCommand:
             held, number = await self.agents.withdraw(change.key, change.user, note=change.text)
         else:
             held, number = await self.agents.revise(change.key, change.user, change.text)
+        if held is Held.UNKNOWN and self.confirm and isinstance(change, ReplyEdited) and not change.internal:
+            return await self._ask_again(change)
         if held is Held.UNKNOWN:
             return IngestOutcome("ignored", None, "a change to no reply waiting to be sent")
         return IngestOutcome("added", number, "held reply changed" if held is Held.DONE else "reply already sent")
 
+    async def _ask_again(self, edit: ReplyEdited) -> IngestOutcome:
+        async with self.store.transaction() as tx:
+            number = await tx.ticket_for_console_thread(edit.channel, edit.thread_ts)
+            if number is not None:
+                await tx.enqueue_reply(confirmation_prompt(number, edit), self.clock())
+        if number is None:
+            return IngestOutcome("ignored", None, "an edit in a thread that is not a ticket's")
+        return IngestOutcome("added", number, "edited: waiting for the agent to confirm")
 
-def confirmation_prompt(number: str, reply: ThreadReply) -> OutboundReply:
-    """The private question to the reply's author; its buttons carry the reply's event id."""
+
+def confirmation_prompt(number: str, reply: ThreadReply | ReplyEdited) -> OutboundReply:
+    """The private question to the reply's author; its buttons carry the reply's (or its edit's) event id."""
     return OutboundReply(
         ticket_number=number,
         channel=CONSOLE_CHANNEL,
@@ -146,7 +161,7 @@ class ConsoleActionCommand:
         if item is None:
             return IngestOutcome("ignored", self.action.ticket_number, f"no reply {event_id} to confirm")
         reply = read_slack_payload(item.raw, "event")
-        assert isinstance(reply, ThreadReply)
+        assert isinstance(reply, ThreadReply | ReplyEdited)  # a reply, or its edit asked about again
         number = self.action.ticket_number
         async with self.store.transaction() as tx:
             deleted = await tx.inbox_item_by_native_id(CHANNEL, deletion_id(reply.channel, reply.ts))
@@ -208,7 +223,7 @@ class SlackReader:
             grace = timedelta(0) if self._confirm else self._grace
             return ThreadReplyCommand(payload, self._store, self._agents, self._confirm, self._clock, grace)
         if isinstance(payload, ReplyWithdrawn | ReplyEdited):
-            return HeldReplyCommand(payload, self._agents)
+            return HeldReplyCommand(payload, self._agents, self._store, self._confirm, self._clock)
         if isinstance(payload, ConsoleAction):
             return ConsoleActionCommand(payload, self._agents, self._store)
         return self._normalizer.normalize(client_message(payload, item.received_at, kind == "client_event"))

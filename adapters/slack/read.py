@@ -88,6 +88,7 @@ class ReplyEdited(_KeyedByTs):
     user: str
     text: str
     internal: bool
+    thread_ts: str = ""  # the ticket's thread
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ def _read_change(event_id: str, event: dict[str, Any]) -> ReplyWithdrawn | Reply
     if _text(after, "ts") != ts:
         raise SlackPayloadError("an edit whose message is not the previous message")
     text, internal = _note(unescape(_text(after, "text")))
-    return ReplyEdited(event_id, channel, ts, user, text, internal)
+    return ReplyEdited(event_id, channel, ts, user, text, internal, thread_ts)
 
 
 def _read_action(payload: dict[str, Any]) -> ConsoleAction:

@@ -206,10 +206,15 @@ async def test_confirm_mode_asks_the_agent_before_anything_reaches_the_client(tm
             assert await post_event(session, events, agent_changes("EvC4", third, None)) == 200  # deleted at once
             await asyncio.sleep(0.5)
             assert await click(session, events, "confirm_send", "EvC3", "TL-000001", "1.3") == 200  # sends nothing
-            assert await click(session, events, "confirm_send", "EvC1", "TL-000001", "1.1") == 200
+            edit = agent_changes("EvC5", first, "Estamos revisando el servidor de correo y el antispam.")
+            assert await post_event(session, events, edit) == 200  # edited before it was confirmed: asked again
+            prompts = await until(lambda: len(p := slack.calls_to("chat.postEphemeral")) == 4 and p, "a new prompt")
+            assert "el antispam" in json.dumps(prompts[-1].args["blocks"], ensure_ascii=False)
+            assert await click(session, events, "confirm_send", "EvC5", "TL-000001", "1.5") == 200
+            assert await click(session, events, "confirm_send", "EvC1", "TL-000001", "1.1") == 200  # already decided
             assert await click(session, events, "confirm_note", "EvC2", "TL-000001", "1.2") == 200
             sent = await until(lambda: len(sink.messages) >= 2 and sink.messages[1], "the confirmed reply")
-            assert "Estamos revisando" in sent.get_content()
+            assert "Estamos revisando el servidor de correo y el antispam." in sent.get_content()
         shown = await until(
             lambda: (
                 (t := gateway.cli_json("tickets", "show", "TL-000001"))

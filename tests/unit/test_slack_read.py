@@ -133,11 +133,15 @@ def console_action(name: str, value: str) -> ConsoleAction:
             DirectMessage("Ev01", "D0ANA", "U0ANA", "nota: sigue igual", "1764511300.000100", PARENT),
         ),
         (change("message_deleted"), "event", ReplyWithdrawn("Ev02", "C111", REPLY_TS, "U0AGENT")),
-        (change("message_changed"), "event", ReplyEdited("Ev02", "C111", REPLY_TS, "U0AGENT", "Hola de nuevo", False)),
+        (
+            change("message_changed"),
+            "event",
+            ReplyEdited("Ev02", "C111", REPLY_TS, "U0AGENT", "Hola de nuevo", False, PARENT),
+        ),
         (
             change("message_changed", text="nota: el cliente &lt;no&gt; paga"),
             "event",
-            ReplyEdited("Ev02", "C111", REPLY_TS, "U0AGENT", "el cliente <no> paga", True),
+            ReplyEdited("Ev02", "C111", REPLY_TS, "U0AGENT", "el cliente <no> paga", True, PARENT),
         ),
         (action("take"), "action", console_action("take", "TL-000123")),
         (action("waiting"), "action", console_action("waiting", "TL-000123")),

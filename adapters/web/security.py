@@ -11,16 +11,17 @@ form, so a visitor with two tabs open is not refused.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from aiohttp import web
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+
+from adapters.clock_signer import clock_signer
 
 COOKIE_NAME = "soporte_csrf"
 FIELD_NAME = "csrf_token"
@@ -29,24 +30,13 @@ REUSE_MARGIN = timedelta(minutes=30)  # a token with less life left than this is
 SALT = "soporte-csrf"  # a signature made for anything else with the same secret is no token
 
 
-class _ClockSigner(TimestampSigner):
-    """itsdangerous' signer, telling the time by the gateway's clock (its documented `get_timestamp` hook)."""
-
-    def __init__(self, secret: str, clock: Callable[[], datetime]) -> None:
-        super().__init__(secret, salt=SALT, digest_method=hashlib.sha256)
-        self._clock = clock
-
-    def get_timestamp(self) -> int:
-        return int(self._clock().timestamp())
-
-
 class CsrfTokens:
     """Issues and checks the double-submit tokens of one secret."""
 
     def __init__(self, secret: str, clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE) -> None:
         if not secret:
             raise ValueError("the CSRF secret must not be empty")
-        self._signer = _ClockSigner(secret, clock)
+        self._signer = clock_signer(clock)(secret, salt=SALT)
         self._clock = clock
         self._max_age = int(max_age.total_seconds())
 

@@ -8,7 +8,6 @@ malformed token is 404, an expired one 410, each with a one-line answer; nothing
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -16,8 +15,8 @@ from urllib.parse import quote
 import structlog
 from aiohttp import web
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from itsdangerous.timed import TimestampSigner
 
+from adapters.clock_signer import clock_signer
 from ticketing.ports import AttachmentFiles, UnitOfWork
 
 PATH = "/archivos"
@@ -35,16 +34,6 @@ class LinkRefused(Exception):
         self.reason = reason
 
 
-def _signer_with(clock: Callable[[], datetime]) -> type[TimestampSigner]:
-    class ClockSigner(TimestampSigner):
-        """itsdangerous' signer, telling the time by the gateway's clock (its documented `get_timestamp` hook)."""
-
-        def get_timestamp(self) -> int:
-            return int(clock().timestamp())
-
-    return ClockSigner
-
-
 class FileLinks:
     def __init__(
         self,
@@ -59,10 +48,7 @@ class FileLinks:
         self._store = store
         self._base = public_url.rstrip("/") + PATH
         self._max_age = int(valid_for.total_seconds())
-        signer_kwargs = {"digest_method": hashlib.sha256}
-        self._serializer = URLSafeTimedSerializer(
-            secret, salt=SALT, signer=_signer_with(clock), signer_kwargs=signer_kwargs
-        )
+        self._serializer = URLSafeTimedSerializer(secret, salt=SALT, signer=clock_signer(clock))
         self._log = structlog.get_logger("gateway.file_links")
 
     def link(self, attachment_id: int) -> str:

@@ -46,12 +46,7 @@ class InboxProcessor(Worker):
         """Handle every pending message once; returns how many were finished (done, ignored or quarantined)."""
         async with self._store.transaction() as tx:
             items = await tx.pending_inbox()
-        finished = 0
-        for item in items:
-            if self.stopping:
-                break
-            finished += await self._process(item)
-        return finished
+        return await self.each(items, self._process)
 
     async def _process(self, item: InboxItem) -> int:
         log = self._log.bind(inbox_id=item.id, channel=item.channel, native_id=item.native_id)

@@ -45,17 +45,13 @@ class MediaWorker(Worker):
     async def work_pass(self) -> float:
         async with self._store.transaction() as tx:
             due = await tx.due_downloads(self._clock())
-        for download in due:
-            if self.stopping:
-                break
-            await self._fetch(download)
+        await self.each(due, self._fetch)
         async with self._store.transaction() as tx:
             next_due = await tx.next_download_due()
-        if next_due is None:
-            return self._idle
-        return min(self._idle, max(0.0, (next_due - self._clock()).total_seconds()))
+        return self.wait_for_due(next_due, self._clock(), self._idle)
 
-    async def _fetch(self, download: PendingDownload) -> None:
+    async def _fetch(self, download: PendingDownload) -> int:
+        """Fetch one link; 1 when its bytes are stored, 0 when it is retried later or given up."""
         log = self._log.bind(ticket=download.ticket_number, attachment_id=download.attachment_id)
         attempt = download.attempts + 1
         fetcher = self._fetchers.get(download.channel)
@@ -66,7 +62,7 @@ class MediaWorker(Worker):
         except PermanentFailure as failure:
             await self._retry(download, f"download failed: {failure.reason}", None)
             log.error("media.failed", error=failure.reason)
-            return
+            return 0
         except (TemporaryFailure, Exception) as failure:  # network trouble, 5xx, or a bug: try again later
             reason = failure.reason if isinstance(failure, TemporaryFailure) else f"{type(failure).__name__}: {failure}"
             retry_after = failure.retry_after if isinstance(failure, TemporaryFailure) else None
@@ -75,13 +71,14 @@ class MediaWorker(Worker):
                 next_at = self._clock() + timedelta(seconds=self._policy.delay(attempt, retry_after, self._rng))
             await self._retry(download, f"download failed ({attempt} attempts): {reason}", next_at)
             log.warning("media.retry", attempt=attempt, error=reason, gave_up=next_at is None)
-            return
+            return 0
         digest = hashlib.sha256(content).hexdigest()
         async with self._store.transaction() as tx:
             await self._fetched.stored(tx, download, content, content_type or download.content_type, digest)
         log.info("media.stored", size=len(content), content_type=content_type)
         if self._on_stored is not None:
             self._on_stored()
+        return 1
 
     async def _retry(self, download: PendingDownload, note: str, next_at: datetime | None) -> None:
         async with self._store.transaction() as tx:

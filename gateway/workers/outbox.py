@@ -61,20 +61,13 @@ class OutboxWorker(Worker):
     async def _seconds_until_next(self) -> float:
         async with self._store.transaction() as tx:
             next_due = await tx.next_outbox_due()
-        if next_due is None:
-            return self._idle
-        return min(self._idle, max(0.0, (next_due - self._clock()).total_seconds()))
+        return self.wait_for_due(next_due, self._clock(), self._idle)
 
     async def deliver_due(self) -> int:
         """One pass over the replies that are due; returns how many were sent."""
         async with self._store.transaction() as tx:
             items = await tx.due_outbox(self._clock())
-        sent = 0
-        for item in items:
-            if self.stopping:
-                break
-            sent += await self._deliver(item)
-        return sent
+        return await self.each(items, self._deliver)
 
     async def _deliver(self, item: OutboxItem) -> int:
         reply = item.reply

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import TypeVar
 
 import structlog
+
+Item = TypeVar("Item")
 
 
 class Wakeup:
@@ -67,6 +72,22 @@ class Worker:
     async def work_pass(self) -> float:
         """Do what is due; return how long to wait before the next pass if nothing wakes the worker."""
         raise NotImplementedError
+
+    async def each(self, items: Iterable[Item], handle: Callable[[Item], Awaitable[int]]) -> int:
+        """Handle the items in order, until asked to stop; the sum of what `handle` returned (how many it finished)."""
+        done = 0
+        for item in items:
+            if self.stopping:
+                break
+            done += await handle(item)
+        return done
+
+    @staticmethod
+    def wait_for_due(next_due: datetime | None, now: datetime, idle: float) -> float:
+        """Seconds until the next item is due, at most `idle` (and `idle` when nothing is waiting)."""
+        if next_due is None:
+            return idle
+        return min(idle, max(0.0, (next_due - now).total_seconds()))
 
     async def run(self) -> None:
         while not self._wakeup.stopping:

@@ -12,6 +12,8 @@ import unicodedata
 
 def fold_with_positions(text: str) -> tuple[str, list[int]]:
     """Lowercase `text` and drop combining marks; return the folded text and each folded char's original index."""
+    if text.isascii():  # most lines: nothing to decompose, one char per char
+        return text.lower(), list(range(len(text)))
     folded: list[str] = []
     positions: list[int] = []
     for index, char in enumerate(text):
@@ -30,7 +32,7 @@ def fold_with_positions(text: str) -> tuple[str, list[int]]:
 
 def fold(text: str) -> str:
     """Lowercase `text` and drop combining marks ("Crítico" -> "critico")."""
-    return fold_with_positions(text)[0]
+    return text.lower() if text.isascii() else fold_with_positions(text)[0]
 
 
 def original_span(text: str, positions: list[int], start: int, end: int) -> str:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from mailparser_reply import EmailReplyParser
+from mailparser_reply import EmailMessage
 
 from normalizer.reply_headers import first_header
 from normalizer.signatures import drop_banners, drop_footers
@@ -32,6 +32,8 @@ LANGUAGES = ("es", "en")
 _MAX_PASTE_LINES = 3
 _MIN_WRAPPED_LENGTH = 60  # a quoted line some client wrapped was a long one
 _MAX_FORWARD_DEPTH = 3
+_MAX_TRIM_PASSES = 6
+_LIBRARY_LINE_LIMIT = 400
 
 _QUOTED = re.compile(r"^\s*>")
 _ATTRIBUTION_DETAIL = re.compile(r"\d|@")
@@ -119,9 +121,21 @@ def _is_real_header(header: str) -> bool:
     return bool(_HEADER_FROM_LINE.search(header))
 
 
+class _RepliesOnly(EmailMessage):  # type: ignore[misc]
+    """mailparser_reply's split of a mail into replies, without its signature and disclaimer search: we drop those
+    with `normalizer.signatures`, and its signature regex takes quadratic time on a long run of blank lines."""
+
+    def _process_signatures_disclaimers(self, text: str) -> tuple[list[str], str]:
+        return [], ""
+
+
 def _library_reply_end(lines: list[str]) -> int:
-    """Index of the first line after the latest reply, as mailparser_reply splits the text."""
-    replies = EmailReplyParser(languages=list(LANGUAGES)).read("\n".join(lines)).replies
+    """Index of the first line after the latest reply, as mailparser_reply splits the text.
+
+    The library sees each line cut at `_LIBRARY_LINE_LIMIT` characters: reply headers are short, and its header
+    patterns take time quadratic in the length of a line that starts like one ("On " and 10 KB of words)."""
+    lines = [line[:_LIBRARY_LINE_LIMIT] for line in lines]
+    replies = _RepliesOnly(text="\n".join(lines), languages=list(LANGUAGES)).read().replies
     if len(replies) <= 1:
         return len(lines)
     kept = replies[0].content
@@ -182,8 +196,9 @@ def strip_quotes(text: str) -> str:
         return ""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     reply = _reply(drop_banners(lines))
-    previous: list[str] | None = None
-    while reply != previous:
-        previous = reply
-        reply = drop_footers(_drop_trailing_quotes(reply))
+    for _ in range(_MAX_TRIM_PASSES):  # footers under quotes under footers: a real mail has a few layers
+        trimmed = drop_footers(_drop_trailing_quotes(reply))
+        if trimmed == reply:
+            break
+        reply = trimmed
     return _tidy(reply) or _tidy(drop_footers(lines)) or original

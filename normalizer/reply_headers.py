@@ -26,6 +26,7 @@ _MAX_CHARS = 400
 _FOLD_LIMIT = 500  # header lines are short: never fold more of a (possibly huge) line than this
 _MAX_BLOCK_GAP = 2  # blank lines allowed between two fields of one header block
 _MIN_FIELDS = 3
+_MAX_BLOCK_LINES = 30  # a quoted header has a dozen fields at most: a block is never looked for further down
 
 _BIDI = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
 _QUOTE_PREFIX = re.compile(r"^[>\s]*")
@@ -156,7 +157,7 @@ def block_at(folded: list[str], index: int) -> int | None:
     last = index
     gap = 0
     wrapped = False
-    for position in range(index + 1, len(folded)):
+    for position in range(index + 1, min(len(folded), index + _MAX_BLOCK_LINES)):
         if gap > _MAX_BLOCK_GAP:
             break
         if not folded[position]:

@@ -32,6 +32,7 @@ _DECORATION = re.compile(r"^\s*\**(?:\s*[.·•*]){5,}\s*\**\s*$")  # "**. . . .
 _LIST_FOOTER_RULE = re.compile(r"^\s*_{20,}\s*$")  # Outlook and Mailman draw underscores above their footers
 _MAX_LIST_FOOTER_LINES = 6
 _MAX_SIGNATURE_LINES = 8
+_MAX_FOOTER_BLOCKS = 12
 _MAX_SIGNATURE_LINE_WORDS = 8
 _MAX_NAME_WORDS = 4
 _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
@@ -58,15 +59,17 @@ def _looks_like_signature_line(line: str) -> bool:
 
 
 def _signature_separator(lines: list[str]) -> int | None:
+    # A bare separator has at most ten lines under it, so only the last eleven non-blank lines can be one.
+    tail = _tail_indexes(lines, _MAX_LINES_AFTER_BARE_SEPARATOR + 1)
+    earliest_bare = tail[0] if tail else len(lines)
     for index, line in enumerate(lines):
         if index == 0:
             continue
         if line == _SIGNATURE_SEPARATOR:
             return index
-        if line.strip() not in _BARE_SEPARATORS and not _DECORATION.match(line):
+        if index < earliest_bare or (line.strip() not in _BARE_SEPARATORS and not _DECORATION.match(line)):
             continue
-        after = _non_blank(lines[index + 1 :])
-        if len(after) <= _MAX_LINES_AFTER_BARE_SEPARATOR and all(map(_looks_like_signature_line, after)):
+        if all(map(_looks_like_signature_line, _non_blank(lines[index + 1 :]))):
             return index
     return None
 
@@ -135,16 +138,26 @@ def _trailing_separator(lines: list[str]) -> int | None:
     return None
 
 
+def _without_trailing_blanks(lines: list[str]) -> list[str]:
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    return lines[:end]
+
+
 def drop_footers(lines: list[str]) -> list[str]:
-    """`lines` without trailing signatures, phone footers, legal notices and closings."""
+    """`lines` without trailing signatures, phone footers, legal notices and closings.
+
+    Each pass cuts one block; a real mail has a few (closing, signature, legal notice, list footer), so the passes
+    are capped: a crafted mail of ten thousand "Saludos," lines costs a few passes, not ten thousand."""
     rules = (_signature_separator, _device_footer, _disclaimer, _sign_off, _list_footer, _trailing_separator)
-    while True:
-        while lines and not lines[-1].strip():
-            lines = lines[:-1]
+    lines = _without_trailing_blanks(lines)
+    for _ in range(_MAX_FOOTER_BLOCKS):
         cuts = [cut for rule in rules if (cut := rule(lines)) is not None]
         if not cuts:
-            return lines
-        lines = lines[: min(cuts)]
+            break
+        lines = _without_trailing_blanks(lines[: min(cuts)])
+    return lines
 
 
 def drop_banners(lines: list[str]) -> list[str]:

@@ -44,6 +44,10 @@ SELECTED_HEADERS = (
 _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
 _HEADER_SCAN_BYTES = 256 * 1024
+# The standard library's header parsers take quadratic time on a huge value (a To of 8,000 addresses, a Subject of
+# 8,000 encoded words): every value is read up to this many characters (some 400 addresses), the rest ignored.
+MAX_HEADER_CHARS = 16 * 1024
+MAX_THREAD_IDS = 100  # In-Reply-To first, then the newest References (the thread's last messages are at its end)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _GATEWAY_ID = re.compile(r"^(gw-[0-9a-fA-F]{32})@[^@\s]+$")
 _VALID_ADDRESS = re.compile(r"^[^@\s<>\"(),;]+@[^@\s<>\"(),;]+$")
@@ -141,19 +145,21 @@ def _header_values(message: Message, name: str) -> list[str]:
     U+FFFD; a header the policy cannot parse keeps its raw text, with RFC 2047 words decoded where possible.
     """
     values: list[str] = []
-    for key, raw in message.raw_items():
-        if key.lower() != name:
-            continue
-        raw = str(raw)
+    for raw in _raw_values(message, name):
         if _SURROGATES.search(raw):
             value = decode_words(clean_text(raw))
         else:
             try:
-                value = decode_words(str(message.policy.header_fetch_parse(key, raw)))
+                value = decode_words(str(message.policy.header_fetch_parse(name, raw)))
             except Exception:
                 value = decode_words(raw)
         values.append(_WHITESPACE.sub(" ", clean_text(value)).strip())
     return values
+
+
+def _raw_values(message: Message, name: str) -> list[str]:
+    """The raw values of header `name`, each cut at `MAX_HEADER_CHARS`."""
+    return [str(value)[:MAX_HEADER_CHARS] for key, value in message.raw_items() if key.lower() == name]
 
 
 def _header(message: Message, name: str) -> str:
@@ -172,10 +178,10 @@ def _selected_headers(message: Message) -> dict[str, str]:
 
 def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
     """(address, display name) pairs of an address header, however broken it is."""
-    raw = [str(value) for key, value in message.raw_items() if key.lower() == name]
+    raw = _raw_values(message, name)
     lenient = [(clean_text(address), clean_text(decode_words(display))) for display, address in getaddresses(raw)]
     try:
-        header = message[name]
+        header = message.policy.header_fetch_parse(name, raw[0]) if raw else None
         if header is not None and hasattr(header, "addresses"):
             names = {address.lower(): display for address, display in lenient if display}
             return [
@@ -212,14 +218,18 @@ def _sender(message: Message) -> tuple[str, str]:
 def _thread_hints(message: Message, returned_ids: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Message ids from In-Reply-To, References and (for a bounce) the returned message, plus the bare key of
     our own outgoing ids."""
-    ids: list[str] = []
-    for name in ("in-reply-to", "references"):
-        for value in _header_values(message, name):
-            ids += _MSG_ID.findall(value) or value.replace(",", " ").split()
-    hints: list[str] = []
-    for message_id in [*ids, *returned_ids]:
+
+    def ids(name: str) -> list[str]:
+        return [
+            id
+            for value in _header_values(message, name)
+            for id in _MSG_ID.findall(value) or value.replace(",", " ").split()
+        ]
+
+    replied = ids("in-reply-to")[:MAX_THREAD_IDS]
+    newest = ids("references")[-(MAX_THREAD_IDS - len(replied)) :] if len(replied) < MAX_THREAD_IDS else []
+    hints: dict[str, None] = {}
+    for message_id in [*replied, *newest, *returned_ids]:
         gateway = _GATEWAY_ID.match(message_id)
-        for hint in (message_id, gateway.group(1) if gateway else None):
-            if hint and hint not in hints:
-                hints.append(hint)
+        hints.update(dict.fromkeys(hint for hint in (message_id, gateway.group(1) if gateway else None) if hint))
     return tuple(hints)

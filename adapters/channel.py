@@ -143,6 +143,10 @@ class ChannelContext:
     # A signed, expiring download link to a stored attachment (by id), served by the gateway; None without a
     # public URL (`[http] public_url`) and a link secret.
     file_link: Callable[[int], str] | None = None
+    # Reading inbox items ([inbox]): how many at once (a channel's process pool has as many workers), and how long
+    # one may take before the inbox quarantines it.
+    read_workers: int = 2
+    read_timeout: float = 30.0
 
 
 @dataclass(frozen=True)

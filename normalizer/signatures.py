@@ -49,7 +49,14 @@ def _non_blank(lines: list[str]) -> list[str]:
 
 
 def _tail_indexes(lines: list[str], count: int) -> list[int]:
-    return [index for index, line in enumerate(lines) if line.strip()][-count:]
+    """The indexes of the last `count` non-blank lines, in order (read from the end: footers are short)."""
+    found: list[int] = []
+    for index in range(len(lines) - 1, -1, -1):
+        if len(found) == count:
+            break
+        if lines[index].strip():
+            found.append(index)
+    return found[::-1]
 
 
 def _looks_like_signature_line(line: str) -> bool:
@@ -150,9 +157,12 @@ def drop_footers(lines: list[str]) -> list[str]:
 
     Each pass cuts one block; a real mail has a few (closing, signature, legal notice, list footer), so the passes
     are capped: a crafted mail of ten thousand "Saludos," lines costs a few passes, not ten thousand."""
-    rules = (_signature_separator, _device_footer, _disclaimer, _sign_off, _list_footer, _trailing_separator)
+    # A phone footer and a legal notice are found as the first in the text: once cut there or above, none is left,
+    # so they are looked for in the first pass only (each is a scan of every line).
+    first_only = (_device_footer, _disclaimer)
+    at_the_end = (_signature_separator, _sign_off, _list_footer, _trailing_separator)
     lines = _without_trailing_blanks(lines)
-    for _ in range(_MAX_FOOTER_BLOCKS):
+    for rules in [first_only + at_the_end] + [at_the_end] * (_MAX_FOOTER_BLOCKS - 1):
         cuts = [cut for rule in rules if (cut := rule(lines)) is not None]
         if not cuts:
             break

@@ -8,21 +8,23 @@ Large mail is read in a worker process of the channel's own (started on first us
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Sender
 from adapters.email import CHANNEL
 from adapters.email.settings import EmailSettings, ImapMailboxSettings
 from adapters.labels import Texts
+from adapters.process_pool import ReadPool
 from adapters.settings import named_secrets
 
 if TYPE_CHECKING:
     from adapters.email.imap import ImapMailbox, ImapMailboxConfig
     from adapters.email.smtp_intake import SmtpIntake
 
+# The inbox gives up on a read at its deadline (which cancels the call and kills its worker); the pool's own limit,
+# a little later, is the backstop.
+_POOL_GRACE_SECONDS = 5.0
 TRY_IT = (
     "  python3 -c \"import smtplib; smtplib.SMTP('{host}', {port}).sendmail('sistemas@andina.com.co',"
     " ['{address}'], 'Subject: Servidor caido\\r\\n\\r\\nEl servidor de facturacion no responde.')\""
@@ -112,7 +114,7 @@ class EmailChannel:
         from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 
         desk = context.desk
-        large_mail = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        pool = ReadPool(context.read_workers, context.read_timeout + _POOL_GRACE_SECONDS)
         options = EmailReadOptions.of(section, desk.ticket_prefix, desk.default_language)
         smtp = None
         if section.smtp_intake.enabled:
@@ -124,21 +126,18 @@ class EmailChannel:
             for box in section.imap
         ]
 
-        async def close() -> None:
-            await asyncio.to_thread(large_mail.shutdown)
-
         return ChannelParts(
-            readers={CHANNEL: EmailReader(options, context.normalizer, large_mail)},
+            readers={CHANNEL: EmailReader(options, context.normalizer, pool)},
             senders={CHANNEL: reply_sender(section, context)},
             receivers=[*([smtp] if smtp else []), *mailboxes],
-            health=lambda: email_health(smtp, mailboxes),
+            health=lambda: email_health(smtp, mailboxes, pool),
             banner=lambda _http: email_banner(section, smtp),
-            closers=[close],
+            closers=[pool.close],
         )
 
 
-def email_health(smtp: SmtpIntake | None, mailboxes: Sequence[MailboxReceiver]) -> Mapping[str, Any]:
-    health: dict[str, Any] = {}
+def email_health(smtp: SmtpIntake | None, mailboxes: Sequence[MailboxReceiver], pool: ReadPool) -> Mapping[str, Any]:
+    health: dict[str, Any] = {"readers": pool.health()}
     if smtp is not None:
         host, port = smtp.address
         health |= {"smtp": f"{host}:{port}", "in_flight": smtp.handler.in_flight}

@@ -1,26 +1,24 @@
-"""Reads one committed raw mail into a written request, without stalling the event loop.
+"""Reads one committed raw mail into a written request, without stalling the event loop or the desk.
 
-Ordinary mail is parsed and normalized in a worker thread. Large mail (a 25 MB attachment) is read in a separate
-process: the standard library's MIME parser holds the GIL for tens of milliseconds at a time on big parts
-(a regex over the whole payload), which would stall intake and replies even from a thread. `make bench` has the
-loop-stall figures.
+Every mail is parsed and normalized in a worker process of a `ReadPool`: the standard library's MIME parser holds
+the GIL for tens of milliseconds at a time on big parts (which would stall intake and replies even from a thread),
+and a crafted mail that is slow to read is killed at the inbox's deadline instead of holding a thread forever.
+Without a pool (the command line, benchmarks) the read runs in a thread. `make bench` has the loop-stall figures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from adapters.email.parse import MailParseError, parse_email
 from adapters.email.settings import EmailSettings
+from adapters.process_pool import ReadPool
 from normalizer import LanguageDetector, Normalizer
 from ticketing.types import InboundMessage, InboxItem, WrittenRequest
-
-LARGE_MAIL_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -81,21 +79,16 @@ class EmailReader:
         self,
         options: EmailReadOptions,
         normalizer: Normalizer,
-        large_mail_executor: Executor | None,
-        large_mail_bytes: int = LARGE_MAIL_BYTES,
+        pool: ReadPool | None,
     ) -> None:
         self._options = options
         self._normalizer = normalizer
-        self._executor = large_mail_executor
-        self._large = large_mail_bytes
+        self._pool = pool
 
     def _read_here(self, item: InboxItem) -> WrittenRequest:
         return self._normalizer.normalize(parse_committed_mail(item.raw, item.received_at, item.meta, self._options))
 
     async def __call__(self, item: InboxItem) -> WrittenRequest:
-        if self._executor is not None and len(item.raw) > self._large:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(
-                self._executor, read_in_worker, item.raw, item.received_at, item.meta, self._options
-            )
+        if self._pool is not None:
+            return await self._pool.run(read_in_worker, item.raw, item.received_at, item.meta, self._options)
         return await asyncio.to_thread(self._read_here, item)

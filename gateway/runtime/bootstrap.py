@@ -17,7 +17,7 @@ from adapters.channel import ChannelContext, ChannelParts, DeskFacts, Receiver
 from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
 from gateway.runtime.file_links import FileLinks
-from gateway.workers.inbox import InboxProcessor
+from gateway.workers.inbox import InboxProcessor, ReadLimits
 from gateway.workers.media import MediaWorker
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from gateway.workers.worker import Wakeup
@@ -177,13 +177,21 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         directory=directory,
         normalizer=build_normalizer(settings),
         file_link=links.link if links else None,
+        read_workers=config.inbox.read_workers,
+        read_timeout=config.inbox.read_timeout_seconds,
     )
     channels = {channel.name: channel.build(config.channel(channel.name), context) for channel in settings.channels}
     parts = list(channels.values())
     policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
     readers = merged((p.readers for p in parts), "inbox channel")
     inbox = InboxProcessor(
-        store, readers, service, clock, config.inbox.max_attempts, on_ingested=outbox_bell.notify, wakeup=inbox_bell
+        store,
+        readers,
+        service,
+        clock,
+        ReadLimits(config.inbox.max_attempts, config.inbox.read_workers, config.inbox.read_timeout_seconds),
+        on_ingested=outbox_bell.notify,
+        wakeup=inbox_bell,
     )
     senders = merged((p.senders for p in parts), "outbox channel")
     outbox = OutboxWorker(store, senders, policy, clock, deliveries, wakeup=outbox_bell)

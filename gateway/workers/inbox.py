@@ -3,19 +3,37 @@
 Runs from the durable inbox, so a crash between the ack and the ticket resumes on restart. A message that
 cannot be parsed or normalized is quarantined with its raw bytes and the reason; a failure of the store is
 retried, and quarantined after `max_attempts`.
+
+Reads run `workers` at a time, each with a deadline: a read past it is given up (the email channel's worker process
+is killed) and the item quarantined, "took longer than N s". Items are ticketed in inbox order, except that a read
+still running after `patience` is passed over until it ends: one slow mail never holds back the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.channel import Reader
+from adapters.channel import AgentCommand, Reader
+from adapters.process_pool import WorkerDied
 from gateway.workers.worker import Wakeup, Worker
 from ticketing.ports import InboxWork, UnitOfWork
 from ticketing.service import TicketService
 from ticketing.store.base import StoreError
 from ticketing.types import InboxItem, WrittenRequest
+
+Read = WrittenRequest | AgentCommand
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_attempts: int = 5  # failures of a read message (not of its reading) before it is quarantined
+    workers: int = 2  # reads at once
+    timeout: float = 30.0  # seconds one read may take
+    retry_seconds: float = 5.0
+    patience: float = 0.5  # how long the items behind a read wait for it before going first
 
 
 class InboxProcessor(Worker):
@@ -25,8 +43,7 @@ class InboxProcessor(Worker):
         readers: Mapping[str, Reader],
         service: TicketService,
         clock: Callable[[], datetime],
-        max_attempts: int = 5,
-        retry_seconds: float = 5.0,
+        limits: ReadLimits = ReadLimits(),
         on_ingested: Callable[[], None] = lambda: None,
         wakeup: Wakeup | None = None,
     ) -> None:
@@ -34,29 +51,65 @@ class InboxProcessor(Worker):
         self._readers = readers
         self._service = service
         self._clock = clock
-        self._max_attempts = max_attempts
-        self._retry_seconds = retry_seconds
+        self._limits = limits
+        self._slots = asyncio.Semaphore(limits.workers)
+        self._reading: dict[int, tuple[InboxItem, asyncio.Task[Read]]] = {}  # by inbox id, until ticketed
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
-        super().__init__("inbox", error_wait=retry_seconds, wakeup=wakeup)
+        super().__init__("inbox", error_wait=limits.retry_seconds, wakeup=wakeup)
 
     async def work_pass(self) -> float:
-        return 0.0 if await self.process_pending() else self._retry_seconds
+        return 0.0 if await self.process_pending(self._limits.patience) else self._limits.retry_seconds
 
-    async def process_pending(self) -> int:
-        """Handle every pending message once; returns how many were finished (done, ignored or quarantined)."""
+    async def run(self) -> None:
+        try:
+            await super().run()
+        finally:  # stopping: reads in flight are abandoned (their items stay pending, read again on restart)
+            for _, task in self._reading.values():
+                task.cancel()
+            self._reading.clear()
+
+    async def process_pending(self, patience: float | None = None) -> int:
+        """Handle every pending message once; returns how many were finished (done, ignored or quarantined).
+
+        With a `patience`, a read that outlasts it is left running and its item finished by a later pass, once it
+        ends; without, every read is waited for (up to its deadline)."""
         async with self._store.transaction() as tx:
             items = await tx.pending_inbox()
-        return await self.each(items, self._process)
+        for item in items:
+            if item.id not in self._reading:
+                self._reading[item.id] = (item, self._start_read(item))
+        done = 0
+        for item_id, (item, task) in list(self._reading.items()):
+            if self.stopping:
+                break
+            await asyncio.wait({task}, timeout=patience)
+            if task.done():
+                del self._reading[item_id]
+                done += await self._process(item, task)
+        return done
 
-    async def _process(self, item: InboxItem) -> int:
-        log = self._log.bind(inbox_id=item.id, channel=item.channel, native_id=item.native_id)
+    def _start_read(self, item: InboxItem) -> asyncio.Task[Read]:
+        task = asyncio.create_task(self._read(item))
+        task.add_done_callback(lambda _: self.notify())  # a read that was passed over is finished at once
+        return task
+
+    async def _read(self, item: InboxItem) -> Read:
         reader = self._readers.get(item.channel)
+        if reader is None:
+            raise ValueError(f"no reader for channel {item.channel!r}")
+        async with self._slots:  # the deadline counts from here: waiting for a slot is not reading
+            return await asyncio.wait_for(reader(item), self._limits.timeout)
+
+    async def _process(self, item: InboxItem, reading: asyncio.Task[Read]) -> int:
+        log = self._log.bind(inbox_id=item.id, channel=item.channel, native_id=item.native_id)
         try:
-            if reader is None:
-                raise ValueError(f"no reader for channel {item.channel!r}")
-            read = await reader(item)  # readers work off the event loop (a 25 MB mail must not stall it)
+            read = reading.result()
+        except WorkerDied as error:  # not the message's fault as far as we know: read it again, a few times
+            return await self._count_failure(item, error)
         except Exception as error:  # unreadable input: keep the raw bytes, say why, never drop it
             reason = f"{type(error).__name__}: {error}"
+            if isinstance(error, TimeoutError):
+                reason = f"took longer than {self._limits.timeout:g} s to read"
             async with self._store.transaction() as tx:
                 await tx.finish_inbox(item.id, "quarantined", self._clock(), error=reason)
             log.warning("inbox.quarantined", reason=reason)
@@ -84,7 +137,7 @@ class InboxProcessor(Worker):
         try:
             async with self._store.transaction() as tx:
                 attempts = await tx.count_inbox_attempt(item.id, reason)
-                if attempts >= self._max_attempts:
+                if attempts >= self._limits.max_attempts:
                     await tx.finish_inbox(item.id, "quarantined", self._clock(), error=reason)
                     self._log.warning("inbox.quarantined", inbox_id=item.id, reason=reason)
                     return 1

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import multiprocessing
 import random
 import shutil
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,9 +15,10 @@ import pytest
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.email.reader import EmailReader, EmailReadOptions
+from adapters.process_pool import ReadPool
 from gateway.config.loader import load_settings
 from gateway.runtime.bootstrap import Gateway, build_gateway, build_normalizer, build_service
-from gateway.workers.inbox import InboxProcessor
+from gateway.workers.inbox import InboxProcessor, ReadLimits
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import PROJECT, at
 from ticketing.deliveries import Deliveries
@@ -53,6 +52,8 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
     built = gateway_in(tmp_path, Clock())
     await built.store.open()
     yield built
+    for close in built.closers:
+        await close()
     await built.store.close()
 
 
@@ -74,6 +75,8 @@ async def test_a_message_acknowledged_before_a_crash_becomes_a_ticket_on_restart
         assert ack.reply.kind == "acknowledgement" and ack.status == "pending"
         assert await after.inbox.process_pending() == 0  # done once, not again
     finally:
+        for close in after.closers:
+            await close()
         await after.store.close()
 
 
@@ -199,8 +202,8 @@ class FlakyStore:
         return self.inner.transaction()
 
 
-def email_reader(gateway: Gateway, pool: ProcessPoolExecutor | None) -> EmailReader:
-    """The email channel's reader, as it reads for `gateway`, with this pool for large mail."""
+def email_reader(gateway: Gateway, pool: ReadPool | None) -> EmailReader:
+    """The email channel's reader, as it reads for `gateway`, in this pool's worker processes (or a thread)."""
     options = EmailReadOptions.of(gateway.settings.file.channel("email"), "TL", "es")
     return EmailReader(options, build_normalizer(gateway.settings), pool)
 
@@ -212,7 +215,7 @@ async def test_a_store_outage_delays_but_never_quarantines(gateway: Gateway, pip
     service = build_service(gateway.settings, flaky, clock)
     readers = {"email": email_reader(gateway, None)}
     pipeline_store = flaky if pipeline_sees_outage else gateway.store
-    processor = InboxProcessor(pipeline_store, readers, service, clock, 2, 0.05)
+    processor = InboxProcessor(pipeline_store, readers, service, clock, ReadLimits(max_attempts=2, retry_seconds=0.05))
     await gateway.accept(AcceptRequest("email", "p1@andina.com.co", MAIL, {}, NOW))
 
     flaky.down = True
@@ -245,10 +248,13 @@ async def test_large_mail_is_read_in_a_worker_process_with_the_same_result(gatew
         + b"--b--\r\n"
     )
     item = InboxItem(1, "email", "big@andina.com.co", raw, {}, NOW, "pending", 0, "")
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ReadPool(workers=1, timeout=30)
+    try:
         in_process = await email_reader(gateway, pool)(item)
+    finally:
+        await pool.close()
     in_thread = await email_reader(gateway, None)(item)
-    assert len(raw) > 1_000_000  # over the threshold: the process path was taken
+    assert pool.health()["calls"] == 1
     assert in_process == in_thread
     assert in_process.priority is not None and in_process.priority.value == "critical"
     [picture] = in_process.message.attachments

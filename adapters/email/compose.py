@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -11,6 +12,14 @@ from ticketing.types import OutboundReply
 
 AUTOMATIC_KINDS = frozenset({"acknowledgement", "not_covered"})
 TICKET_HEADER = "X-Gateway-Ticket"
+# Line breaks and other control characters (C0, DEL, C1, Unicode line and paragraph separators): a client's subject
+# typed with a line break (a crafted web form) must not end the header or start another ("\r\nBcc: …").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def header_text(value: str) -> str:
+    """`value` on one line, fit for a header: control characters become one space each run."""
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def _bracketed(message_id: str, domain: str) -> str | None:
@@ -29,10 +38,10 @@ def compose_reply(
     """The email for one reply; `transfer_encoding` "8bit" keeps local copies readable as plain files."""
     message = EmailMessage()
     message["From"] = from_address
-    message["To"] = reply.recipient
+    message["To"] = header_text(reply.recipient)
     if reply.cc:
-        message["Cc"] = ", ".join(reply.cc)
-    message["Subject"] = reply.subject
+        message["Cc"] = ", ".join(header_text(address) for address in reply.cc)
+    message["Subject"] = header_text(reply.subject)
     message["Date"] = email.utils.format_datetime(now)
     message["Message-ID"] = f"<{reply.message_key}@{domain}>"
     in_reply_to = _bracketed(reply.thread_key, domain)
@@ -44,6 +53,6 @@ def compose_reply(
     if reply.kind in AUTOMATIC_KINDS:
         message["Auto-Submitted"] = "auto-replied"  # RFC 3834: robots must not answer this
         message["X-Auto-Response-Suppress"] = "All"
-    message[TICKET_HEADER] = reply.ticket_number
+    message[TICKET_HEADER] = header_text(reply.ticket_number)
     message.set_content(reply.text, cte=transfer_encoding)
     return message

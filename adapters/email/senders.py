@@ -32,7 +32,11 @@ class MailComposer:
         self._transfer_encoding = transfer_encoding
 
     def __call__(self, reply: OutboundReply) -> EmailMessage:
-        return compose_reply(reply, self._from, self._domain, self._clock(), self._transfer_encoding)
+        """The email; a reply that cannot be written as one (a malformed address) fails for good, not for now."""
+        try:
+            return compose_reply(reply, self._from, self._domain, self._clock(), self._transfer_encoding)
+        except (ValueError, TypeError, LookupError) as error:  # email's header errors are ValueErrors
+            raise PermanentFailure(f"cannot compose the mail: {error}") from error
 
 
 class MaildirSender:

@@ -341,3 +341,10 @@ async def test_an_unreachable_peer_is_temporary(peer: Peer) -> None:
     with pytest.raises(TemporaryFailure):
         await send(peer, "unreachable")
     assert peer.attempts() == 0
+
+
+async def test_a_reply_that_cannot_be_written_as_mail_fails_for_good(tmp_path: Path) -> None:
+    sender = MaildirSender(tmp_path / "sent", MailComposer("soporte@tecnolinux.com", "tecnolinux.com", lambda: NOW))
+    with pytest.raises(PermanentFailure, match="cannot compose the mail"):  # the email package's IndexError
+        await sender.send(reply('ana@andina.com.co, "', "email"))
+    assert not (tmp_path / "sent").exists()

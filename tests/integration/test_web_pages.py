@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -229,3 +231,17 @@ async def test_the_acknowledgement_speaks_the_language_the_client_wrote_in(desk:
         [ack] = await tx.list_outbox()
     assert ticket is not None and ticket.language == "en"
     assert ack.reply.text.startswith("Hello Ana Gómez")
+
+
+async def test_a_line_break_in_the_subject_cannot_add_a_header_to_the_acknowledgement(desk: Desk) -> None:
+    crafted = {**FORM, "subject": "No imprime\r\nBcc: intruso@example.net\r\n\r\nTexto falso"}
+    assert (await desk.post(**crafted))[0] == 303
+    assert await desk.gateway.outbox.deliver_due() == 1
+    async with desk.gateway.store.transaction() as tx:
+        [ack] = await tx.list_outbox()
+    assert ack.status == "sent"
+    folder = desk.gateway.settings.data_path("var/mail/sent")
+    [written] = [path for path in (folder / "new").iterdir()]
+    mail = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+    assert mail["Bcc"] is None and "intruso" not in str(mail["To"])
+    assert mail["Subject"] == "[TL-000001] No imprime Bcc: intruso@example.net Texto falso"

@@ -23,12 +23,16 @@ class AcceptRequest:
     raw: bytes
     meta: dict[str, Any]
     received_at: datetime
+    # What makes two messages with one native id the same message (a mail's From, Date, Subject, boundary), when
+    # the channel's ids can be reused: a different key under a known id is a new message, not a duplicate.
+    content_key: str = ""
 
 
 @dataclass(frozen=True)
 class AcceptResult:
     inbox_id: int
     duplicate: bool
+    reused_id: bool = False  # a known native id with new content: committed as a new message
 
 
 # Commit one raw message to the inbox (or find it there already); returns only after the commit.

@@ -27,7 +27,7 @@ from imapclient.exceptions import LoginError
 from adapters.email import CHANNEL
 from adapters.email.imap_session import ImapMailboxConfig, ImapSession, Selected
 from adapters.email.imap_thread import SessionThread
-from adapters.email.parse import native_id_of
+from adapters.email.parse import mail_keys
 from ticketing.intake import Accept, AcceptRequest
 from ticketing.ports import MailboxPositions, UnitOfWork
 
@@ -223,7 +223,8 @@ class ImapMailbox:
             "rcpt_tos": [self._config.address] if self._config.address else [],
             "mail_from": "",
         }
-        return AcceptRequest(CHANNEL, native_id_of(raw), raw, meta, self._clock())
+        native_id, content_key = mail_keys(raw)
+        return AcceptRequest(CHANNEL, native_id, raw, meta, self._clock(), content_key)
 
     async def _load_state(self, uidvalidity: int) -> int:
         """The last UID done; 0 (rescan everything) on the first run or when UIDVALIDITY changed."""

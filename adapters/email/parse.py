@@ -43,6 +43,7 @@ SELECTED_HEADERS = (
 )
 _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
+_CONTENT_KEY_HEADERS = ("from", "date", "subject", "content-type")
 _HEADER_SCAN_BYTES = 256 * 1024
 # The standard library's header parsers take quadratic time on a huge value (a To of 8,000 addresses, a Subject of
 # 8,000 encoded words): every value is read up to this many characters (some 400 addresses), the rest ignored.
@@ -90,14 +91,28 @@ def parse_email(
     return dataclasses.replace(built, sender_trust=sender_trust(message, built.sender_address, authserv_ids))
 
 
-def native_id_of(raw: bytes) -> str:
-    """The mail's key for deduplication, read from its headers alone (the SMTP intake's view of `native_id`)."""
-    head = raw[:_HEADER_SCAN_BYTES]  # the header block only: this runs on the event loop for every mail
+def mail_keys(raw: bytes) -> tuple[str, str]:
+    """(native id, content key) of a mail, read from its headers alone: this runs on the event loop for every mail.
+
+    The native id is the Message-ID. The content key is a digest of From, Date, Subject and Content-Type (whose
+    multipart boundary is new in every message): a scanner that reuses its Message-IDs sends a new Date and
+    boundary each time, while the same mail delivered twice (over SMTP and IMAP, or retried by a server) keeps them
+    even when a server re-encodes its body."""
+    head = raw[:_HEADER_SCAN_BYTES]
     end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
     try:
-        return _native_id(BytesHeaderParser(policy=policy.default).parsebytes(head[:end]), raw)
+        headers = BytesHeaderParser(policy=policy.default).parsebytes(head[:end])
+        native_id = _native_id(headers, raw)
+        fields = (" ".join(" ".join(_raw_values(headers, name)).split()) for name in _CONTENT_KEY_HEADERS)
     except Exception:  # a header the parser chokes on must not lose the mail: fall back to the digest
-        return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        digest = f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        return digest, digest
+    return native_id, hashlib.sha256("\n".join(fields).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def native_id_of(raw: bytes) -> str:
+    """The mail's key for deduplication (with its content key, see `mail_keys`)."""
+    return mail_keys(raw)[0]
 
 
 def _native_id(message: Message, raw: bytes) -> str:

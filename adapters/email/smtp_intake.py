@@ -15,7 +15,7 @@ import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from adapters.email import CHANNEL
-from adapters.email.parse import native_id_of
+from adapters.email.parse import mail_keys
 from ticketing.intake import Accept, AcceptRequest
 
 
@@ -43,7 +43,7 @@ class SupportMailHandler:
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         assert isinstance(raw, bytes)
-        native_id = native_id_of(raw)
+        native_id, content_key = mail_keys(raw)
         meta: dict[str, Any] = {
             "mail_from": envelope.mail_from or "",
             "rcpt_tos": list(envelope.rcpt_tos),
@@ -51,14 +51,19 @@ class SupportMailHandler:
         }
         self.in_flight += 1
         try:
-            result = await self._accept(AcceptRequest(CHANNEL, native_id, raw, meta, self._clock()))
+            result = await self._accept(AcceptRequest(CHANNEL, native_id, raw, meta, self._clock(), content_key))
         except Exception as error:  # nothing was committed: the sender must keep the mail and retry
             self._log.error("smtp.store_failed", native_id=native_id, error=str(error))
             return "451 4.3.0 Could not store the message now; please try again later"
         finally:
             self.in_flight -= 1
         self._log.info(
-            "smtp.accepted", inbox_id=result.inbox_id, native_id=native_id, duplicate=result.duplicate, size=len(raw)
+            "smtp.accepted",
+            inbox_id=result.inbox_id,
+            native_id=native_id,
+            duplicate=result.duplicate,
+            reused_id=result.reused_id,  # the same Message-ID with other content: a new message
+            size=len(raw),
         )
         return "250 2.0.0 Message accepted" + (" (already received)" if result.duplicate else "")
 

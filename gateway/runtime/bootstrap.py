@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import structlog
+
 from adapters.channel import ChannelContext, ChannelParts, DeskFacts, Receiver
 from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
@@ -98,10 +100,16 @@ def desk_facts(settings: Settings) -> DeskFacts:
 def committing(store: Store, inbox: Wakeup) -> Accept:
     """Commit a raw message, then ring the inbox pipeline's bell (the channel acks after this returns)."""
 
+    log = structlog.get_logger("gateway.intake")
+
     async def accept(request: AcceptRequest) -> AcceptResult:
         result = await store.accept(request)
         if not result.duplicate:
             inbox.notify()
+        if result.reused_id:  # a device reusing its ids; a second copy of the same message would be a duplicate
+            log.warning(
+                "intake.reused_id", channel=request.channel, native_id=request.native_id, inbox_id=result.inbox_id
+            )
         return result
 
     return accept

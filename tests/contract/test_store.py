@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import replace
 from datetime import timedelta
 
@@ -63,6 +64,24 @@ async def test_accept_deduplicates_on_channel_and_native_id(store: Store) -> Non
     async with store.transaction() as tx:
         pending = await tx.pending_inbox()
     assert [(item.channel, item.raw) for item in pending] == [("email", b"raw"), ("whatsapp", b"raw")]
+
+
+async def test_a_reused_id_with_other_content_is_a_new_message_and_its_copies_duplicates(store: Store) -> None:
+    first = await store.accept(dataclasses.replace(request("scan@printer"), content_key="a" * 64))
+    copy = await store.accept(dataclasses.replace(request("scan@printer", raw=b"resent"), content_key="a" * 64))
+    reused = await store.accept(dataclasses.replace(request("scan@printer", raw=b"new scan"), content_key="b" * 64))
+    reused_copy = await store.accept(dataclasses.replace(request("scan@printer", raw=b"x"), content_key="b" * 64))
+    unkeyed = await store.accept(request("scan@printer", raw=b"a channel without content keys"))
+    assert (first.duplicate, copy.duplicate, reused.duplicate, reused_copy.duplicate) == (False, True, False, True)
+    assert (reused.reused_id, reused_copy.reused_id, first.reused_id) == (True, True, False)
+    assert copy.inbox_id == first.inbox_id and reused_copy.inbox_id == reused.inbox_id != first.inbox_id
+    assert unkeyed.duplicate and unkeyed.inbox_id == first.inbox_id
+    async with store.transaction() as tx:
+        pending = await tx.pending_inbox()
+    assert [(item.native_id, item.raw) for item in pending] == [
+        ("scan@printer", b"raw"),
+        ("scan@printer#" + "b" * 16, b"new scan"),
+    ]
 
 
 async def test_concurrent_accepts_all_commit_once(store: Store) -> None:

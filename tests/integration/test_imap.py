@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from adapters.email.imap import ImapMailbox, ImapMailboxConfig
+from adapters.email.parse import mail_keys
 from tests.conftest import at, free_port
 from tests.dovecot import DovecotServer
 from ticketing.intake import AcceptRequest, AcceptResult
@@ -162,7 +163,14 @@ async def test_new_mail_while_idle_is_accepted_within_two_seconds_then_marked(
         status = mailbox.status()
     [item] = await inbox(store)
     assert item.native_id == "m1@andina.com.co" and b"Mensaje n" in item.raw
-    assert item.meta == {"mailbox": "soporte", "uid": 1, "rcpt_tos": [SUPPORT], "mail_from": ""}
+    content_key = mail_keys(item.raw)[1]  # From, Date, Subject, Content-Type: reused Message-IDs stay apart
+    assert item.meta == {
+        "mailbox": "soporte",
+        "uid": 1,
+        "rcpt_tos": [SUPPORT],
+        "mail_from": "",
+        "content_key": content_key,
+    }
     assert SEEN in (await flags(dovecot))[1]
     assert status["last_uid"] == 1 and status["uidvalidity"] == await asyncio.to_thread(dovecot.uidvalidity)
     assert status["last_message_at"] == "2026-11-24T14:00:00+00:00" and status["last_error"] is None

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from adapters.channel import PermanentFailure, TemporaryFailure
+from adapters.email.parse import mail_keys
 from adapters.email.reader import EmailReader, EmailReadOptions
 from adapters.process_pool import ReadPool
 from gateway.config.loader import load_settings
@@ -374,3 +375,22 @@ async def test_a_colleague_joins_a_ticket_when_our_mta_authenticated_the_mail(
     finally:
         await gateway.store.close()
     assert numbers == (["TL-000001"] if joins else ["TL-000002", "TL-000001"])
+
+
+async def test_a_second_mail_under_a_reused_message_id_gets_its_own_ticket(gateway: Gateway) -> None:
+    def mail(date: str, subject: str, body: str) -> bytes:
+        return (
+            f"From: Escaner <scanner@andina.com.co>\r\nTo: soporte@tecnolinux.com\r\nDate: {date}\r\n"
+            f"Subject: {subject}\r\nMessage-ID: <scan@printer.local>\r\n\r\n{body}\r\n"
+        ).encode()
+
+    for raw in (
+        mail("Mon, 23 Nov 2026 09:00:00 -0500", "Documento escaneado", "Adjunto el documento."),
+        mail("Mon, 23 Nov 2026 11:30:00 -0500", "Servidor caido", "El servidor de facturacion esta caido."),
+    ):
+        native_id, content_key = mail_keys(raw)
+        assert not (await gateway.accept(AcceptRequest("email", native_id, raw, {}, NOW, content_key))).duplicate
+    assert await gateway.inbox.process_pending() == 2
+    async with gateway.store.transaction() as tx:
+        tickets = await tx.list_tickets()
+    assert sorted(ticket.subject for ticket in tickets) == ["Documento escaneado", "Servidor caido"]

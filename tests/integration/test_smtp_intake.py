@@ -120,3 +120,31 @@ async def test_a_store_failure_gets_451_so_the_sender_retries() -> None:
 )
 def test_native_id(raw: bytes, expected: str) -> None:
     assert native_id_of(raw).startswith(expected)
+
+
+def scan(date: str, subject: str, body: str) -> bytes:
+    """A scanner's mail: the same Message-ID every time, as some devices send."""
+    message = EmailMessage()
+    message["From"] = "Escáner piso 3 <scanner@andina.com.co>"
+    message["To"] = SUPPORT
+    message["Subject"] = subject
+    message["Date"] = date
+    message["Message-ID"] = "<scan@printer.local>"
+    message.set_content(body)
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+async def test_a_reused_message_id_with_new_content_is_a_new_message(store: SqliteStore) -> None:
+    intake = await serve(store.accept)
+    port = intake.address[1]
+    first = scan("Mon, 23 Nov 2026 09:00:00 -0500", "Documento escaneado", "Adjunto el documento.")
+    down = scan("Mon, 23 Nov 2026 11:30:00 -0500", "URGENTE servidor caído", "El servidor de facturación está caído.")
+    resent = first.replace(b"\r\n\r\n", b"\r\nReceived: from relay.andina.com.co\r\n\r\n", 1)  # one more hop
+    answers = [await asyncio.to_thread(send, port, data) for data in (first, down, resent, down)]
+    await intake.stop()
+    assert [code for code, _ in answers] == [250] * 4
+    assert [b"already received" in text for _, text in answers] == [False, False, True, True]
+    async with store.transaction() as tx:
+        items = await tx.pending_inbox()
+    assert [item.raw for item in items] == [first, down]
+    assert items[0].native_id == "scan@printer.local" and items[1].native_id.startswith("scan@printer.local#")

@@ -51,10 +51,7 @@ class GroupCommitStore:
             async with self.transaction() as tx:
                 results = []
                 for item in batch:
-                    inbox_id, duplicate = await tx.insert_inbox(
-                        item.channel, item.native_id, item.raw, item.meta, item.received_at
-                    )
-                    results.append(AcceptResult(inbox_id, duplicate))
+                    results.append(await tx.insert_inbox(item))
                 return results
         except StoreError:
             raise

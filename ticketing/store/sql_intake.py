@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store import codec
 from ticketing.store.sql_base import Queries
 from ticketing.types import (
@@ -16,22 +17,39 @@ from ticketing.types import (
 class IntakeQueries(Queries):
     # --- inbox -------------------------------------------------------------------------------------
 
-    async def insert_inbox(
-        self, channel: str, native_id: str, raw: bytes, meta: dict[str, Any], received_at: datetime
-    ) -> tuple[int, bool]:
-        """Insert a raw message unless (channel, native_id) is already there; returns (id, duplicate)."""
+    async def insert_inbox(self, request: AcceptRequest) -> AcceptResult:
+        """Insert a raw message unless (channel, native_id) is already there with the same content key.
+
+        The same id with another content key (a device that reuses its Message-IDs) is a new message, stored under
+        the id with the key's start appended."""
+        meta = {**request.meta, "content_key": request.content_key} if request.content_key else request.meta
+        inserted = await self._insert_new(request, request.native_id, meta)
+        if inserted is not None:
+            return AcceptResult(inserted, duplicate=False)
+        existing_id, known_key = await self._existing(request.channel, request.native_id)
+        if not request.content_key or not known_key or known_key == request.content_key:
+            return AcceptResult(existing_id, duplicate=True)
+        variant = f"{request.native_id}#{request.content_key[:16]}"
+        inserted = await self._insert_new(request, variant, meta)
+        if inserted is not None:
+            return AcceptResult(inserted, duplicate=False, reused_id=True)
+        return AcceptResult((await self._existing(request.channel, variant))[0], duplicate=True, reused_id=True)
+
+    async def _existing(self, channel: str, native_id: str) -> tuple[int, str]:
+        """(id, content key) of the inbox item stored under (channel, native_id)."""
+        row = await self._db.fetchone(
+            "SELECT id, meta FROM inbox WHERE channel = ? AND native_id = ?", [channel, native_id]
+        )
+        assert row is not None
+        return int(row["id"]), str(json.loads(row["meta"] or "{}").get("content_key", ""))
+
+    async def _insert_new(self, request: AcceptRequest, native_id: str, meta: dict[str, Any]) -> int | None:
         row = await self._db.fetchone(
             "INSERT INTO inbox (channel, native_id, received_at, raw, meta, status) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (channel, native_id) DO NOTHING RETURNING id",
-            [channel, native_id, codec.utc_text(received_at), raw, json.dumps(meta), "pending"],
+            [request.channel, native_id, codec.utc_text(request.received_at), request.raw, json.dumps(meta), "pending"],
         )
-        if row is not None:
-            return int(row["id"]), False
-        existing = await self._db.fetchone(
-            "SELECT id FROM inbox WHERE channel = ? AND native_id = ?", [channel, native_id]
-        )
-        assert existing is not None
-        return int(existing["id"]), True
+        return int(row["id"]) if row is not None else None
 
     async def pending_inbox(self, limit: int = 50) -> list[InboxItem]:
         rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?", [limit])

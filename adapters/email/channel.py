@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Sender
+from adapters.connection_limit import fd_budget
 from adapters.email import CHANNEL
 from adapters.email.settings import EmailSettings, ImapMailboxSettings
 from adapters.labels import Texts
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 # The inbox gives up on a read at its deadline (which cancels the call and kills its worker); the pool's own limit,
 # a little later, is the backstop.
 _POOL_GRACE_SECONDS = 5.0
+SMTP_SHARE_OF_DESCRIPTORS = 0.25  # of what the file limit allows; HTTP takes half (gateway/runtime/supervisor.py)
 TRY_IT = (
     "  python3 -c \"import smtplib; smtplib.SMTP('{host}', {port}).sendmail('sistemas@andina.com.co',"
     " ['{address}'], 'Subject: Servidor caido\\r\\n\\r\\nEl servidor de facturacion no responde.')\""
@@ -120,7 +122,10 @@ class EmailChannel:
         if section.smtp_intake.enabled:
             handler = SupportMailHandler(frozenset(section.support_addresses), context.accept, context.clock)
             intake = section.smtp_intake
-            smtp = SmtpIntake(handler, intake.host, intake.port, section.max_message_bytes)
+            sessions = min(intake.max_sessions, fd_budget(SMTP_SHARE_OF_DESCRIPTORS))
+            smtp = SmtpIntake(
+                handler, intake.host, intake.port, section.max_message_bytes, sessions, intake.idle_timeout_seconds
+            )
         mailboxes = [
             MailboxReceiver(ImapMailbox(imap_config(box, context), context.store, context.accept, context.clock))
             for box in section.imap
@@ -140,7 +145,7 @@ def email_health(smtp: SmtpIntake | None, mailboxes: Sequence[MailboxReceiver], 
     health: dict[str, Any] = {"readers": pool.health()}
     if smtp is not None:
         host, port = smtp.address
-        health |= {"smtp": f"{host}:{port}", "in_flight": smtp.handler.in_flight}
+        health |= {"smtp": f"{host}:{port}", "in_flight": smtp.handler.in_flight, "sessions": smtp.limit.report()}
     if mailboxes:
         health["imap"] = {box.mailbox.name: box.mailbox.status() for box in mailboxes}
     return health

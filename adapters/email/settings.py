@@ -14,6 +14,8 @@ class SmtpIntakeSettings(Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: Port = 2525
+    max_sessions: int = Field(100, ge=1)  # one more is answered 421 (try later); also capped by the file limit
+    idle_timeout_seconds: float = Field(60.0, gt=0)  # a session silent this long is closed
 
 
 class ImapMailboxSettings(Section):

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from adapters.connection_limit import SMTP_BUSY, ConnectionLimit
 from adapters.email import CHANNEL
 from adapters.email.parse import mail_keys
 from ticketing.intake import Accept, AcceptRequest
@@ -68,15 +69,54 @@ class SupportMailHandler:
         return "250 2.0.0 Message accepted" + (" (already received)" if result.duplicate else "")
 
 
-class SmtpIntake:
-    """A receiver: serves SMTP on host:port until stopped."""
+class _CountedSession(SMTP):
+    """aiosmtpd's session, counted while its connection is open; lines as long as a whole message (as Postfix
+    takes them) instead of a permanent "500 Line too long" at 1,000 bytes."""
 
-    def __init__(self, handler: SupportMailHandler, host: str, port: int, max_message_bytes: int) -> None:
+    def __init__(self, sessions: list[int], line_limit: int, *args: Any, **kwargs: Any) -> None:
+        self.line_length_limit = line_limit  # read by SMTP.__init__ for its stream reader
+        super().__init__(*args, **kwargs)
+        self._sessions = sessions
+        self._counted = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if not self._counted:
+            self._counted = True
+            self._sessions[0] += 1
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._counted:
+            self._counted = False
+            self._sessions[0] -= 1
+        super().connection_lost(error)
+
+
+class SmtpIntake:
+    """A receiver: serves SMTP on host:port until stopped, `max_sessions` at a time (421 to one more), closing a
+    session idle for `idle_timeout` seconds."""
+
+    def __init__(
+        self,
+        handler: SupportMailHandler,
+        host: str,
+        port: int,
+        max_message_bytes: int,
+        max_sessions: int = 100,
+        idle_timeout: float = 60.0,
+    ) -> None:
         self.handler = handler
         self._host = host
         self._port = port
         self._max_bytes = max_message_bytes
+        self._idle_timeout = idle_timeout
+        self._sessions = [0]
+        self.limit = ConnectionLimit(self._protocol, max_sessions, SMTP_BUSY, lambda: self._sessions[0])
         self._server: asyncio.Server | None = None
+
+    @property
+    def sessions(self) -> int:
+        return self._sessions[0]
 
     @property
     def address(self) -> tuple[str, int]:
@@ -86,17 +126,20 @@ class SmtpIntake:
         return host, port
 
     def _protocol(self) -> SMTP:
-        return SMTP(
+        return _CountedSession(
+            self._sessions,
+            self._max_bytes + 2,
             self.handler,
             data_size_limit=self._max_bytes,
             enable_SMTPUTF8=True,
             decode_data=False,
             ident="intake-gateway",
+            timeout=self._idle_timeout,
         )
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, self._host, self._port)
+        self._server = await loop.create_server(self.limit, self._host, self._port)
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop accepting connections, then wait (up to `grace` seconds) for messages being committed."""

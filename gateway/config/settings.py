@@ -52,6 +52,12 @@ class HttpSection(Section):
     public_url: str | None = Field(None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     link_secret_env: str | None = None
     link_days: int = Field(7, ge=1, le=90)
+    # Connections open at once (one more gets 503; also capped by the process's file limit); a connection that
+    # sends no complete request for `idle_timeout_seconds` is closed; a request not answered within
+    # `request_timeout_seconds` (a body trickling in) gets 408.
+    max_connections: int = Field(500, ge=1)
+    idle_timeout_seconds: float = Field(15.0, gt=0)
+    request_timeout_seconds: float = Field(60.0, gt=0)
 
 
 class LoggingSection(Section):

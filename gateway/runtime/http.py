@@ -3,10 +3,12 @@ and pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from gateway.runtime.file_links import FileLinks
 from gateway.runtime.metrics import render_metrics
@@ -16,6 +18,7 @@ ReadStore = UnitOfWork[ReadModel]
 STORE_KEY: web.AppKey[ReadStore] = web.AppKey("store")
 ChannelsReport = Callable[[], Mapping[str, Any]]
 CHANNELS_KEY: web.AppKey[ChannelsReport] = web.AppKey("channels")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -48,15 +51,31 @@ async def metrics(request: web.Request) -> web.Response:
     return render_metrics(counts, tickets, request.app[CHANNELS_KEY]())
 
 
+def answer_within(seconds: float) -> Middleware:
+    """A request not answered within `seconds` (a body trickling in, byte by byte) gets 408 and its connection
+    is freed; what it committed stays committed, and the peer's retry finds it (deduplicated)."""
+
+    @web.middleware
+    async def deadline(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            async with asyncio.timeout(seconds):
+                return await handler(request)
+        except TimeoutError:
+            return web.Response(status=408, text="request took too long", headers={"Connection": "close"})
+
+    return deadline
+
+
 def create_app(
     store: ReadStore,
     channels: ChannelsReport,
     webhooks: Mapping[str, web.Application],
     file_links: FileLinks | None = None,
+    request_timeout: float = 60.0,
 ) -> web.Application:
     """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix, and agents'
     download links (`/archivos/…`) when the gateway has a public URL."""
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[answer_within(request_timeout)])
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels
     app.router.add_get("/healthz", healthz)

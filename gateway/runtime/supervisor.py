@@ -14,8 +14,11 @@ from typing import TextIO
 import structlog
 from aiohttp import web
 
+from adapters.connection_limit import HTTP_BUSY, ConnectionLimit, QuietAcceptErrors, fd_budget
 from gateway.runtime.bootstrap import Gateway
 from gateway.runtime.http import create_app
+
+HTTP_SHARE_OF_DESCRIPTORS = 0.5  # of what the file limit allows (SMTP sessions take a quarter)
 
 
 class Supervisor:
@@ -31,13 +34,22 @@ class Supervisor:
         await gateway.store.open()
         workers = [gateway.inbox, gateway.outbox, gateway.media]
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
-        app = create_app(gateway.store, gateway.health, gateway.webhooks, gateway.file_links)
-        runner = web.AppRunner(app, handle_signals=False)
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(QuietAcceptErrors())
+        app = create_app(
+            gateway.store, gateway.health, gateway.webhooks, gateway.file_links, http.request_timeout_seconds
+        )
+        runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=http.idle_timeout_seconds)
+        server: asyncio.Server | None = None
         try:
             for receiver in receivers:
                 await receiver.start()
             await runner.setup()
-            await web.TCPSite(runner, http.host, http.port).start()
+            requests = runner.server
+            assert requests is not None
+            limit = min(http.max_connections, fd_budget(HTTP_SHARE_OF_DESCRIPTORS))
+            connections = ConnectionLimit(requests, limit, HTTP_BUSY, lambda: len(requests.connections))
+            server = await loop.create_server(connections, http.host, http.port, reuse_address=True)
             address = f"http://{http.host}:{http.port}"
             self._print_banner(address)
             self._log.info("gateway.started", http=address, channels=gateway.health())
@@ -45,6 +57,8 @@ class Supervisor:
         finally:
             self._log.info("gateway.stopping")
             await asyncio.gather(*(receiver.stop() for receiver in receivers), return_exceptions=True)
+            if server is not None:
+                server.close()
             await runner.cleanup()
             for worker in workers:
                 worker.stop()

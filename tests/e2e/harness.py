@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
@@ -117,9 +117,14 @@ def write_config(workdir: Path, outgoing: str = MAILDIR_OUTGOING, extra: str = "
 
 @contextmanager
 def gateway_process(
-    workdir: Path, smtp_port: int, http_port: int, env: dict[str, str] | None = None
+    workdir: Path,
+    smtp_port: int,
+    http_port: int,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
 ) -> Iterator[RunningGateway]:
-    """`gateway run` on the configuration in `workdir`, until the block ends (then SIGTERM)."""
+    """`gateway run` on the configuration in `workdir`, until the block ends (then SIGTERM); `preexec` runs in
+    the child before it starts (e.g. to lower its file limit)."""
     log = (workdir / "gateway.log").open("a")
     started_at = (workdir / "gateway.log").stat().st_size
     process = subprocess.Popen(
@@ -129,6 +134,7 @@ def gateway_process(
         stderr=subprocess.STDOUT,
         text=True,
         env=_env() | (env or {}),
+        preexec_fn=preexec,
     )
     gateway = RunningGateway(workdir, smtp_port, http_port, process)
 

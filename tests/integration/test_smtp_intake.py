@@ -148,3 +148,15 @@ async def test_a_reused_message_id_with_new_content_is_a_new_message(store: Sqli
         items = await tx.pending_inbox()
     assert [item.raw for item in items] == [first, down]
     assert items[0].native_id == "scan@printer.local" and items[1].native_id.startswith("scan@printer.local#")
+
+
+async def test_a_line_longer_than_1000_bytes_is_accepted(store: SqliteStore) -> None:
+    long_line = b"<p>" + b"x" * 20_000 + b"</p>"  # an HTML part on one line, as some clients send it
+    raw = b"From: ana@andina.com.co\r\nSubject: Log\r\nContent-Type: text/html\r\n\r\n" + long_line + b"\r\n"
+    intake = await serve(store.accept)
+    code, _ = await asyncio.to_thread(send, intake.address[1], raw)
+    await intake.stop()
+    assert code == 250
+    async with store.transaction() as tx:
+        [item] = await tx.pending_inbox()
+    assert long_line in item.raw

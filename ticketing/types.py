@@ -217,6 +217,9 @@ class OutboundReply:
     cc: tuple[str, ...] = ()  # the ticket's watchers, copied (channels that can copy: email)
     # What the channel's sender needs besides the text, as JSON values (e.g. the ticket a console summary shows).
     data: Mapping[str, Any] = field(default_factory=dict)
+    # Replies with the same channel, recipient and order scope go out one after the other, in order; "" orders all
+    # of a recipient's replies (a client's mailbox), the console orders each ticket's thread on its own.
+    order_scope: str = ""
 
 
 @dataclass(frozen=True)

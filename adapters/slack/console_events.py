@@ -132,6 +132,7 @@ def console_item(
         idempotency_key=key,
         kind=kind,
         data=dict(data or {}),
+        order_scope=number,  # each ticket's thread keeps its order; threads go out side by side
     )
 
 

@@ -136,6 +136,7 @@ class OutboxSection(Section):
     max_attempts: int = Field(8, ge=1)
     base_delay_seconds: float = Field(5.0, gt=0)
     max_delay_seconds: float = Field(900.0, gt=0)
+    concurrency: int = Field(8, ge=1, le=64)
 
 
 class InboxSection(Section):

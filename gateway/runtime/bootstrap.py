@@ -202,7 +202,9 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         wakeup=inbox_bell,
     )
     senders = merged((p.senders for p in parts), "outbox channel")
-    outbox = OutboxWorker(store, senders, policy, clock, deliveries, wakeup=outbox_bell)
+    outbox = OutboxWorker(
+        store, senders, policy, clock, deliveries, wakeup=outbox_bell, concurrency=config.outbox.concurrency
+    )
     fetchers = merged((p.fetchers for p in parts), "media channel")
     fetched = FetchedAttachments(clock, observer)
     media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)

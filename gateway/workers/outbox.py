@@ -7,6 +7,7 @@ It owns the retry policy: exponential backoff with full jitter, the peer's `Retr
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ class OutboxWorker(Worker):
         rng: random.Random | None = None,
         idle_seconds: float = 30.0,
         wakeup: Wakeup | None = None,
+        concurrency: int = 8,
     ) -> None:
         self._store = store
         self._senders = senders
@@ -52,6 +54,7 @@ class OutboxWorker(Worker):
         self._rng = rng or random.Random()
         self._idle = idle_seconds
         self._deliveries = deliveries  # each final result is an event on the ticket
+        self._concurrency = concurrency  # replies of different conversations sent at the same time
         super().__init__("outbox", error_wait=policy.base_delay, wakeup=wakeup)
 
     async def work_pass(self) -> float:
@@ -64,10 +67,19 @@ class OutboxWorker(Worker):
         return self.wait_for_due(next_due, self._clock(), self._idle)
 
     async def deliver_due(self) -> int:
-        """One pass over the replies that are due; returns how many were sent."""
+        """One pass over the replies that are due; returns how many were sent.
+
+        The pass holds at most one reply per conversation (see `due_outbox`), so they go out side by side, up to
+        `concurrency` at a time: a thousand new tickets' console threads do not wait for each other."""
         async with self._store.transaction() as tx:
-            items = await tx.due_outbox(self._clock())
-        return await self.each(items, self._deliver)
+            items = await tx.due_outbox(self._clock(), limit=max(20, self._concurrency * 4))
+        slots = asyncio.Semaphore(self._concurrency)
+
+        async def deliver(item: OutboxItem) -> int:
+            async with slots:
+                return 0 if self.stopping else await self._deliver(item)
+
+        return sum(await asyncio.gather(*(deliver(item) for item in items)))
 
     async def _deliver(self, item: OutboxItem) -> int:
         reply = item.reply

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,8 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.slack.console import SlackConsole
 from adapters.slack.console_events import ConsoleObserver
+from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import at, free_port, project_texts
 from tests.fake_slack import FakeSlack
+from ticketing.deliveries import Deliveries
 from ticketing.observer import TicketChange
 from ticketing.store.sqlite import SqliteStore
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketEvent, TicketMessage
@@ -263,3 +266,30 @@ async def test_what_the_console_cannot_send_is_permanent(desk: Desk, number: str
     await desk.open_ticket()
     with pytest.raises(PermanentFailure, match=reason):
         await desk.console.send(console_reply(number, kind))
+
+
+async def test_a_burst_of_2000_new_tickets_reaches_the_console_in_order_per_thread(desk: Desk) -> None:
+    """2,000 tickets at once (an outage): every summary is posted, and each ticket's line after its own parent."""
+    observer = ConsoleObserver("slack_console", CONSOLE, project_texts()("es"))
+    async with desk.store.transaction() as tx:
+        for _ in range(2_000):
+            number = await tx.next_ticket_number("TL")
+            ticket = Ticket(number, "ana@andina.com.co", "Ana", "email", "andina", "standard", Status.NEW,
+                            Priority.HIGH, None, "Servidor caído", "es", NOW, NOW + timedelta(hours=1), None)  # fmt: skip
+            ticket_id = await tx.insert_ticket(ticket, NOW)
+            await tx.add_message(ticket_id, TicketMessage(Direction.IN, "email", "No responde.", NOW, "ana@x", "m"))
+            created = TicketChange(ticket, (TicketEvent(NOW, "created", "ana@x", {}, id=1),))
+            await observer.ticket_changed(tx, created, NOW)
+            line = console_reply(number, "console_message", "El cliente escribió otra vez.")
+            await tx.enqueue_reply(replace(line, idempotency_key=f"line-{number}", order_scope=number), NOW)
+    worker = OutboxWorker(desk.store, {"slack_console": desk.console}, RetryPolicy(3, 1.0, 5.0), lambda: NOW,
+                          Deliveries(desk.store, lambda: NOW), concurrency=8)  # fmt: skip
+    started = time.monotonic()
+    while await worker.deliver_due():
+        pass
+    seconds = time.monotonic() - started
+    parents = {message.ts: message for message in desk.fake.messages if message.thread_ts is None}
+    lines = [message for message in desk.fake.messages if message.thread_ts is not None]
+    assert (len(parents), len(lines)) == (2_000, 2_000)
+    assert all(line.thread_ts in parents for line in lines)  # each line went after its ticket's parent
+    assert seconds < 120, f"2,000 tickets took {seconds:.0f} s to reach the console"

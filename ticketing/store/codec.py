@@ -158,6 +158,7 @@ def outbox_from_row(row: Row) -> OutboxItem:
         data=payload.get("data") or {},
         reply_to=payload.get("reply_to") or "",
         cc=tuple(payload.get("cc") or ()),
+        order_scope=row["order_scope"] or "",
     )
     return OutboxItem(
         id=int(row["id"]),

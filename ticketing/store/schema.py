@@ -169,6 +169,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tickets ADD COLUMN watchers TEXT NOT NULL DEFAULT '[]';
     """,
+    # 9: replies keep their order within (channel, recipient, order scope): the console per ticket thread. The
+    # index makes "is an older one still waiting?" a lookup, so a pass over the due replies is O(batch).
+    """
+    ALTER TABLE outbox ADD COLUMN order_scope TEXT NOT NULL DEFAULT '';
+    CREATE INDEX outbox_order ON outbox (status, channel, recipient, order_scope, id);
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

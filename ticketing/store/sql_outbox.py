@@ -26,7 +26,7 @@ class OutboxQueries(Queries):
         queued."""
         row = await self._db.fetchone(
             "INSERT INTO outbox (ticket_number, channel, recipient, kind, payload, idempotency_key, status, "
-            "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
+            "next_attempt_at, created_at, order_scope) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) "
             "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
             [
                 reply.ticket_number,
@@ -37,6 +37,7 @@ class OutboxQueries(Queries):
                 reply.idempotency_key,
                 codec.utc_text(not_before or now),
                 codec.utc_text(now),
+                reply.order_scope,
             ],
         )
         return int(row["id"]) if row else None
@@ -65,12 +66,13 @@ class OutboxQueries(Queries):
         return True
 
     async def due_outbox(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
-        """Replies due now, oldest first, and only the oldest unsent one per conversation (channel and recipient):
-        a reply waiting to be retried holds back the ones queued after it, so each conversation keeps its order."""
+        """Replies due now, oldest first, and only the oldest unsent one per conversation (channel, recipient and
+        order scope): a reply waiting to be retried holds back the ones queued after it, so each conversation keeps
+        its order, and the replies returned can be sent at the same time."""
         rows = await self._db.fetchall(
             "SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
             "SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.channel = o.channel "
-            "AND e.recipient = o.recipient AND e.id < o.id) ORDER BY o.id LIMIT ?",
+            "AND e.recipient = o.recipient AND e.order_scope = o.order_scope AND e.id < o.id) ORDER BY o.id LIMIT ?",
             [codec.utc_text(now), limit],
         )
         return [codec.outbox_from_row(row) for row in rows]

@@ -222,6 +222,23 @@ class OutboundReply:
     order_scope: str = ""
 
 
+# How far a sent reply has got, as channels report it (Twilio's MessageStatus words): a report only moves a reply
+# forward, so a replayed or late "sent" cannot undo "delivered". A state not listed ranks with "sent".
+DELIVERY_PROGRESS: Mapping[str, int] = {
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "failed": 6,
+    "undelivered": 6,
+    "canceled": 6,
+}
+UNLISTED_DELIVERY_RANK = 3
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     id: int

@@ -117,7 +117,7 @@ class ImapMailbox:
         if isinstance(error, LoginError):
             reply = str(error).removeprefix("b'").removesuffix("'")  # imapclient wraps the server's bytes in str()
             self._last_error = f"login failed: {reply}"
-            self._log.error("imap.login_failed", user=self._config.username, error=reply, retry_in=round(delay, 3))
+            self._log.error("imap.login_failed", error=reply, retry_in=round(delay, 3))  # the account name stays out
         else:
             self._last_error = f"{type(error).__name__}: {error}"
             self._log.error("imap.error", error=self._last_error, retry_in=round(delay, 3))

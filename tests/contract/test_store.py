@@ -308,6 +308,8 @@ async def test_delivery_reports_reach_the_message(store: Store) -> None:
         assert await tx.record_delivery("SM9999", "delivered", "") is None
         assert await tx.record_delivery("SM0001", "delivered", "") is None  # the same report again changes nothing
         assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["delivered"]
+        assert await tx.record_delivery("SM0001", "sent", "") is None  # a replayed earlier report: no step back
+        assert await tx.record_delivery("SM0001", "queued", "") is None
         await tx.record_delivery("SM0001", "failed", "63016 outside the allowed window")
         assert [m.delivery_state for m in await tx.messages(ticket_id)] == ["failed: 63016 outside the allowed window"]
         [item] = await tx.list_outbox()

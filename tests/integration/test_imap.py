@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from adapters.email.imap import ImapMailbox, ImapMailboxConfig
 from adapters.email.parse import mail_keys
@@ -334,9 +335,13 @@ async def test_stop_or_cancel_leaves_idle_promptly(dovecot: DovecotServer, store
 async def test_a_failed_login_backs_off_and_stop_does_not_wait_for_the_next_one(
     dovecot: DovecotServer, store: SqliteStore
 ) -> None:
-    mailbox = mailbox_for(config_for(dovecot, password="wrong"), store, backoff_max=0.01)
-    task = asyncio.create_task(mailbox.run())
-    await eventually(lambda: login_failed(mailbox))  # Dovecot answers a wrong password after 2 s
+    config = config_for(dovecot, password="wrong", name="buzon")
+    mailbox = mailbox_for(config, store, backoff_max=0.01)
+    with capture_logs() as logs:
+        task = asyncio.create_task(mailbox.run())
+        await eventually(lambda: login_failed(mailbox))  # Dovecot answers a wrong password after 2 s
+    assert any(log["event"] == "imap.login_failed" for log in logs)
+    assert config.username not in str(logs) and config.password not in str(logs)  # nothing to guess with
     await eventually(lambda: in_state(mailbox, "connecting"))  # the next attempt waits out the auth penalty
     started = time.monotonic()
     mailbox.stop()

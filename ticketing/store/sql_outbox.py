@@ -8,10 +8,17 @@ from datetime import datetime
 from ticketing.store import codec
 from ticketing.store.sql_base import Queries, placeholders
 from ticketing.types import (
+    DELIVERY_PROGRESS,
+    UNLISTED_DELIVERY_RANK,
     OutboundReply,
     OutboxItem,
 )
 
+_DELIVERY_RANK = (
+    "CASE COALESCE(delivery_state, '') WHEN '' THEN 0 "
+    + " ".join(f"WHEN '{state}' THEN {rank}" for state, rank in DELIVERY_PROGRESS.items())
+    + f" ELSE {UNLISTED_DELIVERY_RANK} END"
+)
 # A reply still held back: never tried and not yet due, so no worker has picked it up (the next parameter: now).
 HELD = "status = 'pending' AND attempts = 0 AND next_attempt_at > ?"
 
@@ -105,12 +112,13 @@ class OutboxQueries(Queries):
         await self._db.execute("UPDATE outbox SET provider_id = ? WHERE id = ?", [provider_id, outbox_id])
 
     async def record_delivery(self, provider_id: str, state: str, error: str) -> OutboxItem | None:
-        """A channel's delivery report for a sent reply; returns the reply when this report changed its state (None:
-        not one of ours, or the same report again)."""
+        """A channel's delivery report for a sent reply; returns the reply when this report moved it forward (None:
+        not one of ours, the same report again, or one behind what is known: a replayed "sent" after "delivered")."""
+        rank = DELIVERY_PROGRESS.get(state, UNLISTED_DELIVERY_RANK)
         row = await self._db.fetchone(
             "UPDATE outbox SET delivery_state = ?, delivery_error = ? WHERE provider_id = ? "
-            "AND (delivery_state IS NULL OR delivery_state <> ? OR delivery_error <> ?) RETURNING *",
-            [state, error, provider_id, state, error],
+            f"AND ({_DELIVERY_RANK} < ? OR (delivery_state = ? AND delivery_error <> ?)) RETURNING *",
+            [state, error, provider_id, rank, state, error],
         )
         return codec.outbox_from_row(row) if row else None
 

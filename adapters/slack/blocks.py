@@ -140,13 +140,14 @@ def ticket_blocks(
     labels = texts(CONSOLE_LANGUAGE)
     priority = labels.priority(ticket.priority)
     status = labels.status(ticket.status)
-    page = oncall_mention if ticket.priority == "critical" and oncall_mention else None
+    critical = ticket.priority == "critical" and ticket.status != "not_covered"
+    page = oncall_mention if critical else None  # the caller decides whether this post pages (see oncall.py)
     fallback = f"Ticket {ticket.number} ({priority}, {status}): {escape(ticket.subject)}"
     if page:
         fallback = f"{page} {fallback}"
     blocks: list[dict[str, Any]] = []
-    if page:
-        text = f"{page} :rotating_light: Ticket crítico: respuesta inmediata."
+    if critical:
+        text = f"{page + ' ' if page else ''}:rotating_light: Ticket crítico: respuesta inmediata."
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     subject = ticket.subject.strip() or "(sin asunto)"
     header = cut(f"{ticket.number} · {subject}", HEADER_LIMIT)

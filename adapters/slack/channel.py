@@ -48,6 +48,7 @@ class SlackChannel:
         from adapters.slack.client_sender import SlackClientSender
         from adapters.slack.console import SlackConsole
         from adapters.slack.events import EVENTS_PATH, slack_events_app
+        from adapters.slack.oncall import OncallPages
         from adapters.slack.phone_call import PhoneCallDesk
 
         region = context.desk.phone_region
@@ -67,7 +68,13 @@ class SlackChannel:
             tz=context.desk.timezone,
             texts=context.texts,
             organisation_name=organisation_name,
-            oncall_mention=f"<!subteam^{section.oncall_group}>" if section.oncall_group else None,
+            pages=OncallPages(
+                f"<!subteam^{section.oncall_group}>",
+                section.oncall_pages_per_hour,
+                section.oncall_pages_per_organisation_per_hour,
+            )
+            if section.oncall_group
+            else None,
             upload_max_bytes=section.upload_max_bytes,
             file_link=context.file_link,
         )

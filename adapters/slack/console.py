@@ -35,6 +35,7 @@ from adapters.labels import Texts
 from adapters.retry_after import retry_after_header
 from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
 from adapters.slack.console_events import FILE, PROMPT, SUMMARY, THREAD_LINE
+from adapters.slack.oncall import OncallPages
 from adapters.slack.snapshot import console_ticket
 from ticketing.ports import AttachmentFiles, ConsoleThreads, UnitOfWork
 from ticketing.types import OutboundReply, StoredFile
@@ -60,7 +61,7 @@ class SlackConsole:
         tz: ZoneInfo,
         texts: Texts,
         organisation_name: Callable[[str | None], str | None],
-        oncall_mention: str | None = None,
+        pages: OncallPages | None = None,
         upload_max_bytes: int = 10_485_760,
         file_link: Callable[[int], str] | None = None,
     ) -> None:
@@ -72,7 +73,7 @@ class SlackConsole:
         self._store = store
         self._tz = tz
         self._organisation_name = organisation_name
-        self._oncall_mention = oncall_mention
+        self._pages = pages  # who may page the on-call group (None: nobody is paged)
         self._log = structlog.get_logger("adapters.slack.console")
 
     async def send(self, reply: OutboundReply) -> str | None:
@@ -94,7 +95,8 @@ class SlackConsole:
             raise PermanentFailure(f"the summary of {number} carries no ticket snapshot ({error!r})") from error
         async with self._store.transaction() as tx:
             thread = await tx.console_thread(number)
-        text, blocks = ticket_blocks(ticket, self._tz, self._oncall_mention, self._texts)
+        mention = self._pages.mention_for(ticket, first_post=thread is None) if self._pages else None
+        text, blocks = ticket_blocks(ticket, self._tz, mention, self._texts)
         if thread is not None:
             channel, ts = thread
             updated = await self._call(

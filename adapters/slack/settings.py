@@ -19,6 +19,9 @@ class SlackSettings(Section):
     signing_secret_env: str = "SLACK_SIGNING_SECRET"
     team_id: str | None = Field(None, pattern=r"^T[A-Z0-9]+$")  # only this workspace may act
     oncall_group: str | None = Field(None, pattern=r"^S[A-Z0-9]+$")  # mentioned on critical tickets
+    # Pages (a critical ticket's mention of the on-call group) at most this often; a not-covered ticket never pages.
+    oncall_pages_per_hour: int = Field(10, ge=1)
+    oncall_pages_per_organisation_per_hour: int = Field(3, ge=1)
     agents: dict[str, str] = {}  # Slack user id -> the agent's name
     # "confirm": each thread reply first asks its author (privately) whether to send it to the client or keep it
     # as an internal note. "direct": a thread reply goes to the client unless it starts with "nota:"/"note:",

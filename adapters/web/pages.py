@@ -26,11 +26,12 @@ import structlog
 from aiohttp import web
 
 from adapters.labels import Texts
+from adapters.rate_limit import RateLimiter
 from adapters.web import form as fields_of
 from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
 from adapters.web.form import language_of
 from adapters.web.receipts import RECEIPT_PATH, ReceiptTokens, StatusView, WebDesk, submission_key
-from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, RateLimiter, client_address
+from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, client_address
 
 STATUS_PATH = "/estado"  # under MOUNT_PATH: the ticket status lookup
 TEMPLATES_DIR = Path(__file__).parent / "templates"

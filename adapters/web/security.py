@@ -5,8 +5,7 @@ own). The page puts it in a hidden field and in a `SameSite=Strict` cookie; a PO
 present, equal, correctly signed and at most `max_age` old (two hours). A still-fresh token is reused for the next
 form, so a visitor with two tabs open is not refused.
 
-`RateLimiter` counts events per key (a client address, a contact) in a moving window, in memory, per instance (the
-`limits` package; its memory storage forgets a key once its window has passed): the pages build one per purpose.
+Rate limits are `adapters.rate_limit.RateLimiter`s, one per purpose.
 """
 
 from __future__ import annotations
@@ -17,9 +16,6 @@ from datetime import datetime, timedelta
 
 from aiohttp import web
 from itsdangerous import BadSignature
-from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from adapters.clock_signer import clock_signer
 
@@ -66,24 +62,6 @@ class CsrfTokens:
         if not secrets.compare_digest(submitted.encode("utf-8", "replace"), cookie.encode("utf-8", "replace")):
             return False
         return self.age(submitted) is not None
-
-
-class RateLimiter:
-    """At most `limit` events per key in any `window` (a moving window, whole seconds), in memory."""
-
-    def __init__(self, limit: int, window: timedelta) -> None:
-        self._item = RateLimitItemPerSecond(limit, max(1, int(window.total_seconds())))
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-
-    def blocked(self, *keys: str) -> bool:
-        """True when any key is at its limit already (nothing is counted)."""
-        return not all(self._limiter.test(self._item, key) for key in keys)
-
-    def allow(self, *keys: str) -> bool:
-        """Count one event for every key and answer True, unless one of them is at its limit (then count none)."""
-        if self.blocked(*keys):
-            return False
-        return all([self._limiter.hit(self._item, key) for key in keys])
 
 
 def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str:

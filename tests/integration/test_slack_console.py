@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.slack.console import SlackConsole
 from adapters.slack.console_events import ConsoleObserver
+from adapters.slack.oncall import OncallPages
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from tests.conftest import at, free_port, project_texts
 from tests.fake_slack import FakeSlack
@@ -104,7 +105,7 @@ def make_console(client: AsyncWebClient, store: SqliteStore) -> SlackConsole:
         tz=ZoneInfo("America/Bogota"),
         texts=project_texts(),
         organisation_name=lambda key: ORGANISATIONS.get(key or ""),
-        oncall_mention=ONCALL,
+        pages=OncallPages(ONCALL, overall_per_hour=4, per_organisation_per_hour=2),
     )
 
 
@@ -192,6 +193,30 @@ async def test_a_critical_ticket_mentions_the_oncall_group(desk: Desk) -> None:
     [parent] = desk.fake.messages
     assert parent.text.startswith(f"{ONCALL} Ticket {number} (Crítico")
     assert parent.blocks[0]["text"]["text"].startswith(ONCALL)
+
+
+async def test_a_critical_ticket_without_a_contract_pages_nobody(desk: Desk) -> None:
+    number = await desk.open_ticket(priority=Priority.CRITICAL)  # "Crítico" chosen on the public form
+    await desk.change(number, status=Status.NOT_COVERED, plan="free")
+    await desk.console.send(await desk.summary(number))
+    [parent] = desk.fake.messages
+    assert ONCALL not in parent.text and ONCALL not in str(parent.blocks)
+
+
+async def test_pages_are_rate_limited_per_organisation_and_in_all(desk: Desk) -> None:
+    def paged() -> list[bool]:
+        return [ONCALL in message.text for message in desk.fake.messages if message.thread_ts is None]
+
+    for _ in range(3):  # Andina: two pages an hour
+        number = await desk.open_ticket(priority=Priority.CRITICAL)
+        await desk.console.send(await desk.summary(number))
+    assert paged() == [True, True, False]
+    await desk.console.send(await desk.summary(number))  # a redraw of the last one: an edit, which notifies nobody
+    for organisation in ("b", "c", "d"):  # four pages an hour in all
+        number = await desk.open_ticket(priority=Priority.CRITICAL)
+        await desk.change(number, organisation=organisation)
+        await desk.console.send(await desk.summary(number))
+    assert paged() == [True, True, False, True, True, False]
 
 
 @pytest.mark.parametrize(

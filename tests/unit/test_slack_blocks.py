@@ -171,14 +171,23 @@ def test_priority_select_starts_at_the_current_priority() -> None:
 
 
 @pytest.mark.parametrize(
-    ("priority", "mention", "paged"),
-    [("critical", ONCALL, True), ("critical", None, False), ("high", ONCALL, False), ("medium", None, False)],
+    ("priority", "status", "mention", "paged", "banner"),
+    [
+        ("critical", "new", ONCALL, True, True),
+        ("critical", "new", None, False, True),  # a redraw, or over the page limit: critical, nobody paged
+        ("critical", "not_covered", ONCALL, False, False),  # no contract: never a page
+        ("high", "new", ONCALL, False, False),
+        ("medium", "new", None, False, False),
+    ],
 )
-def test_a_critical_ticket_pages_the_oncall_group(priority: str, mention: str | None, paged: bool) -> None:
-    text, blocks = ticket_blocks(replace(TICKET, priority=priority), BOGOTA, mention, TEXTS)
+def test_a_critical_ticket_pages_the_oncall_group(
+    priority: str, status: str, mention: str | None, paged: bool, banner: bool
+) -> None:
+    text, blocks = ticket_blocks(replace(TICKET, priority=priority, status=status), BOGOTA, mention, TEXTS)
     assert text.startswith(ONCALL) is paged
-    assert (blocks[0]["type"] == "section" and blocks[0]["text"]["text"].startswith(ONCALL)) is paged
-    assert blocks[1 if paged else 0]["type"] == "header"
+    assert (blocks[0]["type"] == "section" and "Ticket crítico" in blocks[0]["text"]["text"]) is banner
+    assert blocks[0]["text"]["text"].startswith(ONCALL) is paged
+    assert blocks[1 if banner else 0]["type"] == "header"
 
 
 def test_what_the_client_wrote_cannot_mention_or_break_the_limits() -> None:

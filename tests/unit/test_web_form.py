@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from adapters.rate_limit import RateLimiter
 from adapters.web.form import (
     MAX_FILE_BYTES,
     form_from_payload,
@@ -14,7 +15,7 @@ from adapters.web.form import (
     read_lookup_form,
     read_support_form,
 )
-from adapters.web.security import CsrfTokens, RateLimiter
+from adapters.web.security import CsrfTokens
 from tests.conftest import at
 
 VALID = {

@@ -1,0 +1,39 @@
+"""Who may page the agents' on-call group: a critical ticket of a covered client, and not too often.
+
+The public web form lets anyone choose "Crítico": a visitor without a contract gets a `not_covered` ticket, which
+never pages; and pages are rate-limited per organisation (or requester, without one) and in all, so a flood of
+critical requests wakes the on-call group a few times an hour, not a thousand. A ticket over the limit is still
+shown as critical in the console, without the mention (as is every redraw of a summary: the page was the post).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+
+from adapters.rate_limit import RateLimiter
+from adapters.slack.blocks import ConsoleTicket
+
+NOT_COVERED = "not_covered"
+
+
+class OncallPages:
+    def __init__(self, mention: str, overall_per_hour: int, per_organisation_per_hour: int) -> None:
+        self._mention = mention
+        self._overall = RateLimiter(overall_per_hour, timedelta(hours=1))
+        self._per_organisation = RateLimiter(per_organisation_per_hour, timedelta(hours=1))
+        self._log = structlog.get_logger("adapters.slack.oncall")
+
+    def mention_for(self, ticket: ConsoleTicket, first_post: bool) -> str | None:
+        """The mention to put in the ticket's parent message, or None. Only a first post pages (Slack does not
+        notify on edits): a redraw shows the ticket as critical without the mention."""
+        if ticket.priority != "critical" or ticket.status == NOT_COVERED or not first_post:
+            return None
+        organisation = f"organisation:{ticket.organisation or ticket.requester}"
+        if self._overall.blocked("all") or self._per_organisation.blocked(organisation):
+            self._log.warning("oncall.page_skipped", ticket=ticket.number, reason="rate limit")
+            return None
+        self._overall.allow("all")
+        self._per_organisation.allow(organisation)
+        return self._mention

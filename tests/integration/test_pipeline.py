@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.email.parse import mail_keys
@@ -394,3 +395,23 @@ async def test_a_second_mail_under_a_reused_message_id_gets_its_own_ticket(gatew
     async with gateway.store.transaction() as tx:
         tickets = await tx.list_tickets()
     assert sorted(ticket.subject for ticket in tickets) == ["Documento escaneado", "Servidor caido"]
+
+
+async def test_a_full_disk_is_the_stores_trouble_and_never_counts_against_the_message(gateway: Gateway) -> None:
+    log_lines = "".join(f"{n:06d} ERROR kernel: I/O error on /dev/sdb\r\n" for n in range(5_000))
+    raw = MAIL.replace(b"La impresora no imprime.", f"No arranca, el log:\r\n{log_lines}".encode())
+    await gateway.accept(AcceptRequest("email", "p1@andina.com.co", raw, {}, NOW))  # its ticket needs new pages
+    writer = gateway.store._connection  # type: ignore[attr-defined]  # cap the file at its size, as a full disk
+    assert writer is not None
+    [pages] = await (await writer.execute("PRAGMA page_count")).fetchone()
+    await writer.execute(f"PRAGMA max_page_count = {pages}")
+    with capture_logs() as logs:
+        assert await gateway.inbox.process_pending() == 0
+    async with gateway.store.transaction() as tx:
+        [item] = await tx.pending_inbox()
+    assert item.attempts == 0 and item.error == ""  # the message is not to blame
+    errors = [log for log in logs if log["log_level"] in ("warning", "error")]
+    assert any("database or disk is full" in str(log.get("error")) for log in errors), errors
+    assert "no transaction is active" not in str(logs)
+    await writer.execute("PRAGMA max_page_count = 1073741823")  # space again
+    assert await gateway.inbox.process_pending() == 1

@@ -86,7 +86,13 @@ class PostgresStore(GroupCommitStore):
             async with self._pool.acquire() as connection:
                 async with connection.transaction():
                     yield connection
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as error:
+        except (
+            OSError,
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.InsufficientResourcesError,  # disk full, out of memory, too many connections
+            asyncpg.OperatorInterventionError,  # an administrator's shutdown, a cancelled statement
+        ) as error:
             raise StoreError(f"PostgreSQL unavailable: {error}") from error
 
     @asynccontextmanager

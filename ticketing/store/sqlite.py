@@ -81,11 +81,32 @@ class SqliteStore(GroupCommitStore):
                 raise StoreError(f"cannot begin a transaction: {error}") from error
             try:
                 yield StoreTransaction(_Runner(connection))
+            except sqlite3.DatabaseError as error:
+                await _roll_back(connection)
+                if _is_store_trouble(error):  # disk full, I/O error, a damaged file: the store's, not the caller's
+                    raise StoreError(f"the store failed: {error}") from error
+                raise
             except BaseException:
-                await connection.execute("ROLLBACK")
+                await _roll_back(connection)
                 raise
             try:
                 await connection.execute("COMMIT")
             except sqlite3.Error as error:
-                await connection.execute("ROLLBACK")
+                await _roll_back(connection)
                 raise StoreError(f"commit failed: {error}") from error
+
+
+def _is_store_trouble(error: sqlite3.DatabaseError) -> bool:
+    """SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY … (OperationalError) and a damaged file (DatabaseError itself), as
+    opposed to a constraint or a binding that a caller got wrong."""
+    return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
+
+
+async def _roll_back(connection: aiosqlite.Connection) -> None:
+    """Roll back if a transaction is still open: SQLite ends one by itself on some errors (disk full), and a
+    ROLLBACK then would fail with "no transaction is active", hiding the real error."""
+    if connection.in_transaction:
+        try:
+            await connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass

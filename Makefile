@@ -9,7 +9,7 @@ LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint bench check-config lock clean
+.PHONY: run test lint bench fuzz check-config lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.loop_stall
+
+# 100,000 mutated mails read as the gateway reads them: crashes and reads over 1 s are reported (exit 1).
+fuzz: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.fuzz_mail --count 100000
 
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools

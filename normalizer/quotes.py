@@ -34,6 +34,9 @@ _MIN_WRAPPED_LENGTH = 60  # a quoted line some client wrapped was a long one
 _MAX_FORWARD_DEPTH = 3
 _MAX_TRIM_PASSES = 6
 _LIBRARY_LINE_LIMIT = 400
+# Reply headers are looked for in this many lines at most: a client's own text above the quote is never longer,
+# and every rule's cost then has a ceiling, however long the mail (the text kept beyond it is what the client sent).
+MAX_ANALYSED_LINES = 5_000
 
 _QUOTED = re.compile(r"^\s*>")
 _ATTRIBUTION_DETAIL = re.compile(r"\d|@")
@@ -195,6 +198,11 @@ def strip_quotes(text: str) -> str:
     if not original:
         return ""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > MAX_ANALYSED_LINES:  # a pasted log, or a crafted mail: the reply is found near the top or not
+        head = lines[:MAX_ANALYSED_LINES]
+        if first_header(head) is None and _library_reply_end(head) == len(head):
+            return _tidy(lines)  # no quoted history near the top: all of it is what the client sent
+        lines = head
     reply = _reply(drop_banners(lines))
     for _ in range(_MAX_TRIM_PASSES):  # footers under quotes under footers: a real mail has a few layers
         trimmed = drop_footers(_drop_trailing_quotes(reply))

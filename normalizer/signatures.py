@@ -27,9 +27,12 @@ _FOLD_LIMIT = 300  # footers are short lines: never fold more of a (possibly hug
 _SIGNATURE_SEPARATOR = "-- "
 _BARE_SEPARATORS = ("--", "__", "—", "–")
 _MAX_LINES_AFTER_BARE_SEPARATOR = 10
-_SEPARATOR_LINE = re.compile(r"^\s*(?:[_\-=*~—]{5,}|\**(?:\s*[.·•*]){5,}\s*\**)\s*$")
-_DECORATION = re.compile(r"^\s*\**(?:\s*[.·•*]){5,}\s*\**\s*$")  # "**. . . . . . . . . .**" above a footer
-_LIST_FOOTER_RULE = re.compile(r"^\s*_{20,}\s*$")  # Outlook and Mailman draw underscores above their footers
+# Matched on the stripped line, and only on a short one (`_rule`): with the line's own spaces around them, these
+# patterns backtrack for seconds over a line of 20,000 tabs.
+_SEPARATOR_LINE = re.compile(r"(?:[_\-=*~—]{5,}|\**(?:\s*[.·•*]){5,}\s*\**)$")
+_DECORATION = re.compile(r"\**(?:\s*[.·•*]){5,}\s*\**$")  # "**. . . . . . . . . .**" above a footer
+_LIST_FOOTER_RULE = re.compile(r"_{20,}$")  # Outlook and Mailman draw underscores above their footers
+_MAX_RULE_CHARS = 200
 _MAX_LIST_FOOTER_LINES = 6
 _MAX_SIGNATURE_LINES = 8
 _MAX_FOOTER_BLOCKS = 12
@@ -42,6 +45,12 @@ _POSTSCRIPT = re.compile(r"^(?:p\.\s?[ds]\.|pd\b|ps\b)", re.IGNORECASE)
 
 def _folded(line: str) -> str:
     return fold(line[:_FOLD_LIMIT])
+
+
+def _rule(pattern: re.Pattern[str], line: str) -> bool:
+    """Whether the line, stripped, is a short drawn rule of this kind."""
+    stripped = line.strip()
+    return len(stripped) <= _MAX_RULE_CHARS and bool(pattern.match(stripped))
 
 
 def _non_blank(lines: list[str]) -> list[str]:
@@ -74,7 +83,7 @@ def _signature_separator(lines: list[str]) -> int | None:
             continue
         if line == _SIGNATURE_SEPARATOR:
             return index
-        if index < earliest_bare or (line.strip() not in _BARE_SEPARATORS and not _DECORATION.match(line)):
+        if index < earliest_bare or (line.strip() not in _BARE_SEPARATORS and not _rule(_DECORATION, line)):
             continue
         if all(map(_looks_like_signature_line, _non_blank(lines[index + 1 :]))):
             return index
@@ -98,7 +107,7 @@ def _device_footer(lines: list[str]) -> int | None:
 
 def _starts_paragraph(lines: list[str], index: int) -> bool:
     previous = lines[index - 1]
-    return not previous.strip() or bool(_SEPARATOR_LINE.match(previous))
+    return not previous.strip() or _rule(_SEPARATOR_LINE, previous)
 
 
 def _disclaimer(lines: list[str]) -> int | None:
@@ -133,14 +142,14 @@ def _sign_off(lines: list[str]) -> int | None:
 
 def _list_footer(lines: list[str]) -> int | None:
     for index in _tail_indexes(lines, _MAX_LIST_FOOTER_LINES + 1):
-        if index > 0 and _LIST_FOOTER_RULE.match(lines[index]):
+        if index > 0 and _rule(_LIST_FOOTER_RULE, lines[index]):
             return index
     return None
 
 
 def _trailing_separator(lines: list[str]) -> int | None:
     tail = _tail_indexes(lines, 1)
-    if tail and tail[0] > 0 and _SEPARATOR_LINE.match(lines[tail[0]]):
+    if tail and tail[0] > 0 and _rule(_SEPARATOR_LINE, lines[tail[0]]):
         return tail[0]
     return None
 

@@ -13,12 +13,18 @@ and diagnostic come from the report's own fields when it has them.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import parseaddr
 
 from flufl.bounce import all_failures
+
+# flufl.bounce logs a traceback for each of its detectors that a malformed bounce trips up; the detectors that can
+# read it still answer. Those tracebacks say nothing about the gateway, and a crafted mail could write them by the
+# thousand (the reading processes have no logging set up, so they would reach stderr): switched off where read.
+logging.getLogger("flufl.bounce").disabled = True
 
 _MESSAGE_ID_LINE = re.compile(r"^\s*Message-ID:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 DAEMONS = ("mailer-daemon", "postmaster")

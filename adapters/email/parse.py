@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import re
 from datetime import datetime
-from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses
 
 from adapters.email import CHANNEL
@@ -48,12 +49,25 @@ _HEADER_SCAN_BYTES = 256 * 1024
 # The standard library's header parsers take quadratic time on a huge value (a To of 8,000 addresses, a Subject of
 # 8,000 encoded words): every value is read up to this many characters (some 400 addresses), the rest ignored.
 MAX_HEADER_CHARS = 16 * 1024
+MAX_HEADER_REPEATS = 20  # a header given more often than this (24,000 "To:" lines) is read this many times
 MAX_THREAD_IDS = 100  # In-Reply-To first, then the newest References (the thread's last messages are at its end)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
 _GATEWAY_ID = re.compile(r"^(gw-[0-9a-fA-F]{32})@[^@\s]+$")
 _VALID_ADDRESS = re.compile(r"^[^@\s<>\"(),;]+@[^@\s<>\"(),;]+$")
 _WHITESPACE = re.compile(r"\s+")
 _SURROGATES = re.compile("[\udc80-\udcff]")
+
+
+class _BoundedHeaders(EmailPolicy):
+    """`email.policy.default`, with every header value (of the mail and of each MIME part) cut at
+    `MAX_HEADER_CHARS` as it is read: the standard parsers are quadratic on a huge one (a 400 KB Content-Type)."""
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        return name, value[:MAX_HEADER_CHARS]
+
+
+BOUNDED_HEADERS = _BoundedHeaders()
 
 
 class MailParseError(Exception):
@@ -77,7 +91,7 @@ def parse_email(
     if not raw or not raw.strip():
         raise MailParseError("empty message")
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=BOUNDED_HEADERS).parsebytes(raw)
     except Exception as exc:  # the stdlib parser gives up only on inputs that are not mail
         raise MailParseError(f"the mail parser failed: {type(exc).__name__}") from exc
     if not message.keys():
@@ -101,7 +115,7 @@ def mail_keys(raw: bytes) -> tuple[str, str]:
     head = raw[:_HEADER_SCAN_BYTES]
     end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
     try:
-        headers = BytesHeaderParser(policy=policy.default).parsebytes(head[:end])
+        headers = BytesHeaderParser(policy=BOUNDED_HEADERS).parsebytes(head[:end])
         native_id = _native_id(headers, raw)
         fields = (" ".join(" ".join(_raw_values(headers, name)).split()) for name in _CONTENT_KEY_HEADERS)
     except Exception:  # a header the parser chokes on must not lose the mail: fall back to the digest
@@ -173,8 +187,9 @@ def _header_values(message: Message, name: str) -> list[str]:
 
 
 def _raw_values(message: Message, name: str) -> list[str]:
-    """The raw values of header `name`, each cut at `MAX_HEADER_CHARS`."""
-    return [str(value)[:MAX_HEADER_CHARS] for key, value in message.raw_items() if key.lower() == name]
+    """The raw values of header `name`, each cut at `MAX_HEADER_CHARS`, the first `MAX_HEADER_REPEATS` of them."""
+    values = (str(value)[:MAX_HEADER_CHARS] for key, value in message.raw_items() if key.lower() == name)
+    return list(itertools.islice(values, MAX_HEADER_REPEATS))
 
 
 def _header(message: Message, name: str) -> str:

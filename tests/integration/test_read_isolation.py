@@ -1,8 +1,8 @@
 """One crafted mail must not stop the desk: reads have a deadline, a slow one is passed over, a dead reader replaced.
 
 The email channel reads every mail in a worker process (`ReadPool`). These tests run the real pool: a mail that takes
-seconds to read (a megabyte of rule lines: linear, but long) against a deadline of one second, and worker processes
-killed with SIGKILL as an OOM kill would.
+seconds to read (60,000 MIME parts: linear, but long) against a deadline of one second, and worker processes killed
+with SIGKILL as an OOM kill would.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ from ticketing.intake import AcceptRequest
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
 TIMEOUT = 1.0
-SLOW_BODY = "Hola, adjunto el registro.\n" + "________________\n" * 300_000  # some 5 MB, seconds to read
+PART = "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+SLOW = "Content-Type: multipart/mixed; boundary=B\r\n\r\n" + PART * 60_000 + "--B--"  # 2 MB, seconds to read
 
 
-def mail(number: int, body: str = "La impresora del piso 3 no imprime.") -> bytes:
+def mail(number: int, body: str = "\r\nLa impresora del piso 3 no imprime.") -> bytes:
+    """Mail number `number`; `body` starts with its own headers (SLOW) or a blank line."""
     return (
         f"From: Ana <sistemas@andina.com.co>\r\nTo: soporte@tecnolinux.com\r\nSubject: Caso {number}\r\n"
-        f"Message-ID: <m{number}@andina.com.co>\r\n\r\n{body}\r\n"
+        f"Message-ID: <m{number}@andina.com.co>\r\n{body}\r\n"
     ).encode()
 
 
@@ -51,7 +53,7 @@ async def gateway(tmp_path: Path) -> AsyncIterator[Gateway]:
     await built.store.close()
 
 
-async def accept(gateway: Gateway, number: int, body: str = "La impresora del piso 3 no imprime.") -> None:
+async def accept(gateway: Gateway, number: int, body: str = "\r\nLa impresora del piso 3 no imprime.") -> None:
     request = AcceptRequest("email", f"m{number}@andina.com.co", mail(number, body), {}, NOW)
     await gateway.accept(request)
 
@@ -70,7 +72,7 @@ def kill_pool_workers() -> list[int]:
 
 
 async def test_a_slow_mail_is_quarantined_at_the_deadline_while_20_others_get_their_tickets(gateway: Gateway) -> None:
-    await accept(gateway, 0, SLOW_BODY)  # first in the inbox
+    await accept(gateway, 0, SLOW)  # first in the inbox
     for number in range(1, 21):
         await accept(gateway, number)
     running = asyncio.create_task(gateway.inbox.run())
@@ -91,7 +93,7 @@ async def test_a_slow_mail_is_quarantined_at_the_deadline_while_20_others_get_th
             [quarantined] = await tx.inbox_items("quarantined")
         assert quarantined.native_id == "m0@andina.com.co"
         assert quarantined.error == "took longer than 1 s to read"
-        assert quarantined.raw == mail(0, SLOW_BODY)  # kept, to be looked at and requeued
+        assert quarantined.raw == mail(0, SLOW)  # kept, to be looked at and requeued
         await accept(gateway, 21)  # the killed reader was replaced: the next mail is read as usual
         gateway.inbox.notify()
         for _ in range(200):
@@ -107,7 +109,7 @@ async def test_a_slow_mail_is_quarantined_at_the_deadline_while_20_others_get_th
 
 
 async def test_a_read_whose_worker_is_killed_is_retried_and_the_pool_keeps_reading(gateway: Gateway) -> None:
-    await accept(gateway, 0, SLOW_BODY)
+    await accept(gateway, 0, SLOW)
     reading = asyncio.create_task(gateway.inbox.process_pending())
     await asyncio.sleep(0.5)  # the worker processes started and one is reading the slow mail
     assert kill_pool_workers()

@@ -50,6 +50,7 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
     "blank lines": _body(lambda n: "\n" * n + "- x"),
     "quoted lines": _body(lambda n: "> line\ntext\n" * (n // 2)),
     "hyphen list": _body(lambda n: "- item\n" * n),
+    "a line of tabs": _body(lambda n: "\t" * (n * 10) + "\n"),
     "html paragraphs": lambda n: _mail("<p>hola</p>" * n, content_type="text/html"),
     "html attribution-like": lambda n: _mail("<p>On " + "x " * (n * 4) + "</p>", content_type="text/html"),
     # headers: the standard library's parsers are quadratic on huge values
@@ -59,6 +60,11 @@ SHAPES: dict[str, Callable[[int], bytes]] = {
         headers="References: " + " ".join(f"<r{i}@d.co>" for i in range(n * 4)) + "\r\n"
     ),
     "encoded-word Subject": lambda n: _mail(headers="Subject: " + " =?utf-8?q?ayuda?=" * (n * 2) + "\r\n"),
+    "repeated To headers": lambda n: _mail(headers="To: Ana <ana@example.com>\r\n" * (n * 4)),
+    "huge part Content-Type": lambda n: (
+        "From: a@b.co\r\nTo: soporte@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        f"Content-Type: text/plain; {'x' * (n * 40)}\r\n\r\nHola\r\n--b--\r\n"
+    ).encode(),
 }
 
 

@@ -4,7 +4,8 @@ Seeded, so a finding can be replayed: each input is one of the project's MIME an
 theirs in a plain mail) with a few mutations from `MUTATIONS` applied (bytes flipped, lines repeated thousands of
 times, header-like lines, long lines, nested multiparts, cut short, binary junk). A crash is any exception other
 than `MailParseError` (which the gateway quarantines with a reason); a slow read is one over `--slow` seconds.
-Runs on every core in worker processes; a chunk that hangs past its limit is reported, not waited for.
+Runs on every core in worker processes, in chunks of 50 inputs; a chunk that outlasts its limit is read again one
+input at a time, so the input that hangs is named (and killed at `HANG_SECONDS`) rather than waited for.
 
     .venv/bin/python -m bench.fuzz_mail [--count 100000] [--seed 1] [--slow 1.0]
 """
@@ -12,6 +13,7 @@ Runs on every core in worker processes; a chunk that hangs past its limit is rep
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import time
@@ -30,7 +32,9 @@ from normalizer import LanguageDetector, Normalizer
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 OPTIONS = EmailReadOptions("TL", "es", 10_000_000, "soporte@tecnolinux.com", frozenset({"tecnolinux.com"}))
 AT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-CHUNK = 500
+CHUNK = 50
+CHUNK_SECONDS = 120
+HANG_SECONDS = 30
 HEADERISH = [
     b"Subject: x", b"From: a@b.c", b"De: Ana", b"> quoted", b"-- ", b"________________", b"Saludos,", b"--x",
     b"On Mon, 1 Jan 2024 at 10:00, Ana <a@b.c> wrote:", b"-----Mensaje original-----", b"Enviado desde mi iPhone",
@@ -38,6 +42,7 @@ HEADERISH = [
 ]  # fmt: skip
 
 
+@functools.cache
 def corpus() -> list[bytes]:
     """Every fixture mail, and every reply fixture as the body of a plain mail."""
     mails = [path.read_bytes() for path in sorted((FIXTURES / "mime").rglob("*")) if path.is_file()]
@@ -129,6 +134,36 @@ def run_chunk(first: int, count: int, slow: float) -> tuple[int, list[str], list
     return count, crashes, slow_reads, longest
 
 
+def read_all(
+    pool: ProcessPool, first: int, count: int, slow: float
+) -> tuple[int, list[str], list[str], float, list[str]]:
+    """Every chunk in the pool; a chunk past its limit is read again input by input, naming what hangs."""
+    read, crashes, slow_reads, longest, hung = 0, [], [], 0.0, []
+    starts = range(first, first + count, CHUNK)
+    futures = {start: pool.schedule(run_chunk, (start, min(CHUNK, first + count - start), slow), timeout=CHUNK_SECONDS)
+               for start in starts}  # fmt: skip
+    for number, (start, future) in enumerate(futures.items(), 1):
+        try:
+            results = [future.result()]
+        except ChunkTimeout:
+            singles = [pool.schedule(run_chunk, (seed, 1, slow), timeout=HANG_SECONDS)
+                       for seed in range(start, min(start + CHUNK, first + count))]  # fmt: skip
+            results = []
+            for seed, single in zip(range(start, start + CHUNK), singles, strict=False):
+                try:
+                    results.append(single.result())
+                except ChunkTimeout:
+                    hung.append(f"seed {seed}: no answer in {HANG_SECONDS} s")
+        for done, chunk_crashes, chunk_slow, chunk_longest in results:
+            read += done
+            crashes += chunk_crashes
+            slow_reads += chunk_slow
+            longest = max(longest, chunk_longest)
+        if number % 200 == 0:
+            print(f"  {read:,} read; crashes {len(crashes)}, slow {len(slow_reads)}, hung {len(hung)}", flush=True)
+    return read, crashes, slow_reads, longest, hung
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
@@ -138,26 +173,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"corpus: {len(corpus())} fixture mails; reading {args.count:,} mutants from seed {args.seed}", flush=True)
     started = time.perf_counter()
-    read, crashes, slow_reads, longest, hung = 0, [], [], 0.0, []
     with ProcessPool(max_workers=args.workers) as pool:
-        chunks = range(args.seed, args.seed + args.count, CHUNK)
-        futures = {
-            first: pool.schedule(run_chunk, (first, min(CHUNK, args.seed + args.count - first), args.slow), timeout=900)
-            for first in chunks
-        }
-        for first, future in futures.items():
-            try:
-                done, chunk_crashes, chunk_slow, chunk_longest = future.result()
-            except ChunkTimeout:
-                hung.append(f"seeds {first}..{first + CHUNK - 1}: no answer in 900 s")
-                continue
-            read += done
-            crashes += chunk_crashes
-            slow_reads += chunk_slow
-            longest = max(longest, chunk_longest)
+        read, crashes, slow_reads, longest, hung = read_all(pool, args.seed, args.count, args.slow)
     seconds = time.perf_counter() - started
     print(f"read {read:,} mutated mails in {seconds:.0f} s ({read / seconds:,.0f}/s)")
-    print(f"crashes: {len(crashes)}; reads over {args.slow:g} s: {len(slow_reads)}; hung chunks: {len(hung)}")
+    print(f"crashes: {len(crashes)}; reads over {args.slow:g} s: {len(slow_reads)}; hung: {len(hung)}")
     print(f"longest read: {longest:.3f} s")
     for line in [*crashes, *slow_reads, *hung][:50]:
         print("  " + line)

@@ -15,7 +15,7 @@ from email.message import Message
 
 from ticketing.types import AttachmentRef
 
-_MAX_DEPTH = 30
+MAX_DEPTH = 30
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RAW_FILENAME = re.compile(r"(?:^|;)\s*(?:file)?name\s*=\s*(\"[^\"]*\"|[^;]*)", re.IGNORECASE)
@@ -77,6 +77,20 @@ def _safe(call: Callable[[], object], default: str) -> str:
     except Exception:
         return default
     return value if isinstance(value, str) else default
+
+
+def deeper_than(message: Message, limit: int = MAX_DEPTH) -> bool:
+    """Whether MIME parts (attached messages included) nest deeper than `limit`: the standard library takes time
+    that grows with the depth times the size to write such a tree back out, so it is not read at all."""
+    stack = [(message, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > limit:
+            return True
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((inner, depth + 1) for inner in payload if isinstance(inner, Message))
+    return False
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -150,7 +164,7 @@ def collect(
     content_type = _safe(part.get_content_type, "application/octet-stream").lower()
     maintype = content_type.partition("/")[0]
     payload = part.get_payload()
-    if maintype == "multipart" and isinstance(payload, list) and depth < _MAX_DEPTH:
+    if maintype == "multipart" and isinstance(payload, list) and depth < MAX_DEPTH:
         for inner in payload:
             if isinstance(inner, Message):
                 collect(inner, depth + 1, texts, htmls, attachments, max_bytes)

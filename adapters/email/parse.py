@@ -21,7 +21,7 @@ from email.utils import getaddresses
 from adapters.email import CHANNEL
 from adapters.email.authentication import sender_trust
 from adapters.email.dsn import read_delivery_report
-from adapters.email.mime_parts import clean_text, collect, decode_words
+from adapters.email.mime_parts import MAX_DEPTH, clean_text, collect, decode_words, deeper_than
 from ticketing.types import AttachmentRef, InboundMessage
 
 SELECTED_HEADERS = (
@@ -96,6 +96,8 @@ def parse_email(
         raise MailParseError(f"the mail parser failed: {type(exc).__name__}") from exc
     if not message.keys():
         raise MailParseError("no header fields")
+    if deeper_than(message):
+        raise MailParseError(f"MIME structure nested deeper than {MAX_DEPTH} levels")
     try:
         built = _build(message, raw, received_at, recipient, max_attachment_bytes)
     except RecursionError as exc:

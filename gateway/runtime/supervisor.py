@@ -36,8 +36,19 @@ class Supervisor:
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(QuietAcceptErrors())
+
+        def requests() -> web.Server:
+            assert runner.server is not None  # set up before the first connection
+            return runner.server
+
+        limit = min(http.max_connections, fd_budget(HTTP_SHARE_OF_DESCRIPTORS))
+        connections = ConnectionLimit(lambda: requests()(), limit, HTTP_BUSY, lambda: len(requests().connections))
         app = create_app(
-            gateway.store, gateway.health, gateway.webhooks, gateway.file_links, http.request_timeout_seconds
+            gateway.store,
+            lambda: {**gateway.health(), "http": connections.report()},
+            gateway.webhooks,
+            gateway.file_links,
+            http.request_timeout_seconds,
         )
         runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=http.idle_timeout_seconds)
         server: asyncio.Server | None = None
@@ -45,10 +56,6 @@ class Supervisor:
             for receiver in receivers:
                 await receiver.start()
             await runner.setup()
-            requests = runner.server
-            assert requests is not None
-            limit = min(http.max_connections, fd_budget(HTTP_SHARE_OF_DESCRIPTORS))
-            connections = ConnectionLimit(requests, limit, HTTP_BUSY, lambda: len(requests.connections))
             server = await loop.create_server(connections, http.host, http.port, reuse_address=True)
             address = f"http://{http.host}:{http.port}"
             self._print_banner(address)

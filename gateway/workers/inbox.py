@@ -54,6 +54,7 @@ class InboxProcessor(Worker):
         self._limits = limits
         self._slots = asyncio.Semaphore(limits.workers)
         self._reading: dict[int, tuple[InboxItem, asyncio.Task[Read]]] = {}  # by inbox id, until ticketed
+        self._passed_over: set[int] = set()  # reads that outlasted the patience once: not waited for again
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
         super().__init__("inbox", error_wait=limits.retry_seconds, wakeup=wakeup)
 
@@ -67,6 +68,7 @@ class InboxProcessor(Worker):
             for _, task in self._reading.values():
                 task.cancel()
             self._reading.clear()
+            self._passed_over.clear()
 
     async def process_pending(self, patience: float | None = None) -> int:
         """Handle every pending message once; returns how many were finished (done, ignored or quarantined).
@@ -82,10 +84,14 @@ class InboxProcessor(Worker):
         for item_id, (item, task) in list(self._reading.items()):
             if self.stopping:
                 break
-            await asyncio.wait({task}, timeout=patience)
-            if task.done():
-                del self._reading[item_id]
-                done += await self._process(item, task)
+            passed_over = patience is not None and item_id in self._passed_over
+            await asyncio.wait({task}, timeout=0 if passed_over else patience)
+            if not task.done():
+                self._passed_over.add(item_id)
+                continue
+            del self._reading[item_id]
+            self._passed_over.discard(item_id)
+            done += await self._process(item, task)
         return done
 
     def _start_read(self, item: InboxItem) -> asyncio.Task[Read]:

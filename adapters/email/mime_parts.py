@@ -87,9 +87,8 @@ def deeper_than(message: Message, limit: int = MAX_DEPTH) -> bool:
         part, depth = stack.pop()
         if depth > limit:
             return True
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            stack.extend((inner, depth + 1) for inner in payload if isinstance(inner, Message))
+        if part.is_multipart():  # a list of parts: nothing decoded (a leaf's bytes may be anything)
+            stack.extend((inner, depth + 1) for inner in part.get_payload() if isinstance(inner, Message))
     return False
 
 

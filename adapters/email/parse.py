@@ -96,10 +96,12 @@ def parse_email(
         raise MailParseError(f"the mail parser failed: {type(exc).__name__}") from exc
     if not message.keys():
         raise MailParseError("no header fields")
-    if deeper_than(message):
-        raise MailParseError(f"MIME structure nested deeper than {MAX_DEPTH} levels")
     try:
+        if deeper_than(message):
+            raise MailParseError(f"MIME structure nested deeper than {MAX_DEPTH} levels")
         built = _build(message, raw, received_at, recipient, max_attachment_bytes)
+    except MailParseError:
+        raise
     except RecursionError as exc:
         raise MailParseError("MIME structure nested too deeply") from exc
     except Exception as exc:  # a stdlib corner case without a fallback: quarantine, never crash the inbox

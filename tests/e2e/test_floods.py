@@ -38,7 +38,7 @@ def healthz(port: int) -> tuple[int, str]:
 def flood(port: int, count: int) -> list[socket.socket]:
     sockets = []
     for _ in range(count):
-        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+        connection = socket.create_connection(("127.0.0.1", port), timeout=30)
         sockets.append(connection)
     return sockets
 

@@ -191,8 +191,9 @@ def _header_values(message: Message, name: str) -> list[str]:
 
 
 def _raw_values(message: Message, name: str) -> list[str]:
-    """The raw values of header `name`, each cut at `MAX_HEADER_CHARS`, the first `MAX_HEADER_REPEATS` of them."""
-    values = (str(value)[:MAX_HEADER_CHARS] for key, value in message.raw_items() if key.lower() == name)
+    """The raw values of header `name` (already cut at `MAX_HEADER_CHARS` by `BOUNDED_HEADERS` as they were parsed),
+    the first `MAX_HEADER_REPEATS` of them."""
+    values = (str(value) for key, value in message.raw_items() if key.lower() == name)
     return list(itertools.islice(values, MAX_HEADER_REPEATS))
 
 

@@ -10,29 +10,36 @@ from __future__ import annotations
 import unicodedata
 
 
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table from each character to its folded form, filled in as characters are first seen:
+    translating in C is some 20 times faster than folding character by character in Python."""
+
+    def __missing__(self, code: int) -> str:
+        pieces = unicodedata.normalize("NFKD", chr(code))
+        folded = "".join(piece.lower() for piece in pieces if not unicodedata.combining(piece))
+        self[code] = folded
+        return folded
+
+
+_TABLE = _FoldTable()  # a memo of a pure function, shared as `re` shares its compiled patterns
+
+
 def fold_with_positions(text: str) -> tuple[str, list[int]]:
     """Lowercase `text` and drop combining marks; return the folded text and each folded char's original index."""
     if text.isascii():  # most lines: nothing to decompose, one char per char
         return text.lower(), list(range(len(text)))
-    folded: list[str] = []
+    folded = text.translate(_TABLE)
+    if len(folded) == len(text) and all(len(_TABLE[ord(char)]) == 1 for char in set(text)):
+        return folded, list(range(len(text)))
     positions: list[int] = []
     for index, char in enumerate(text):
-        if char.isascii():
-            folded.append(char.lower())
-            positions.append(index)
-            continue
-        for piece in unicodedata.normalize("NFKD", char):
-            if unicodedata.combining(piece):
-                continue
-            for lowered in piece.lower():
-                folded.append(lowered)
-                positions.append(index)
-    return "".join(folded), positions
+        positions.extend([index] * len(_TABLE[ord(char)]))
+    return folded, positions
 
 
 def fold(text: str) -> str:
     """Lowercase `text` and drop combining marks ("Crítico" -> "critico")."""
-    return text.lower() if text.isascii() else fold_with_positions(text)[0]
+    return text.lower() if text.isascii() else text.translate(_TABLE)
 
 
 def original_span(text: str, positions: list[int], start: int, end: int) -> str:

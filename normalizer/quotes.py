@@ -34,11 +34,15 @@ _MIN_WRAPPED_LENGTH = 60  # a quoted line some client wrapped was a long one
 _MAX_FORWARD_DEPTH = 3
 _MAX_TRIM_PASSES = 6
 _LIBRARY_LINE_LIMIT = 400
+_LIBRARY_ON_LINE_LIMIT = 160  # "On <date>, <name> <address> wrote:" fits; its "On" pattern is quadratic per line
+_NOT_ATTRIBUTION_LIMIT = 40
+_MAX_LIBRARY_ATTRIBUTIONS = 50  # quoted levels in one mail; past these, "On …" lines are cut short too
 # Reply headers are looked for in this many lines at most: a client's own text above the quote is never longer,
 # and every rule's cost then has a ceiling, however long the mail (the text kept beyond it is what the client sent).
 MAX_ANALYSED_LINES = 5_000
 
 _QUOTED = re.compile(r"^\s*>")
+_STARTS_ON = re.compile(r"\s*(?:>\s?)*on\s", re.IGNORECASE)
 _ATTRIBUTION_DETAIL = re.compile(r"\d|@")
 _HEADER_FROM_LINE = re.compile(r"(?:^|\n)[>\s*]*(?:de|from)\s*\*?:", re.IGNORECASE)
 _HEADER_WROTE = re.compile(r"(?:wrote|escribi[oó])\s*:\s*$", re.IGNORECASE)
@@ -135,9 +139,9 @@ class _RepliesOnly(EmailMessage):  # type: ignore[misc]
 def _library_reply_end(lines: list[str]) -> int:
     """Index of the first line after the latest reply, as mailparser_reply splits the text.
 
-    The library sees each line cut at `_LIBRARY_LINE_LIMIT` characters: reply headers are short, and its header
-    patterns take time quadratic in the length of a line that starts like one ("On " and 10 KB of words)."""
-    lines = [line[:_LIBRARY_LINE_LIMIT] for line in lines]
+    The library sees each line cut (`_for_library`): reply headers are short, and its header patterns take time
+    quadratic in the length of a line that starts like one ("On " and 10 KB of words)."""
+    lines = _for_library(lines)
     replies = _RepliesOnly(text="\n".join(lines), languages=list(LANGUAGES)).read().replies
     if len(replies) <= 1:
         return len(lines)
@@ -156,6 +160,22 @@ def _library_reply_end(lines: list[str]) -> int:
             return len(lines)  # the library changed a line in a way we cannot map: keep everything
         index += 1
     return index
+
+
+def _for_library(lines: list[str]) -> list[str]:
+    """Each line cut at `_LIBRARY_LINE_LIMIT`, and a line starting with "On" shorter: at `_LIBRARY_ON_LINE_LIMIT`
+    when "wrote:" ends it or one of the two lines below (where the library's attribution pattern may end), for the
+    first `_MAX_LIBRARY_ATTRIBUTIONS` such lines; at `_NOT_ATTRIBUTION_LIMIT` otherwise. Each of 2,000 lines of
+    "On average…" cost that pattern a millisecond at 400 characters, and a matching line 0.3 ms at 160."""
+    cut = [line[:_LIBRARY_LINE_LIMIT] for line in lines]
+    attributions = 0
+    for index, line in enumerate(cut):
+        if _STARTS_ON.match(line):
+            ends = any(below.rstrip().lower().endswith("wrote:") for below in cut[index : index + 3])
+            attributions += ends
+            keep = ends and attributions <= _MAX_LIBRARY_ATTRIBUTIONS
+            cut[index] = line[: _LIBRARY_ON_LINE_LIMIT if keep else _NOT_ATTRIBUTION_LIMIT]
+    return cut
 
 
 def _reply(lines: list[str], depth: int = 0) -> list[str]:

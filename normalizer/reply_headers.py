@@ -28,7 +28,7 @@ _MAX_BLOCK_GAP = 2  # blank lines allowed between two fields of one header block
 _MIN_FIELDS = 3
 _MAX_BLOCK_LINES = 30  # a quoted header has a dozen fields at most: a block is never looked for further down
 
-_BIDI = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
+_BIDI = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # a regex: faster than translate
 _QUOTE_PREFIX = re.compile(r"^[>\s]*")
 
 # "wrote" in the attribution lines of mail clients, folded.
@@ -59,7 +59,9 @@ _OTHER_FIELDS = frozenset(
 )
 _ONE_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]*)\s*\**\s*:")
 _TWO_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]* [^\W\d_][\w'’-]*)\s*\**\s*:")
-_INLINE_FIELD = re.compile(r"([^\W\d_][\w'’-]*)\s*:")
+# A field name is letters, "'" and "-", read from its first letter only (so a line of 500 letters is read once,
+# not from each of them); "13:46Nadawca:" still has its field.
+_INLINE_FIELD = re.compile(r"(?<![^\W\d_])(?<!['’-])([^\W\d_](?:[^\W\d_]|['’-])*)\s*:")
 
 # Separator lines, folded.
 _SEPARATOR_PHRASES = (
@@ -81,7 +83,7 @@ _RULE_LINE = re.compile(r"^[>\s]*[_\-=*~—]{3,}\s*$")  # above a header block, 
 
 def clean(line: str) -> str:
     """The line without quote markers, bidirectional marks and outer spaces."""
-    return _QUOTE_PREFIX.sub("", line.translate(_BIDI)).strip()
+    return _QUOTE_PREFIX.sub("", _BIDI.sub("", line)).strip()
 
 
 def fold_lines(lines: list[str]) -> list[str]:

@@ -13,9 +13,9 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 
+from adapters.email.bounded import MAX_DEPTH
 from ticketing.types import AttachmentRef
 
-MAX_DEPTH = 30
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RAW_FILENAME = re.compile(r"(?:^|;)\s*(?:file)?name\s*=\s*(\"[^\"]*\"|[^;]*)", re.IGNORECASE)

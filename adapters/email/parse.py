@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import re
 from datetime import datetime
 from email.message import Message
-from email.parser import BytesHeaderParser, BytesParser
-from email.policy import EmailPolicy
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
 from adapters.email import CHANNEL
 from adapters.email.authentication import sender_trust
+from adapters.email.bounded import BOUNDED_HEADERS, MAX_DEPTH, MAX_HEADER_CHARS, TooComplex, parse_bounded
 from adapters.email.dsn import read_delivery_report
-from adapters.email.mime_parts import MAX_DEPTH, clean_text, collect, decode_words, deeper_than
+from adapters.email.mime_parts import clean_text, collect, decode_words, deeper_than
 from ticketing.types import AttachmentRef, InboundMessage
 
 SELECTED_HEADERS = (
@@ -46,9 +45,6 @@ _ADDRESS_LISTS = frozenset({"to", "cc"})
 _SENDER_HEADERS = ("from", "reply-to", "sender", "return-path")
 _CONTENT_KEY_HEADERS = ("from", "date", "subject", "content-type")
 _HEADER_SCAN_BYTES = 256 * 1024
-# The standard library's header parsers take quadratic time on a huge value (a To of 8,000 addresses, a Subject of
-# 8,000 encoded words): every value is read up to this many characters (some 400 addresses), the rest ignored.
-MAX_HEADER_CHARS = 16 * 1024
 MAX_HEADER_REPEATS = 20  # a header given more often than this (24,000 "To:" lines) is read this many times
 MAX_THREAD_IDS = 100  # In-Reply-To first, then the newest References (the thread's last messages are at its end)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
@@ -56,18 +52,6 @@ _GATEWAY_ID = re.compile(r"^(gw-[0-9a-fA-F]{32})@[^@\s]+$")
 _VALID_ADDRESS = re.compile(r"^[^@\s<>\"(),;]+@[^@\s<>\"(),;]+$")
 _WHITESPACE = re.compile(r"\s+")
 _SURROGATES = re.compile("[\udc80-\udcff]")
-
-
-class _BoundedHeaders(EmailPolicy):
-    """`email.policy.default`, with every header value (of the mail and of each MIME part) cut at
-    `MAX_HEADER_CHARS` as it is read: the standard parsers are quadratic on a huge one (a 400 KB Content-Type)."""
-
-    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
-        name, value = super().header_source_parse(sourcelines)
-        return name, value[:MAX_HEADER_CHARS]
-
-
-BOUNDED_HEADERS = _BoundedHeaders()
 
 
 class MailParseError(Exception):
@@ -91,7 +75,9 @@ def parse_email(
     if not raw or not raw.strip():
         raise MailParseError("empty message")
     try:
-        message = BytesParser(policy=BOUNDED_HEADERS).parsebytes(raw)
+        message = parse_bounded(raw)
+    except TooComplex as exc:
+        raise MailParseError(exc.reason) from exc
     except Exception as exc:  # the stdlib parser gives up only on inputs that are not mail
         raise MailParseError(f"the mail parser failed: {type(exc).__name__}") from exc
     if not message.keys():
@@ -191,10 +177,16 @@ def _header_values(message: Message, name: str) -> list[str]:
 
 
 def _raw_values(message: Message, name: str) -> list[str]:
-    """The raw values of header `name` (already cut at `MAX_HEADER_CHARS` by `BOUNDED_HEADERS` as they were parsed),
-    the first `MAX_HEADER_REPEATS` of them."""
-    values = (str(value) for key, value in message.raw_items() if key.lower() == name)
-    return list(itertools.islice(values, MAX_HEADER_REPEATS))
+    """The raw values of header `name`: the first, then more while they fit in `MAX_HEADER_CHARS` in all, at most
+    `MAX_HEADER_REPEATS` (24,000 "To:" lines of 16 KB each took seconds to read as addresses)."""
+    values: list[str] = []
+    chars = 0
+    for value in (str(value) for key, value in message.raw_items() if key.lower() == name):
+        chars += len(value)
+        if values and (chars > MAX_HEADER_CHARS or len(values) == MAX_HEADER_REPEATS):
+            break
+        values.append(value)
+    return values
 
 
 def _header(message: Message, name: str) -> str:

@@ -1,8 +1,8 @@
 """One crafted mail must not stop the desk: reads have a deadline, a slow one is passed over, a dead reader replaced.
 
 The email channel reads every mail in a worker process (`ReadPool`). These tests run the real pool: a mail that takes
-seconds to read (60,000 MIME parts: linear, but long) against a deadline of one second, and worker processes killed
-with SIGKILL as an OOM kill would.
+seconds to read (8 MB of HTML: linear, but long) against a deadline of one second, and worker processes killed with
+SIGKILL as an OOM kill would.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from ticketing.intake import AcceptRequest
 
 NOW = at("2026-11-23T14:00:00")  # Monday 09:00 in Bogota
 TIMEOUT = 1.0
-PART = "--B\r\nContent-Type: text/plain\r\n\r\nx\r\n"
-SLOW = "Content-Type: multipart/mixed; boundary=B\r\n\r\n" + PART * 60_000 + "--B--"  # 2 MB, seconds to read
+PARAGRAPH = "<p>La impresora del <b>piso 3</b> no imprime.</p>\r\n"
+SLOW = "Content-Type: text/html; charset=utf-8\r\n\r\n" + PARAGRAPH * 160_000  # 8 MB, seconds to read
 
 
 def mail(number: int, body: str = "\r\nLa impresora del piso 3 no imprime.") -> bytes:

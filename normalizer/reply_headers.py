@@ -59,9 +59,10 @@ _OTHER_FIELDS = frozenset(
 )
 _ONE_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]*)\s*\**\s*:")
 _TWO_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]* [^\W\d_][\w'’-]*)\s*\**\s*:")
-# A field name is letters, "'" and "-", read from its first letter only (so a line of 500 letters is read once,
-# not from each of them); "13:46Nadawca:" still has its field.
-_INLINE_FIELD = re.compile(r"(?<![^\W\d_])(?<!['’-])([^\W\d_](?:[^\W\d_]|['’-])*)\s*:")
+# The field name just before a colon: letters, "'" and "-", from its first letter ("13:46Nadawca:" has one). Only
+# the last `_FIELD_WINDOW` characters before each colon are read, so a long line costs its colons, not its letters.
+_NAME_BEFORE_COLON = re.compile(r"(?<![^\W\d_])(?<!['’-])([^\W\d_](?:[^\W\d_]|['’-])*)\s*\Z")
+_FIELD_WINDOW = 40
 
 # Separator lines, folded.
 _SEPARATOR_PHRASES = (
@@ -144,7 +145,10 @@ def _field(folded_line: str) -> str | None:
 
 def _inline_block(folded_line: str) -> bool:
     """Several fields run together on one line ("Temat: … Nadawca: … Adresat:")."""
-    names = [name for name in _INLINE_FIELD.findall(folded_line) if name in _FROM_FIELDS or name in _OTHER_FIELDS]
+    if folded_line.count(":") < _MIN_FIELDS:
+        return False
+    found = (_NAME_BEFORE_COLON.search(piece[-_FIELD_WINDOW:]) for piece in folded_line.split(":")[:-1])
+    names = [name for name in (f.group(1) for f in found if f) if name in _FROM_FIELDS or name in _OTHER_FIELDS]
     return len(names) >= _MIN_FIELDS and any(name in _FROM_FIELDS for name in names)
 
 

@@ -252,6 +252,9 @@ class OutboxItem:
     provider_id: str | None = None  # the channel's id for the sent message (Twilio's MessageSid)
     delivery_state: str | None = None  # what the channel reported later: delivered, read, failed ...
     delivery_error: str = ""
+    # Claimed by a worker and not marked since: in flight, or, when it is due again, its sender died mid-send and
+    # the next attempt may repeat a message the client already has.
+    outcome_unknown: bool = False
 
 
 @dataclass(frozen=True)

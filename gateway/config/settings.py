@@ -137,6 +137,7 @@ class OutboxSection(Section):
     base_delay_seconds: float = Field(5.0, gt=0)
     max_delay_seconds: float = Field(900.0, gt=0)
     concurrency: int = Field(8, ge=1, le=64)
+    lease_seconds: float = Field(120.0, ge=10)
 
 
 class InboxSection(Section):

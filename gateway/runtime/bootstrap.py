@@ -203,7 +203,14 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     )
     senders = merged((p.senders for p in parts), "outbox channel")
     outbox = OutboxWorker(
-        store, senders, policy, clock, deliveries, wakeup=outbox_bell, concurrency=config.outbox.concurrency
+        store,
+        senders,
+        policy,
+        clock,
+        deliveries,
+        wakeup=outbox_bell,
+        concurrency=config.outbox.concurrency,
+        lease_seconds=config.outbox.lease_seconds,
     )
     fetchers = merged((p.fetchers for p in parts), "media channel")
     fetched = FetchedAttachments(clock, observer)

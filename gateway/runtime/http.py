@@ -45,6 +45,7 @@ async def metrics(request: web.Request) -> web.Response:
     try:
         async with store.transaction() as tx:
             counts = await tx.counts()
+            counts["unknown_outcomes"] = await tx.unknown_outcomes()
             tickets = await tx.ticket_counts()
     except Exception as error:
         return web.Response(status=503, text=f"store unavailable: {error}")

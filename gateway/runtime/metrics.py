@@ -33,6 +33,12 @@ class Snapshot(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield self._by_status("gateway_inbox_messages", "Messages in the durable inbox, by state.", "inbox_")
         yield self._by_status("gateway_outbox_replies", "Replies in the outbox, by state.", "outbox_")
+        yield GaugeMetricFamily(
+            "gateway_outbox_unknown_outcomes",
+            "Send attempts whose outcome is unknown (the sender died mid-send): each may have reached the client "
+            "twice, as the reply was sent again.",
+            value=self._counts.get("unknown_outcomes", 0),
+        )
         tickets = GaugeMetricFamily("gateway_tickets", "Tickets, by status.", labels=["status"])
         for status, value in sorted(self._tickets.items()):
             tickets.add_metric([status], value)

@@ -3,12 +3,19 @@
 It owns the retry policy: exponential backoff with full jitter, the peer's `Retry-After` when given,
 `dead` after `max_attempts` or at once on a permanent failure. Dead replies stay visible
 (`gateway outbox list --failed`) until someone retries them (`gateway outbox retry ID`).
+
+Each pass claims the replies it sends (`claim_outbox`, a lease of `lease_seconds` in the worker's name), so
+replicas on one database never send a reply at the same time; a send is cut off well inside its lease. A process
+that dies mid-send leaves its claim to lapse: the reply is sent again, logged as `outbox.resend_unknown_outcome` and
+counted in `gateway_outbox_unknown_outcomes`, since the client may now have it twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +53,8 @@ class OutboxWorker(Worker):
         idle_seconds: float = 30.0,
         wakeup: Wakeup | None = None,
         concurrency: int = 8,
+        lease_seconds: float = 120.0,
+        owner: str | None = None,
     ) -> None:
         self._store = store
         self._senders = senders
@@ -55,6 +64,9 @@ class OutboxWorker(Worker):
         self._idle = idle_seconds
         self._deliveries = deliveries  # each final result is an event on the ticket
         self._concurrency = concurrency  # replies of different conversations sent at the same time
+        self._lease = timedelta(seconds=lease_seconds)
+        self._send_limit = lease_seconds * 0.75  # a send ends (as a temporary failure) before its claim can lapse
+        self._owner = owner or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
         super().__init__("outbox", error_wait=policy.base_delay, wakeup=wakeup)
 
     async def work_pass(self) -> float:
@@ -69,17 +81,27 @@ class OutboxWorker(Worker):
     async def deliver_due(self) -> int:
         """One pass over the replies that are due; returns how many were sent.
 
-        The pass holds at most one reply per conversation (see `due_outbox`), so they go out side by side, up to
-        `concurrency` at a time: a thousand new tickets' console threads do not wait for each other."""
+        The pass claims at most one reply per conversation (see `due_outbox`), so they go out side by side, up to
+        `concurrency` at a time: a thousand new tickets' console threads do not wait for each other. Claims not
+        attempted (the worker is stopping) are given back."""
+        now = self._clock()
         async with self._store.transaction() as tx:
-            items = await tx.due_outbox(self._clock(), limit=max(20, self._concurrency * 4))
+            items = await tx.claim_outbox(now, self._owner, now + self._lease, limit=max(20, self._concurrency * 4))
         slots = asyncio.Semaphore(self._concurrency)
+        skipped: list[int] = []
 
         async def deliver(item: OutboxItem) -> int:
             async with slots:
-                return 0 if self.stopping else await self._deliver(item)
+                if self.stopping:
+                    skipped.append(item.id)
+                    return 0
+                return await self._deliver(item)
 
-        return sum(await asyncio.gather(*(deliver(item) for item in items)))
+        sent = sum(await asyncio.gather(*(deliver(item) for item in items)))
+        if skipped:
+            async with self._store.transaction() as tx:
+                await tx.release_outbox(skipped)
+        return sent
 
     async def _deliver(self, item: OutboxItem) -> int:
         reply = item.reply
@@ -87,10 +109,16 @@ class OutboxWorker(Worker):
         attempt = item.attempts + 1
         sender = self._senders.get(reply.channel)
         status, error, next_at, provider_id = "sent", "", None, None
+        if item.outcome_unknown:
+            log.warning("outbox.resend_unknown_outcome", attempt=attempt)
         try:
             if sender is None:
                 raise PermanentFailure(f"no sender configured for channel {reply.channel!r}")
-            provider_id = await sender.send(reply)
+            try:
+                async with asyncio.timeout(self._send_limit):
+                    provider_id = await sender.send(reply)
+            except TimeoutError:
+                raise TemporaryFailure(f"no answer from the channel within {self._send_limit:g} s") from None
         except PermanentFailure as failure:
             status, error = "dead", failure.reason
         except TemporaryFailure as failure:

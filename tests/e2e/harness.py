@@ -38,8 +38,9 @@ class SinkHandler:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[SinkHandler, int]]:
-    handler = SinkHandler()
+def smtp_sink(handler: SinkHandler | None = None) -> Iterator[tuple[SinkHandler, int]]:
+    """An SMTP server on a free port recording what it receives (with `handler`, a sink of another behaviour)."""
+    handler = handler or SinkHandler()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()

@@ -172,6 +172,7 @@ def outbox_from_row(row: Row) -> OutboxItem:
         provider_id=row["provider_id"],
         delivery_state=row["delivery_state"],
         delivery_error=row["delivery_error"],
+        outcome_unknown=row["claimed_until"] is not None,
     )
 
 

@@ -34,6 +34,8 @@ def numbered(sql: str) -> str:
 
 
 class _Runner:
+    row_lock = "FOR UPDATE SKIP LOCKED"  # replicas claiming at once take different rows, none waits for another
+
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
 

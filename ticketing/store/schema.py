@@ -175,6 +175,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN order_scope TEXT NOT NULL DEFAULT '';
     CREATE INDEX outbox_order ON outbox (status, channel, recipient, order_scope, id);
     """,
+    # 10: a worker claims the replies it sends (claimed_by, until claimed_until), so two replicas never send one
+    # reply at once; a claim that lapses without an outcome (the process died mid-send) is counted in
+    # unknown_outcomes, and the next attempt may be a duplicate the client sees.
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+    ALTER TABLE outbox ADD COLUMN unknown_outcomes INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

@@ -9,6 +9,10 @@ from ticketing.store import codec
 
 
 class SqlRunner(Protocol):
+    # Appended to a SELECT that claims rows: PostgreSQL's "FOR UPDATE SKIP LOCKED", so replicas claim different
+    # rows; nothing on SQLite, whose one writer runs transactions one at a time.
+    row_lock: str
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> codec.Row | None: ...

@@ -75,14 +75,55 @@ class OutboxQueries(Queries):
     async def due_outbox(self, now: datetime, limit: int = 20) -> list[OutboxItem]:
         """Replies due now, oldest first, and only the oldest unsent one per conversation (channel, recipient and
         order scope): a reply waiting to be retried holds back the ones queued after it, so each conversation keeps
-        its order, and the replies returned can be sent at the same time."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
-            "SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.channel = o.channel "
-            "AND e.recipient = o.recipient AND e.order_scope = o.order_scope AND e.id < o.id) ORDER BY o.id LIMIT ?",
-            [codec.utc_text(now), limit],
+        its order, and the replies returned can be sent at the same time. A reply another worker has claimed (and
+        whose claim has not lapsed) is not due."""
+        return [codec.outbox_from_row(row) for row in await self._due_rows(now, limit, lock="")]
+
+    async def claim_outbox(self, now: datetime, owner: str, until: datetime, limit: int = 20) -> list[OutboxItem]:
+        """The replies due now (as `due_outbox`), claimed by `owner` until `until`: no other worker sends them
+        before that, unless `mark_outbox` records their outcome first. An item whose earlier claim lapsed without an
+        outcome comes back with `outcome_unknown` set, and the lapse is counted in `unknown_outcomes`."""
+        rows = await self._due_rows(now, limit, lock=self._db.row_lock)
+        if not rows:
+            return []
+        ids = [int(row["id"]) for row in rows]
+        await self._db.execute(
+            "UPDATE outbox SET claimed_by = ?, claimed_until = ?, unknown_outcomes = unknown_outcomes + "
+            f"(CASE WHEN claimed_until IS NULL THEN 0 ELSE 1 END) WHERE id IN ({placeholders(len(ids))})",
+            [owner, codec.utc_text(until), *ids],
         )
         return [codec.outbox_from_row(row) for row in rows]
+
+    async def release_outbox(self, outbox_ids: Sequence[int]) -> None:
+        """Give back claims on replies not attempted after all (the worker is stopping)."""
+        if outbox_ids:
+            await self._db.execute(
+                "UPDATE outbox SET claimed_by = '', claimed_until = NULL "
+                f"WHERE id IN ({placeholders(len(outbox_ids))})",
+                list(outbox_ids),
+            )
+
+    async def lapse_outbox_claims(self) -> int:
+        """End every claim now, each counted as an attempt of unknown outcome: the one process that could hold them
+        (SQLite's single writer, starting) knows their holder is gone. Returns how many there were."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) AS n FROM outbox WHERE claimed_until IS NOT NULL AND status = 'pending'"
+        )
+        await self._db.execute(
+            "UPDATE outbox SET claimed_until = created_at WHERE claimed_until IS NOT NULL AND status = 'pending'"
+        )
+        return int(row["n"]) if row else 0
+
+    async def _due_rows(self, now: datetime, limit: int, lock: str) -> list[codec.Row]:
+        moment = codec.utc_text(now)
+        return await self._db.fetchall(
+            "SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? "
+            "AND (o.claimed_until IS NULL OR o.claimed_until <= ?) AND NOT EXISTS ("
+            "SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.channel = o.channel "
+            "AND e.recipient = o.recipient AND e.order_scope = o.order_scope AND e.id < o.id) "
+            f"ORDER BY o.id LIMIT ? {lock}",
+            [moment, moment, limit],
+        )
 
     async def next_outbox_due(self) -> datetime | None:
         row = await self._db.fetchone("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'")
@@ -95,10 +136,10 @@ class OutboxQueries(Queries):
     async def mark_outbox(
         self, outbox_id: int, status: str, now: datetime, error: str = "", next_attempt_at: datetime | None = None
     ) -> None:
-        """Record one delivery attempt: `sent`, `pending` again (with its next attempt) or `dead`."""
+        """Record one delivery attempt: `sent`, `pending` again (with its next attempt) or `dead`; ends its claim."""
         await self._db.execute(
             "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-            "sent_at = ? WHERE id = ?",
+            "sent_at = ?, claimed_by = '', claimed_until = NULL WHERE id = ?",
             [
                 status,
                 error,
@@ -135,6 +176,11 @@ class OutboxQueries(Queries):
         where = "WHERE status = 'dead' OR (status = 'pending' AND attempts > 0)" if failed_only else ""
         rows = await self._db.fetchall(f"SELECT * FROM outbox {where} ORDER BY id DESC LIMIT ?", [limit])
         return [codec.outbox_from_row(row) for row in rows]
+
+    async def unknown_outcomes(self) -> int:
+        """How many send attempts ended without a known outcome (each claim that lapsed), over the outbox's life."""
+        row = await self._db.fetchone("SELECT COALESCE(SUM(unknown_outcomes), 0) AS n FROM outbox")
+        return int(row["n"]) if row else 0
 
     async def count_replies_since(self, recipient: str, kinds: Sequence[str], since: datetime) -> int:
         """How many replies of these kinds were queued to `recipient` since `since` (the acknowledgement cap)."""

@@ -20,6 +20,8 @@ from ticketing.store.sql import StoreTransaction
 class _Runner:
     """The three calls `StoreTransaction` needs, on an aiosqlite connection."""
 
+    row_lock = ""  # one writer: a claim's transaction runs alone
+
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
 
@@ -59,8 +61,9 @@ class SqliteStore(GroupCommitStore):
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open {self._path}: {error}") from error
         self._connection = connection
-        async with self.transaction():
+        async with self.transaction() as tx:
             await apply_migrations(_Runner(connection), self.dialect)
+            await tx.lapse_outbox_claims()  # SQLite has one process: a claim left over is from one that died
         self._accepts.start()
 
     async def close(self) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from ticketing.ports import OutboxQueue, TicketReading, TicketWork
+from ticketing.ports import OutboxQueue, TicketReading, TicketWork, TimerPlanning
 from ticketing.types import AttachmentRef, Ticket, TicketEvent, TicketMessage
 
 
@@ -32,8 +32,9 @@ class TicketChange:
         return next((m for m in self.messages if native_id and m.native_id == native_id), None)
 
 
-class ObserverWork(OutboxQueue, TicketReading, Protocol):
-    """What an observer may do inside the core's transaction: read the ticket's conversation, queue messages."""
+class ObserverWork(OutboxQueue, TicketReading, TimerPlanning, Protocol):
+    """What an observer may do inside the core's transaction: read the ticket's conversation, queue messages, plan
+    the ticket's SLA timers."""
 
 
 class TicketObserver(Protocol):

@@ -22,6 +22,7 @@ from ticketing.types import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    Timer,
 )
 
 Unit_co = TypeVar("Unit_co", covariant=True)
@@ -59,7 +60,13 @@ class TicketReading(Protocol):
     async def messages(self, ticket_id: int) -> list[TicketMessage]: ...
 
 
-class TicketWork(OutboxQueue, HeldReplies, TicketReading, Protocol):
+class TimerPlanning(Protocol):
+    """Planning a ticket's SLA timers, in the transaction that changed it."""
+
+    async def plan_timers(self, ticket_number: str, timers: Sequence[Timer], now: datetime) -> None: ...
+
+
+class TicketWork(OutboxQueue, HeldReplies, TicketReading, TimerPlanning, Protocol):
     """The core's unit of work: tickets, their messages and events, replies, and the inbox item being ingested."""
 
     async def claim_inbox(self, inbox_id: int) -> bool: ...
@@ -120,6 +127,8 @@ class OutboxWork(TicketWork, Protocol):
 
     async def release_outbox(self, outbox_ids: Sequence[int]) -> None: ...
 
+    async def lapse_outbox_claims(self) -> int: ...
+
     async def next_outbox_due(self) -> datetime | None: ...
 
     async def mark_outbox(
@@ -127,6 +136,18 @@ class OutboxWork(TicketWork, Protocol):
     ) -> None: ...
 
     async def set_provider_id(self, outbox_id: int, provider_id: str) -> None: ...
+
+
+class TimerWork(TicketWork, Protocol):
+    """The SLA monitor: timers due, and each one's end (with the ticket change it makes, in one transaction)."""
+
+    async def due_timers(self, now: datetime, limit: int = 20) -> list[Timer]: ...
+
+    async def finish_timer(self, timer_id: int, status: str, now: datetime) -> None: ...
+
+    async def next_timer_due(self) -> datetime | None: ...
+
+    async def list_timers(self, status: str | None = "pending", limit: int = 1000) -> list[Timer]: ...
 
 
 class AttachmentFiles(Protocol):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ticketing.calendar import (
     AlwaysOpenCalendar,
@@ -26,6 +26,7 @@ from ticketing.types import Priority
 
 __all__ = [
     "AlwaysOpenCalendar",
+    "Checkpoint",
     "BusinessCalendar",
     "Calendar",
     "PriorityTargets",
@@ -120,6 +121,15 @@ class SlaResult:
         }
 
 
+class Checkpoint(NamedTuple):
+    """A moment on the way to a deadline: when it comes, the minutes then left, and whether they are counted
+    around the clock (else in the plan's business hours)."""
+
+    at: datetime
+    minutes_left: int
+    around_the_clock: bool
+
+
 class SlaPolicy:
     """The agreement's targets per priority and each plan's calendar (None: a plan the agreement does not cover)."""
 
@@ -194,6 +204,39 @@ class SlaPolicy:
         return SlaResult(
             priority, plan, True, received, clock_starts, dues[0], dues[1], calendar.describe(), explanation
         )
+
+    def checkpoint(
+        self,
+        priority: Priority,
+        plan: str,
+        received_at: datetime,
+        pauses: Sequence[Interval],
+        which: Literal["response", "resolution"],
+        share: float,
+    ) -> Checkpoint | None:
+        """When `share` of the `which` target is used up, counted as the deadline is: on the plan's calendar (24x7
+        for an immediate target) minus the pauses. None when there is no deadline."""
+        calendar = self._calendar(plan)
+        target = getattr(self._targets[Priority(priority)], which)
+        if calendar is None or target.kind == "planned":
+            return None
+        immediate = target.kind == "immediate"
+        clock = self._immediate_clocks[plan] if immediate else calendar
+        minutes = self.immediate_minutes if immediate else target.minutes
+        used = round(minutes * share)
+        moment, _ = add_working_minutes(clock, received_at.astimezone(calendar.tz), used, pauses)
+        return Checkpoint(moment, minutes - used, immediate or isinstance(calendar, AlwaysOpenCalendar))
+
+    def minutes_between(
+        self, priority: Priority, plan: str, which: Literal["response", "resolution"], start: datetime, end: datetime
+    ) -> int:
+        """Minutes of the `which` target's clock from `start` to `end` (0 when `end` is not later)."""
+        calendar = self._calendar(plan)
+        if calendar is None or end <= start:
+            return 0
+        immediate = getattr(self._targets[Priority(priority)], which).kind == "immediate"
+        clock = self._immediate_clocks[plan] if immediate else calendar
+        return int(_open_time(clock, start.astimezone(calendar.tz), end).total_seconds() // 60)
 
     def _deadline(
         self, label: str, target: Target, plan: str, calendar: Calendar, received: datetime, pauses: Sequence[Interval]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -192,6 +192,7 @@ class Ticket:
     id: int | None = None
     reply_channel: str = ""  # the channel replies go out on, when not `channel` (a web form answered by email)
     watchers: tuple[str, ...] = ()  # colleagues of the requester the client copied: copied on every reply
+    breaches: tuple[str, ...] = ()  # the deadlines it missed: "response", "resolution"
 
     @property
     def answered_on(self) -> str:
@@ -255,6 +256,23 @@ class OutboxItem:
     # Claimed by a worker and not marked since: in flight, or, when it is due again, its sender died mid-send and
     # the next attempt may repeat a message the client already has.
     outcome_unknown: bool = False
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A moment the SLA monitor acts at (`ticketing.timers`): a warning before a deadline, the breach at it."""
+
+    ticket_number: str
+    kind: str  # response_warning, response_breach, resolution_warning, resolution_breach
+    due_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+    status: str = "pending"  # pending, fired, cancelled (the deadline moved, or the ticket no longer waits)
+
+    @property
+    def key(self) -> str:
+        """One timer per ticket, kind and moment: planned again, it is the same timer (and fires once)."""
+        return f"{self.ticket_number}:{self.kind}:{self.due_at.astimezone(UTC).isoformat(timespec='seconds')}"
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class ConsoleTicket:
     response_due: datetime | None
     resolution_due: datetime | None
     sla_paused: bool
+    breaches: tuple[str, ...] = ()  # the deadlines missed: "response", "resolution"
 
 
 def escape(text: str) -> str:
@@ -71,7 +72,9 @@ def cut(text: str, limit: int) -> str:
     return PARTIAL_ENTITY.sub("", text[: limit - 1]).rstrip() + "…"
 
 
-def due_text(due: datetime | None, ticket: ConsoleTicket, tz: ZoneInfo) -> str:
+def due_text(due: datetime | None, ticket: ConsoleTicket, tz: ZoneInfo, which: str = "") -> str:
+    if which in ticket.breaches:
+        return ":rotating_light: *incumplido*" + (f" · venció {short_moment(due, tz)}" if due is not None else "")
     if ticket.sla_paused:
         return "pausado"
     if ticket.priority == "critical":
@@ -160,8 +163,8 @@ def ticket_blocks(
         _field("Estado", status),
         _field("Asignado", _assignee(ticket.assignee)),
         _field("Nivel", f"Nivel {ticket.level}" if ticket.level else "—"),
-        _field("Respuesta", due_text(ticket.response_due, ticket, tz)),
-        _field("Resolución", due_text(ticket.resolution_due, ticket, tz)),
+        _field("Respuesta", due_text(ticket.response_due, ticket, tz, "response")),
+        _field("Resolución", due_text(ticket.resolution_due, ticket, tz, "resolution")),
     ]
     blocks.append({"type": "section", "fields": fields})
     excerpt = escape(ticket.excerpt.strip()) or "_(sin texto)_"

@@ -11,6 +11,8 @@ Each ticket has one parent message in the console channel; everything about the 
 - kind "console_file": a client's file (the item's data names the stored attachment) uploaded into the thread
   (`files_upload_v2`); one over `upload_max_bytes` is a line with a signed, expiring download link served by the
   gateway when it has a public URL, else with the command that writes it out (`gateway tickets attachment`).
+- kind "console_sla": the SLA monitor's warning in the thread, or its breach in the thread and the channel with the
+  on-call mention (`sla_alerts`; pages rate-limited as `oncall` says).
 
 Slack's answers become the outbox's two failures: HTTP 429/`ratelimited` is temporary with Slack's `Retry-After`;
 5xx, `internal_error`, `fatal_error`, timeouts and connection errors are temporary; anything else
@@ -34,8 +36,9 @@ from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.labels import Texts
 from adapters.retry_after import retry_after_header
 from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
-from adapters.slack.console_events import FILE, PROMPT, SUMMARY, THREAD_LINE
+from adapters.slack.console_events import FILE, PROMPT, SLA_ALERT, SUMMARY, THREAD_LINE
 from adapters.slack.oncall import OncallPages
+from adapters.slack.sla_alerts import alert_text
 from adapters.slack.snapshot import console_ticket
 from ticketing.ports import AttachmentFiles, ConsoleThreads, UnitOfWork
 from ticketing.types import OutboundReply, StoredFile
@@ -85,6 +88,8 @@ class SlackConsole:
             return await self._ask(reply)
         if reply.kind == FILE:
             return await self._post_file(reply)
+        if reply.kind == SLA_ALERT:
+            return await self._post_alert(reply)
         raise PermanentFailure(f"the Slack console does not send replies of kind {reply.kind!r}")
 
     async def _draw_ticket(self, reply: OutboundReply) -> str:
@@ -125,18 +130,30 @@ class SlackConsole:
         return thread
 
     async def _post_in_thread(self, reply: OutboundReply) -> str:
-        number = reply.ticket_number
-        channel, thread_ts = await self._thread(number)
         text = reply.text if len(reply.text) <= TEXT_LIMIT else reply.text[:TEXT_LIMIT] + "\n… (recortado)"
+        return await self._thread_line(reply.ticket_number, escape(text))
+
+    async def _post_alert(self, reply: OutboundReply) -> str:
+        """An SLA warning in the thread; a breach also in the channel, paging the on-call group when allowed."""
+        text = alert_text(reply.ticket_number, reply.data, self._tz)
+        breach = reply.data.get("event") == "sla_breached"
+        organisation = str(reply.data.get("organisation") or reply.ticket_number)
+        mention = self._pages.mention_for_breach(organisation) if breach and self._pages else None
+        return await self._thread_line(reply.ticket_number, f"{mention} {text}" if mention else text, breach)
+
+    async def _thread_line(self, number: str, mrkdwn: str, broadcast: bool = False) -> str:
+        """Post `mrkdwn` (already escaped) in the ticket's thread; `broadcast` shows it in the channel too."""
+        channel, thread_ts = await self._thread(number)
         response = await self._call(
             number,
             "chat_postMessage",
             channel=channel,
             thread_ts=thread_ts,
-            text=escape(text),
+            text=mrkdwn,
             mrkdwn=True,
             unfurl_links=False,
             unfurl_media=False,
+            reply_broadcast=broadcast,
         )
         ts = str(response.get("ts") or "")
         if not ts:

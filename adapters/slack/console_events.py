@@ -24,6 +24,7 @@ SUMMARY = "console_ticket"
 THREAD_LINE = "console_message"
 PROMPT = "console_prompt"
 FILE = "console_file"  # a client's file, posted in the ticket's thread (its `data`: the `attachment` event's)
+SLA_ALERT = "console_sla"  # an SLA warning or breach, worded by the sender in the desk's time (its `data`: the event's)
 Line = Callable[[TicketEvent, TicketChange, Labels], str | None]
 
 
@@ -91,6 +92,7 @@ class Effect:
     line: Line | None = None  # the text of a line in the ticket's thread (None from it: no line)
     refresh: bool = False  # redraw the ticket's summary
     file: bool = False  # post the client's file in the thread (after the summary: a new ticket's thread exists)
+    alert: bool = False  # an SLA warning or breach: its line, and for a breach a page (see `adapters.slack.sla_alerts`)
 
 
 # Event kind -> what the console shows. Kinds not listed (note, responded, acknowledgement_suppressed) show nothing.
@@ -113,6 +115,8 @@ EFFECTS: Mapping[str, Effect] = {
     "attachment": Effect(file=True),
     "bounce": Effect(line=_bounce_line),
     "delivery": Effect(line=_delivery_line),
+    "sla_warning": Effect(alert=True),
+    "sla_breached": Effect(alert=True, refresh=True),
 }
 
 
@@ -157,6 +161,10 @@ class ConsoleObserver:
             refresh = refresh or effect.refresh
             if effect.file:
                 files.append(self._item(number, FILE, "", f"console:{number}:event:{event.id}", event.data))
+            if effect.alert:
+                data = event.data | {"event": event.kind, "organisation": change.ticket.organisation or ""}
+                key = f"console:{number}:event:{event.id}"
+                await work.enqueue_reply(self._item(number, SLA_ALERT, "", key, data), now)
         if refresh:
             await work.enqueue_reply(await self._summary(work, change), now)
         for item in files:

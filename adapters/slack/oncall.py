@@ -25,15 +25,22 @@ class OncallPages:
         self._per_organisation = RateLimiter(per_organisation_per_hour, timedelta(hours=1))
         self._log = structlog.get_logger("adapters.slack.oncall")
 
+    def mention_for_breach(self, organisation: str) -> str | None:
+        """The mention for an SLA breach of `organisation`'s ticket (covered: only covered tickets have deadlines),
+        or None past the rate limits (the overall one counts critical tickets' pages too)."""
+        return self._page(f"organisation:{organisation}", organisation)
+
+    def _page(self, key: str, about: str) -> str | None:
+        if self._overall.blocked("all") or self._per_organisation.blocked(key):
+            self._log.warning("oncall.page_skipped", about=about, reason="rate limit")
+            return None
+        self._overall.allow("all")
+        self._per_organisation.allow(key)
+        return self._mention
+
     def mention_for(self, ticket: ConsoleTicket, first_post: bool) -> str | None:
         """The mention to put in the ticket's parent message, or None. Only a first post pages (Slack does not
         notify on edits): a redraw shows the ticket as critical without the mention."""
         if ticket.priority != "critical" or ticket.status == NOT_COVERED or not first_post:
             return None
-        organisation = f"organisation:{ticket.organisation or ticket.requester}"
-        if self._overall.blocked("all") or self._per_organisation.blocked(organisation):
-            self._log.warning("oncall.page_skipped", ticket=ticket.number, reason="rate limit")
-            return None
-        self._overall.allow("all")
-        self._per_organisation.allow(organisation)
-        return self._mention
+        return self._page(f"organisation:{ticket.organisation or ticket.requester}", ticket.number)

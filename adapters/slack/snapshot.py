@@ -34,6 +34,7 @@ def ticket_snapshot(ticket: Ticket, excerpt: str) -> dict[str, Any]:
         "response_due": _iso(ticket.response_due),
         "resolution_due": _iso(ticket.resolution_due),
         "sla_paused": ticket.paused_since is not None or ticket.status is Status.WAITING_ON_CLIENT,
+        "breaches": list(ticket.breaches),
     }
 
 
@@ -55,6 +56,7 @@ def console_ticket(snapshot: Mapping[str, Any], organisation_name: Callable[[str
         response_due=_moment(snapshot["response_due"]),
         resolution_due=_moment(snapshot["resolution_due"]),
         sla_paused=bool(snapshot["sla_paused"]),
+        breaches=tuple(snapshot.get("breaches") or ()),  # snapshots queued before breaches were kept have none
     )
 
 

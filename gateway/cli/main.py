@@ -1,4 +1,5 @@
-"""The `gateway` command: run the gateway, check the configuration, and look at SLAs, mail, tickets and the outbox.
+"""The `gateway` command: run the gateway, check the configuration, and look at SLAs, mail, tickets, the outbox and
+the SLA monitor's timers.
 
 Every error is one clear line on stderr (exit 1; 2 for a bad argument), never a traceback.
 """
@@ -46,13 +47,13 @@ def _print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def _parse_received(text: str, local: ZoneInfo) -> datetime:
+def _parse_received(text: str, local: ZoneInfo, option: str = "--received") -> datetime:
     """An ISO 8601 instant; without an offset it is read in the SLA time zone (the desk's local time)."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise CommandError(
-            f"--received: not an ISO 8601 date and time: {text!r} (e.g. 2026-11-27T15:00:00-05:00)"
+            f"{option}: not an ISO 8601 date and time: {text!r} (e.g. 2026-11-27T15:00:00-05:00)"
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=local)
 
@@ -136,6 +137,24 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     if args.outbox_command == "retry":
         return asyncio.run(_with_store(settings, lambda store: retry_outbox(store, args.id, utc_now())))
     return asyncio.run(_with_store(settings, lambda store: list_outbox(store, settings, args.failed, args.json)))
+
+
+def cmd_timers(args: argparse.Namespace) -> int:
+    from gateway.cli.timer_commands import list_timers, run_timers
+    from gateway.config.sla_policy import build_sla_policy
+    from gateway.runtime.bootstrap import build_observer, sla_monitor
+
+    settings = _settings(args)
+    if args.timers_command == "list":
+        return asyncio.run(_with_store(settings, lambda store: list_timers(store, settings, args.status, args.json)))
+    at = _parse_received(args.at, ZoneInfo(settings.file.sla.timezone), "--at") if args.at else utc_now()
+    sla = build_sla_policy(settings)
+
+    def fire(store: Any) -> Coroutine[Any, Any, int]:
+        monitor = sla_monitor(settings, store, sla, utc_now, build_observer(settings, sla))
+        return run_timers(monitor, settings, at, args.json)
+
+    return asyncio.run(_with_store(settings, fire))
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
@@ -227,6 +246,16 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("id", type=int)
     for sub in (outbox_list, retry):
         sub.set_defaults(handler=cmd_outbox)
+
+    timers = commands.add_parser("timers", help="the SLA monitor's warnings and breaches").add_subparsers(
+        dest="timers_command", required=True, metavar="list|run"
+    )
+    timers_list = timers.add_parser("list", parents=[config, json_flag], help="what is scheduled, and when")
+    timers_list.add_argument("--status", default="pending", choices=["pending", "fired", "cancelled", "all"])
+    timers_run = timers.add_parser("run", parents=[config, json_flag], help="fire what is due at a moment")
+    timers_run.add_argument("--at", help="ISO 8601 (no offset: the SLA time zone); default now")
+    for sub in (timers_list, timers_run):
+        sub.set_defaults(handler=cmd_timers)
 
     inbox = commands.add_parser("inbox", help="messages as received: quarantined, ignored, pending").add_subparsers(
         dest="inbox_command", required=True, metavar="list|show|retry"

@@ -45,6 +45,7 @@ def ticket_json(ticket: Ticket, tz: ZoneInfo) -> dict[str, Any]:
         "sla_paused": ticket.paused_since is not None,
         "assignee": ticket.assignee,
         "watchers": list(ticket.watchers),
+        "breaches": list(ticket.breaches),
     }
 
 

@@ -25,7 +25,7 @@ def _dump(value: object) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def _listing(
+def print_listing(
     items: Sequence[Item], as_json: bool, one: Callable[[Item], object], table: Callable[[Sequence[Item]], str]
 ) -> int:
     """Print a list as JSON (one object per item) or as a table for people."""
@@ -40,7 +40,7 @@ async def list_tickets(store: UnitOfWork[ReadModel], settings: Settings, status:
     async with store.transaction() as tx:
         tickets = await tx.list_tickets(limit=1000, status=status)
     tz = _tz(settings)
-    return _listing(
+    return print_listing(
         tickets, as_json, lambda t: views.ticket_json(t, tz), lambda ts: views.tickets_table(ts, tz, status)
     )
 
@@ -96,7 +96,7 @@ async def list_outbox(store: UnitOfWork[ReadModel], settings: Settings, failed_o
     async with store.transaction() as tx:
         items = await tx.list_outbox(failed_only=failed_only)
     tz = _tz(settings)
-    return _listing(
+    return print_listing(
         items, as_json, lambda i: views.outbox_json(i, tz), lambda its: views.outbox_table(its, tz, failed_only)
     )
 
@@ -117,7 +117,9 @@ async def list_inbox(store: UnitOfWork[ReadModel], settings: Settings, status: s
     async with store.transaction() as tx:
         items = await tx.inbox_items(status, limit=1000)
     tz = _tz(settings)
-    return _listing(items, as_json, lambda i: views.inbox_json(i, tz), lambda its: views.inbox_table(its, status, tz))
+    return print_listing(
+        items, as_json, lambda i: views.inbox_json(i, tz), lambda its: views.inbox_table(its, status, tz)
+    )
 
 
 async def show_inbox(store: UnitOfWork[ReadModel], inbox_id: int, raw: bool) -> int:

@@ -98,6 +98,7 @@ class SlaSection(Section):
     extra_closed_dates: list[date] = []
     business_hours: BusinessHours = BusinessHours()
     priorities: dict[Priority, TargetPair]
+    warning_at: float = Field(0.75, gt=0, lt=1)  # agents are warned when this share of a deadline's time is used
 
     @field_validator("timezone")
     @classmethod

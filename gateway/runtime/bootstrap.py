@@ -22,6 +22,7 @@ from gateway.runtime.file_links import FileLinks
 from gateway.workers.inbox import InboxProcessor, ReadLimits
 from gateway.workers.media import MediaWorker
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
+from gateway.workers.timers import TimerWorker
 from gateway.workers.worker import Wakeup
 from normalizer import LanguageDetector, Normalizer
 from ticketing.agent_actions import AgentActions
@@ -35,6 +36,7 @@ from ticketing.sla import SlaPolicy
 from ticketing.store.base import Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
+from ticketing.timers import SlaMonitor, TimerPlanner
 
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
 Part = TypeVar("Part")
@@ -56,10 +58,11 @@ def build_normalizer(settings: Settings) -> Normalizer:
     return Normalizer(gateway.ticket_prefix, LanguageDetector(gateway.default_language), settings.own_domains())
 
 
-def build_observer(settings: Settings) -> TicketObserver:
-    """What follows every ticket's events: the channels' observers (the agents' console), or nobody."""
+def build_observer(settings: Settings, sla: SlaPolicy) -> TicketObserver:
+    """What follows every ticket's events: the SLA monitor's planner, then the channels' observers (the agents'
+    console)."""
     observers = [facts.observer for facts in settings.facts.values() if facts.observer is not None]
-    return ObserverGroup(observers) if observers else NoObserver()
+    return ObserverGroup([TimerPlanner(sla, settings.file.sla.warning_at), *observers])
 
 
 def build_service(
@@ -138,6 +141,7 @@ class Gateway:
     inbox: InboxProcessor
     outbox: OutboxWorker
     media: MediaWorker
+    timers: TimerWorker
     channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
     file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
 
@@ -163,7 +167,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     store = build_store(settings)
     sla = build_sla_policy(settings)
     directory = CustomerDirectory(settings.organisations)
-    observer = build_observer(settings)
+    observer = build_observer(settings, sla)
     service = build_service(settings, store, clock, sla, directory, observer)
     subject = FALLBACK_SUBJECTS[config.gateway.default_language]
     agents = AgentActions(store, sla, clock, subject, observer, composer(settings), settings.agent_names())
@@ -211,11 +215,20 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         wakeup=outbox_bell,
         concurrency=config.outbox.concurrency,
         lease_seconds=config.outbox.lease_seconds,
+        sole_sender=config.store.backend == "sqlite",  # one gateway per SQLite file; PostgreSQL may have replicas
     )
     fetchers = merged((p.fetchers for p in parts), "media channel")
     fetched = FetchedAttachments(clock, observer)
     media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)
-    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, channels, links)
+    timers = TimerWorker(sla_monitor(settings, store, sla, clock, observer), clock)
+    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, timers, channels, links)
+
+
+def sla_monitor(
+    settings: Settings, store: Store, sla: SlaPolicy, clock: Callable[[], datetime], observer: TicketObserver
+) -> SlaMonitor:
+    """The SLA monitor, firing timers with `observer` (the planner and the console) told of each."""
+    return SlaMonitor(store, sla, settings.file.sla.warning_at, clock, observer)
 
 
 def file_links(settings: Settings, store: Store, clock: Callable[[], datetime]) -> FileLinks | None:

@@ -32,7 +32,7 @@ class Supervisor:
         http = gateway.settings.file.http
         receivers = gateway.receivers
         await gateway.store.open()
-        workers = [gateway.inbox, gateway.outbox, gateway.media]
+        workers = [gateway.inbox, gateway.outbox, gateway.media, gateway.timers]
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(QuietAcceptErrors())

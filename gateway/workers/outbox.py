@@ -7,7 +7,8 @@ It owns the retry policy: exponential backoff with full jitter, the peer's `Retr
 Each pass claims the replies it sends (`claim_outbox`, a lease of `lease_seconds` in the worker's name), so
 replicas on one database never send a reply at the same time; a send is cut off well inside its lease. A process
 that dies mid-send leaves its claim to lapse: the reply is sent again, logged as `outbox.resend_unknown_outcome` and
-counted in `gateway_outbox_unknown_outcomes`, since the client may now have it twice.
+counted in `gateway_outbox_unknown_outcomes`, since the client may now have it twice. On SQLite the gateway is the
+only sender, so it lapses every claim it finds when it starts (`sole_sender`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class OutboxWorker(Worker):
         concurrency: int = 8,
         lease_seconds: float = 120.0,
         owner: str | None = None,
+        sole_sender: bool = False,
     ) -> None:
         self._store = store
         self._senders = senders
@@ -67,9 +69,15 @@ class OutboxWorker(Worker):
         self._lease = timedelta(seconds=lease_seconds)
         self._send_limit = lease_seconds * 0.75  # a send ends (as a temporary failure) before its claim can lapse
         self._owner = owner or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+        # The only gateway sending from this store (SQLite): claims found at its start were its predecessor's.
+        self._lapse_claims = sole_sender
         super().__init__("outbox", error_wait=policy.base_delay, wakeup=wakeup)
 
     async def work_pass(self) -> float:
+        if self._lapse_claims:
+            async with self._store.transaction() as tx:
+                await tx.lapse_outbox_claims()
+            self._lapse_claims = False
         await self.deliver_due()
         return await self._seconds_until_next()
 

@@ -69,6 +69,7 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "assignee": ticket.assignee,
         "reply_channel": ticket.reply_channel,
         "watchers": json.dumps(list(ticket.watchers)),
+        "breaches": json.dumps(list(ticket.breaches)),
         "updated_at": utc_text(now),
     }
 
@@ -97,6 +98,7 @@ def ticket_from_row(row: Row) -> Ticket:
         assignee=row["assignee"],
         reply_channel=row["reply_channel"],
         watchers=tuple(json.loads(row["watchers"])),
+        breaches=tuple(json.loads(row["breaches"])),
     )
 
 

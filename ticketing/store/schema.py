@@ -183,6 +183,24 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
     ALTER TABLE outbox ADD COLUMN unknown_outcomes INTEGER NOT NULL DEFAULT 0;
     """,
+    # 11: the SLA monitor's timers (a warning before a deadline, the breach at it), planned in the transaction that
+    # changes the ticket and fired once each; a ticket remembers which of its deadlines it missed.
+    """
+    CREATE TABLE timers (
+        id {AUTO_ID},
+        ticket_number TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        timer_key TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL DEFAULT '{{}}',
+        status TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX timers_due ON timers (status, due_at);
+    CREATE INDEX timers_ticket ON timers (ticket_number, status);
+    ALTER TABLE tickets ADD COLUMN breaches TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

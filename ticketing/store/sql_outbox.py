@@ -104,8 +104,8 @@ class OutboxQueries(Queries):
             )
 
     async def lapse_outbox_claims(self) -> int:
-        """End every claim now, each counted as an attempt of unknown outcome: the one process that could hold them
-        (SQLite's single writer, starting) knows their holder is gone. Returns how many there were."""
+        """End every claim now, each counted as an attempt of unknown outcome: the one gateway that sends from this
+        store (on SQLite), starting, knows their holder is gone. Returns how many there were."""
         row = await self._db.fetchone(
             "SELECT COUNT(*) AS n FROM outbox WHERE claimed_until IS NOT NULL AND status = 'pending'"
         )

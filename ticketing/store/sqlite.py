@@ -61,9 +61,8 @@ class SqliteStore(GroupCommitStore):
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open {self._path}: {error}") from error
         self._connection = connection
-        async with self.transaction() as tx:
+        async with self.transaction():
             await apply_migrations(_Runner(connection), self.dialect)
-            await tx.lapse_outbox_claims()  # SQLite has one process: a claim left over is from one that died
         self._accepts.start()
 
     async def close(self) -> None:

@@ -1,0 +1,36 @@
+"""The words of the SLA monitor's alerts in the agents' console, in the desk's time zone.
+
+A warning is a line in the ticket's thread: which deadline, when it falls, and how long is left, in business time
+for a standard plan ("hábil") or around the clock. A breach is a line in the thread that Slack also shows in the
+agents' channel (`reply_broadcast`), mentioning the on-call group when one is configured and its pages allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from adapters.local_time import short_moment
+
+DEADLINE_NAMES = {"response": "respuesta", "resolution": "resolución"}
+
+
+def minutes_text(minutes: int) -> str:
+    """ "45 min", "2 h", "3 h 30 min"."""
+    hours, rest = divmod(max(minutes, 0), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+def alert_text(number: str, data: Mapping[str, Any], tz: ZoneInfo) -> str:
+    """The line of one `sla_warning` or `sla_breached` event (its data, as the console item carries it)."""
+    deadline = DEADLINE_NAMES.get(str(data.get("which")), str(data.get("which")))
+    due = short_moment(datetime.fromisoformat(str(data["due"])), tz)
+    if data.get("event") == "sla_breached":
+        return f":rotating_light: *{number}*: venció el plazo de *{deadline}* ({due}) sin cumplirse."
+    left = minutes_text(int(data.get("left_minutes") or 0))
+    clock = "" if data.get("around_the_clock") else " hábiles"
+    return f":hourglass_flowing_sand: *{number}*: quedan {left}{clock} para la *{deadline}* (vence {due})."

@@ -1,0 +1,41 @@
+"""The SLA monitor as an admin runs it: `gateway timers list` shows what a new ticket will be warned about, and
+`gateway timers run --at` fires what is due at that moment, once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from tests.e2e.harness import running_gateway, wait_for
+from tests.e2e.test_email_end_to_end import client_mail, send
+
+
+def test_timers_are_listed_for_a_new_ticket_and_fired_once_at_the_moment_asked(tmp_path: Path) -> None:
+    with running_gateway(tmp_path) as gateway:
+        request = "La VPN no conecta.\nPrioridad: alta"
+        send(gateway.smtp_port, client_mail("VPN caída", request, "<vpn-1@andina.com.co>"))
+        timers = wait_for(lambda: gateway.cli_json("timers", "list"), what="the new ticket's timers")
+        assert [(t["ticket"], t["kind"]) for t in timers] == [
+            ("TL-000001", "response_warning"),
+            ("TL-000001", "response_breach"),
+            ("TL-000001", "resolution_warning"),
+            ("TL-000001", "resolution_breach"),
+        ]
+        ticket = gateway.cli_json("tickets", "show", "TL-000001")
+        assert timers[1]["due_at"] == timers[1]["deadline"] == ticket["response_due"]
+        warning = datetime.fromisoformat(timers[0]["due_at"])
+        assert warning < datetime.fromisoformat(ticket["response_due"])  # 45 of the 60 business minutes
+
+        fired = gateway.cli("timers", "run", "--at", warning.isoformat())
+        assert fired.returncode == 0, fired.stderr
+        assert fired.stdout.splitlines()[0].startswith("1 timer(s) fired at")
+        assert "TL-000001 response_warning" in fired.stdout
+        again = gateway.cli("timers", "run", "--at", warning.isoformat())
+        assert again.stdout.startswith("0 timer(s) fired")  # once, however often it is asked
+
+        events = gateway.cli_json("tickets", "show", "TL-000001")["events"]
+        [event] = [e for e in events if e["kind"] == "sla_warning"]
+        assert event["data"]["which"] == "response" and event["data"]["left_minutes"] == 15
+        assert [t["kind"] for t in gateway.cli_json("timers", "list", "--status", "fired")] == ["response_warning"]
+        bad = gateway.cli("timers", "run", "--at", "mañana")
+        assert bad.returncode == 1 and bad.stderr.strip().startswith("gateway: error: --at: not an ISO 8601")

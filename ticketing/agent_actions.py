@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import NamedTuple
 
-from ticketing.lifecycle import GATEWAY, queue_reply, set_priority, set_status
+from ticketing.lifecycle import GATEWAY, conversation_reply, queue_reply, set_priority, set_status
+from ticketing.notices import RESOLVED_NOTICE, ClientNotices
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
-from ticketing.replies import ReplyComposer, build_reply
+from ticketing.replies import ReplyComposer
 from ticketing.sla import SlaPolicy
 from ticketing.types import (
     WITHDRAWN,
@@ -63,7 +64,11 @@ class AgentActions:
         observer: TicketObserver | None = None,
         composer: ReplyComposer | None = None,
         agent_names: Mapping[str, str] | None = None,
+        notices: ClientNotices | None = None,
+        reopen_window: timedelta = timedelta(days=7),
     ) -> None:
+        self._notices = notices  # the resolution notice to the client (None: not sent)
+        self._reopen_window = reopen_window
         self._composer = composer  # words an agent's reply for its channel (an email gets the desk's signature)
         self._agent_names = dict(agent_names or {})
         self._store = store
@@ -93,9 +98,12 @@ class AgentActions:
         idempotency_key: str,
         internal: bool = False,
         hold: timedelta = timedelta(0),
+        ask: bool = False,
     ) -> OutboundReply | None:
         """A public reply (queued to the client, `hold` later) or an internal note (never leaves). The first public
-        reply records the response time. Returns the queued reply, or None for a note or a repeated key."""
+        reply records the response time. `ask`: the reply asks the client for information, so the ticket waits on
+        the client (its clock stops; the client has the agreement's hours to answer). Any other public reply ends
+        such a wait. Returns the queued reply, or None for a note or a repeated key."""
         now = self._clock()
         async with self._change(number, now) as log:
             ticket = log.ticket
@@ -103,20 +111,8 @@ class AgentActions:
                 await log.message(TicketMessage(Direction.NOTE, "internal", text, now, agent))
                 await log.event(now, "note", agent)
                 return None
-            messages = await log.work.messages(log.ticket_id)
-            conversation = [m for m in messages if m.direction is not Direction.NOTE and not m.withdrawn]
-            inbound = [m for m in conversation if m.direction is Direction.IN]
-            answering = next((m.native_id for m in reversed(inbound) if m.native_id), "")
-            reply = build_reply(
-                ticket,
-                kind=AGENT_REPLY,
-                text=self._worded(ticket, agent, text),
-                idempotency_key=idempotency_key,
-                answering=answering,
-                references=[m.native_id for m in conversation if m.native_id],  # ours too: the acknowledgement
-                fallback_subject=self._fallback_subject,
-                reply_to=inbound[-1].reply_to if inbound else "",
-            )
+            worded = self._worded(ticket, agent, text)
+            reply = await conversation_reply(log, AGENT_REPLY, worded, idempotency_key, self._fallback_subject)
             if await queue_reply(log, reply, now, sender=agent, not_before=now + hold if hold else None) is None:
                 return None
             data = {"channel": reply.channel} | ({"held_until": (now + hold).isoformat()} if hold else {})
@@ -125,9 +121,20 @@ class AgentActions:
                 ticket.responded_at = now
                 late = ticket.response_due is not None and now > ticket.response_due
                 await log.event(now, "responded", agent, {"within_sla": not late})
-            if ticket.status is Status.NEW:
+            if ask and ticket.status is not Status.WAITING_ON_CLIENT:
+                await self._set_status(log, Status.WAITING_ON_CLIENT, agent, now, {"asked": True})
+            elif not ask and ticket.status is Status.WAITING_ON_CLIENT:
+                await self._set_status(log, Status.OPEN, agent, now, {})
+            elif ticket.status is Status.NEW:
                 set_status(ticket, Status.OPEN, now, self._sla)
             return reply
+
+    async def _set_status(
+        self, log: TicketLog, status: Status, agent: str, now: datetime, data: dict[str, object]
+    ) -> None:
+        previous = log.ticket.status
+        set_status(log.ticket, status, now, self._sla)
+        await log.event(now, "status", agent, {"from": previous, "to": status} | data)
 
     async def withdraw(self, key: str, agent: str, note: str | None = None) -> HeldChange:
         """Take back a held reply (the agent deleted it); with `note`, what it said stays as an internal note."""
@@ -185,14 +192,17 @@ class AgentActions:
         now = self._clock()
         async with self._change(number, now) as log:
             ticket = log.ticket
-            previous = ticket.status
-            set_status(ticket, status, now, self._sla)
-            data: dict[str, object] = {"from": previous, "to": status}
+            data: dict[str, object] = {}
             if status is Status.RESOLVED:
                 ticket.level = level
-                data["level"] = level
-                data["within_sla"] = ticket.resolution_due is None or now <= ticket.resolution_due
-            await log.event(now, "status", agent, data)
+                data = {"level": level, "within_sla": ticket.resolution_due is None or now <= ticket.resolution_due}
+            await self._set_status(log, status, agent, now, data)
+            if status is Status.RESOLVED and self._notices is not None:
+                reopen_until = now + self._reopen_window
+                extra = {"level": level, "reopen_until": reopen_until}
+                await self._notices.send(
+                    log, RESOLVED_NOTICE, f"{RESOLVED_NOTICE}:{number}:{now.isoformat()}", now, extra
+                )
         return ticket
 
     async def change_priority(self, number: str, priority: Priority, agent: str) -> Ticket:

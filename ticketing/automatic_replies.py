@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ticketing.customers import Organisation
-from ticketing.replies import ReplyComposer, ReplyFacts, build_reply
+from ticketing.replies import ReplyComposer, ReplyFacts, build_reply, ticket_facts
 from ticketing.sla import SlaPolicy, SlaResult
 from ticketing.types import OutboundReply, Ticket, WrittenRequest
 
@@ -65,26 +65,4 @@ class AutomaticReplies:
         return subjects.get(language) or subjects.get(self._default_language) or "Support request"
 
     def facts(self, ticket: Ticket, org: Organisation | None, sla: SlaResult, request: WrittenRequest) -> ReplyFacts:
-        targets = self._sla.targets(ticket.priority)
-        clock_starts = sla.clock_starts
-        return ReplyFacts(
-            number=ticket.number,
-            channel=ticket.answered_on,
-            subject=ticket.subject,
-            requester_name=ticket.requester_name,
-            organisation=org.name if org else None,
-            plan=ticket.plan,
-            priority=ticket.priority.value,
-            priority_stated=request.priority is not None,
-            covered=sla.covered,
-            received_at=ticket.received_at,
-            clock_starts=clock_starts,
-            # Only "minutes" targets wait for the opening; "immediate" runs on the 24x7 clock.
-            outside_hours=clock_starts is not None
-            and clock_starts > ticket.received_at
-            and "minutes" in (targets.response.kind, targets.resolution.kind),
-            response_due=sla.response_due,
-            resolution_due=sla.resolution_due,
-            response_target=targets.response.kind,
-            resolution_target=targets.resolution.kind,
-        )
+        return ticket_facts(ticket, org.name if org else None, sla, self._sla, request.priority is not None)

@@ -53,5 +53,10 @@ class CustomerDirectory:
     def get(self, organisation_id: str | None) -> Organisation | None:
         return self._by_id.get(organisation_id) if organisation_id else None
 
+    def name_of(self, organisation_id: str | None) -> str | None:
+        """The organisation's display name (None for no or an unknown organisation)."""
+        organisation = self.get(organisation_id)
+        return organisation.name if organisation else None
+
     def __len__(self) -> int:
         return len(self._by_id)

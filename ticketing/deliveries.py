@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from ticketing.notices import NOTICE_KINDS
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.types import OutboxItem
 
-CLIENT_REPLY_KINDS = frozenset({"acknowledgement", "not_covered", "agent_reply"})
+CLIENT_REPLY_KINDS = frozenset({"acknowledgement", "not_covered", "agent_reply", *NOTICE_KINDS})
 FINAL_ATTEMPTS = frozenset({"sent", "dead"})  # a "pending" attempt is retried: nothing to record yet
 
 

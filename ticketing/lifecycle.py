@@ -3,7 +3,9 @@
 - Entering `waiting_on_client` stops the clock; leaving it records the pause and recomputes both deadlines
   from the receipt time, in the plan's calendar, minus every pause.
 - A priority change recomputes the deadlines from the receipt time.
-- A reply is written to the outbox and recorded as an outgoing message in the same transaction.
+- A reply is written to the outbox and recorded as an outgoing message in the same transaction; a message to the
+  client is threaded under their latest one (`conversation_reply`).
+- Leaving `resolved` for any status but `closed` (a reopening) clears `resolved_at`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ticketing.observer import TicketLog
+from ticketing.replies import build_reply
 from ticketing.sla import SlaPolicy
 from ticketing.types import Direction, OutboundReply, Priority, Status, Ticket, TicketMessage
 
@@ -35,6 +38,8 @@ def set_status(ticket: Ticket, status: Status, now: datetime, sla: SlaPolicy) ->
         ticket.paused_since = now
     if status is Status.RESOLVED:
         ticket.resolved_at = now
+    elif status is not Status.CLOSED:
+        ticket.resolved_at = None  # reopened: it is resolved again only when an agent says so
     recompute_deadlines(ticket, sla)
 
 
@@ -53,3 +58,21 @@ async def queue_reply(
         outgoing = TicketMessage(Direction.OUT, reply.channel, reply.text, now, sender, reply.message_key)
         await log.message(outgoing, outbox_id=outbox_id)
     return outbox_id
+
+
+async def conversation_reply(log: TicketLog, kind: str, text: str, key: str, fallback_subject: str) -> OutboundReply:
+    """A message to the ticket's client, threaded under their latest message and to where it asked answers to go,
+    with the conversation so far (ours included) as its references."""
+    messages = await log.work.messages(log.ticket_id)
+    conversation = [m for m in messages if m.direction is not Direction.NOTE and not m.withdrawn]
+    inbound = [m for m in conversation if m.direction is Direction.IN]
+    return build_reply(
+        log.ticket,
+        kind=kind,
+        text=text,
+        idempotency_key=key,
+        answering=next((m.native_id for m in reversed(inbound) if m.native_id), ""),
+        references=[m.native_id for m in conversation if m.native_id],
+        fallback_subject=fallback_subject,
+        reply_to=inbound[-1].reply_to if inbound else "",
+    )

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ticketing.sla import SlaPolicy, SlaResult
 from ticketing.types import OutboundReply, Ticket
 
 MAX_REFERENCES = 20
@@ -63,6 +64,35 @@ class ReplyFacts:
             response_target="minutes",
             resolution_target="minutes",
         )
+
+
+def ticket_facts(
+    ticket: Ticket, organisation: str | None, result: SlaResult, sla: SlaPolicy, priority_stated: bool
+) -> ReplyFacts:
+    """The facts of `ticket` for its templates, with its deadlines as `result` counted them."""
+    targets = sla.targets(ticket.priority)
+    clock_starts = result.clock_starts
+    return ReplyFacts(
+        number=ticket.number,
+        channel=ticket.answered_on,
+        subject=ticket.subject,
+        requester_name=ticket.requester_name,
+        organisation=organisation,
+        plan=ticket.plan,
+        priority=ticket.priority.value,
+        priority_stated=priority_stated,
+        covered=result.covered,
+        received_at=ticket.received_at,
+        clock_starts=clock_starts,
+        # Only "minutes" targets wait for the opening; "immediate" runs on the 24x7 clock.
+        outside_hours=clock_starts is not None
+        and clock_starts > ticket.received_at
+        and "minutes" in (targets.response.kind, targets.resolution.kind),
+        response_due=result.response_due,
+        resolution_due=result.resolution_due,
+        response_target=targets.response.kind,
+        resolution_target=targets.resolution.kind,
+    )
 
 
 class ReplyComposer(Protocol):

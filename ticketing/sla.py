@@ -227,6 +227,13 @@ class SlaPolicy:
         moment, _ = add_working_minutes(clock, received_at.astimezone(calendar.tz), used, pauses)
         return Checkpoint(moment, minutes - used, immediate or isinstance(calendar, AlwaysOpenCalendar))
 
+    def open_time_after(self, plan: str, start: datetime, minutes: int) -> datetime:
+        """When `minutes` of the plan's open time have passed from `start` (clock time for an uncovered plan)."""
+        calendar = self._calendar(plan)
+        if calendar is None:
+            return start + timedelta(minutes=minutes)
+        return add_working_minutes(calendar, start.astimezone(calendar.tz), minutes)[0]
+
     def minutes_between(
         self, priority: Priority, plan: str, which: Literal["response", "resolution"], start: datetime, end: datetime
     ) -> int:

@@ -1,55 +1,79 @@
-"""The SLA monitor: a warning when a share of a deadline's time is used, and the breach when it passes.
+"""The SLA monitor's timers: which moments a ticket must be acted on at, planned from the ticket alone.
 
-Timers are planned from the ticket alone (`planned_timers`), in the transaction of every change to it
-(`TimerPlanner`, an observer): a new ticket gets its four, a priority change moves them, a pause cancels them and
-the resumption plans them again from the recomputed deadlines; an answered response or a resolved ticket needs
-none. Time is counted as the deadline is, on the plan's calendar minus the pauses, so a standard-plan ticket is
-warned in business hours and a 7x24 one at any hour.
+- An open ticket, for each deadline not yet met: a warning when `warn_share` of its time is used, and the breach
+  at the deadline. Time is counted as the deadline is (the plan's calendar minus the pauses), so a standard-plan
+  ticket is warned in business hours and a 7x24 one at any hour.
+- A ticket waiting on the client (the agreement's 8 hours to give the information asked for): the reminder to the
+  client after `client_minutes` of the plan's time, and the close after `close_minutes` more.
+- A resolved ticket: the close when its reopening window ends.
 
-`SlaMonitor.fire_due` fires each timer due in the transaction that appends its event (`sla_warning`,
-`sla_breached`) and marks it fired: a timer fires once, whatever restarts, and on PostgreSQL replicas firing at
-the same moment skip each other's timers (`due_timers` locks them). The events reach the agents' console through
-the observer, as every ticket change does.
+`TimerPlanner`, an observer, plans them in the transaction of every change to the ticket: a new ticket gets its
+four, a priority change moves them, waiting on the client swaps them for the reminder and the close, and so on.
+A timer is known by its ticket, kind and moment (`Timer.key`): planned again, it is the same one, and fires once.
+`ticketing.sla_monitor` fires them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
-from ticketing.lifecycle import GATEWAY
-from ticketing.observer import ObserverWork, TicketChange, TicketLog, TicketObserver
-from ticketing.ports import TimerWork, UnitOfWork
+from ticketing.observer import ObserverWork, TicketChange
 from ticketing.sla import SlaPolicy
 from ticketing.types import Status, Ticket, Timer
 
 WARNING, BREACH = "warning", "breach"
+CLIENT_REMINDER, CLIENT_CLOSE, RESOLVED_CLOSE = "client_reminder", "client_close", "resolved_close"
 DEADLINES: tuple[Literal["response", "resolution"], ...] = ("response", "resolution")
-_NOT_WATCHED = frozenset({Status.NOT_COVERED, Status.WAITING_ON_CLIENT, Status.RESOLVED, Status.CLOSED})
-_BATCH = 20
 
 
-def planned_timers(ticket: Ticket, sla: SlaPolicy, warn_share: float) -> list[Timer]:
-    """The timers `ticket` needs now: for each deadline not yet met, a warning at `warn_share` of its time and the
-    breach at the deadline. None while the clock stands (waiting on the client) or once the ticket is done."""
-    if ticket.status in _NOT_WATCHED or ticket.paused_since is not None:
-        return []
+@dataclass(frozen=True)
+class MonitorRules:
+    """What the desk promises beyond the deadlines themselves (`[sla]` in gateway.toml)."""
+
+    warn_share: float = 0.75  # agents are warned when this share of a deadline's time is used
+    client_minutes: int = 8 * 60  # the client's time to give the information asked for, on the plan's calendar
+    close_minutes: int = 16 * 60  # after the reminder, on the plan's calendar, before the ticket closes unanswered
+    reopen_window: timedelta = timedelta(days=7)  # after resolution, an answer from the client reopens the ticket
+
+
+def planned_timers(ticket: Ticket, sla: SlaPolicy, rules: MonitorRules) -> list[Timer]:
+    """The timers `ticket` needs now (see the module docstring); none for a ticket the agreement does not cover."""
     if ticket.plan not in sla.plans() or not sla.is_covered(ticket.plan):  # a plan since removed: not watched
         return []
-    timers: list[Timer] = []
-    for which in DEADLINES:
-        due = ticket.response_due if which == "response" else ticket.resolution_due
-        met = ticket.responded_at if which == "response" else ticket.resolved_at
-        if due is None or met is not None:
-            continue
-        deadline = {"which": which, "due": due.isoformat()}
-        warning = sla.checkpoint(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses, which, warn_share)
-        if warning is not None and warning.at < due:
-            left = {"left_minutes": warning.minutes_left, "around_the_clock": warning.around_the_clock}
-            timers.append(Timer(ticket.number, f"{which}_{WARNING}", warning.at, deadline | left))
-        timers.append(Timer(ticket.number, f"{which}_{BREACH}", due, deadline))
+    if ticket.status is Status.WAITING_ON_CLIENT and ticket.paused_since is not None:
+        return _waiting(ticket, ticket.paused_since, sla, rules)
+    if ticket.status is Status.RESOLVED and ticket.resolved_at is not None:
+        closes = ticket.resolved_at + rules.reopen_window
+        return [Timer(ticket.number, RESOLVED_CLOSE, closes, {"resolved_at": ticket.resolved_at.isoformat()})]
+    if ticket.status in (Status.NEW, Status.OPEN) and ticket.paused_since is None:
+        return [timer for which in DEADLINES for timer in _deadline(ticket, which, sla, rules)]
+    return []
+
+
+def _deadline(
+    ticket: Ticket, which: Literal["response", "resolution"], sla: SlaPolicy, rules: MonitorRules
+) -> list[Timer]:
+    due = ticket.response_due if which == "response" else ticket.resolution_due
+    met = ticket.responded_at if which == "response" else ticket.resolved_at
+    if due is None or met is not None:
+        return []
+    deadline = {"which": which, "due": due.isoformat()}
+    timers = []
+    warning = sla.checkpoint(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses, which, rules.warn_share)
+    if warning is not None and warning.at < due:
+        left = {"left_minutes": warning.minutes_left, "around_the_clock": warning.around_the_clock}
+        timers.append(Timer(ticket.number, f"{which}_{WARNING}", warning.at, deadline | left))
+    timers.append(Timer(ticket.number, f"{which}_{BREACH}", due, deadline))
     return timers
+
+
+def _waiting(ticket: Ticket, since: datetime, sla: SlaPolicy, rules: MonitorRules) -> list[Timer]:
+    remind = sla.open_time_after(ticket.plan, since, rules.client_minutes)
+    close = sla.open_time_after(ticket.plan, since, rules.client_minutes + rules.close_minutes)
+    data = {"waiting_since": since.isoformat(), "closes_at": close.isoformat()}
+    return [Timer(ticket.number, CLIENT_REMINDER, remind, data), Timer(ticket.number, CLIENT_CLOSE, close, data)]
 
 
 def which_of(timer: Timer) -> Literal["response", "resolution"]:
@@ -57,73 +81,12 @@ def which_of(timer: Timer) -> Literal["response", "resolution"]:
 
 
 class TimerPlanner:
-    """The observer that keeps each ticket's timers in step with it (see the module docstring)."""
+    """The observer that keeps each ticket's timers in step with it."""
 
-    def __init__(self, sla: SlaPolicy, warn_share: float) -> None:
+    def __init__(self, sla: SlaPolicy, rules: MonitorRules) -> None:
         self._sla = sla
-        self._warn_share = warn_share
+        self._rules = rules
 
     async def ticket_changed(self, work: ObserverWork, change: TicketChange, now: datetime) -> None:
         ticket = change.ticket
-        await work.plan_timers(ticket.number, planned_timers(ticket, self._sla, self._warn_share), now)
-
-
-class SlaMonitor:
-    """Fires the timers that are due: each one's event on its ticket, told to the observer, in one transaction."""
-
-    def __init__(
-        self,
-        store: UnitOfWork[TimerWork],
-        sla: SlaPolicy,
-        warn_share: float,
-        clock: Callable[[], datetime],
-        observer: TicketObserver,
-    ) -> None:
-        self._store = store
-        self._sla = sla
-        self._warn_share = warn_share
-        self._clock = clock
-        self._observer = observer  # every observer, the planner included: a breach is a change like any other
-
-    async def fire_due(self, now: datetime | None = None) -> list[Timer]:
-        """Fire every timer due at `now` (the clock's time by default); returns those that fired."""
-        moment = now or self._clock()
-        fired: list[Timer] = []
-        while True:
-            async with self._store.transaction() as tx:
-                due = await tx.due_timers(moment, limit=_BATCH)
-                for timer in due:
-                    if await self._fire(tx, timer, moment):
-                        fired.append(timer)
-            if len(due) < _BATCH:
-                return fired
-
-    async def next_due(self) -> datetime | None:
-        async with self._store.transaction() as tx:
-            return await tx.next_timer_due()
-
-    def _planned(self, ticket: Ticket) -> list[Timer]:
-        return planned_timers(ticket, self._sla, self._warn_share)
-
-    async def _fire(self, tx: TimerWork, timer: Timer, now: datetime) -> bool:
-        """The timer's event, when its ticket still needs it (else it is cancelled); whether it fired."""
-        assert timer.id is not None
-        ticket = await tx.get_ticket(timer.ticket_number)
-        wanted = ticket is not None and timer.key in {t.key for t in self._planned(ticket)}
-        moot = timer.kind.endswith(WARNING) and now >= datetime.fromisoformat(str(timer.data.get("due")))
-        if ticket is None or not wanted or moot:  # moot: a warning that comes with its breach says nothing more
-            await tx.finish_timer(timer.id, "cancelled", now)
-            return False
-        which = which_of(timer)
-        log = TicketLog(tx, ticket)
-        if timer.kind.endswith(BREACH):
-            ticket.breaches = (*ticket.breaches, which) if which not in ticket.breaches else ticket.breaches
-            await log.event(now, "sla_breached", GATEWAY, timer.data)
-        else:  # what is really left: a warning planned for a moment already past goes out late
-            due = datetime.fromisoformat(str(timer.data["due"]))
-            left = self._sla.minutes_between(ticket.priority, ticket.plan, which_of(timer), now, due)
-            await log.event(now, "sla_warning", GATEWAY, timer.data | {"left_minutes": left})
-        await tx.update_ticket(ticket, now)
-        await tx.finish_timer(timer.id, "fired", now)
-        await log.tell(self._observer, now)
-        return True
+        await work.plan_timers(ticket.number, planned_timers(ticket, self._sla, self._rules), now)

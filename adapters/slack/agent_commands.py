@@ -70,7 +70,9 @@ class ThreadReplyCommand:
                 return IngestOutcome("added", number, "waiting for the agent to confirm")
         if number is None:
             return IngestOutcome("ignored", None, "a thread that is not a ticket's")
-        await self.agents.reply(number, reply.user, reply.text, reply.key, internal=reply.internal, hold=self.grace)
+        await self.agents.reply(
+            number, reply.user, reply.text, reply.key, internal=reply.internal, hold=self.grace, ask=reply.ask
+        )
         return IngestOutcome("added", number, "internal note" if reply.internal else "agent reply")
 
 
@@ -139,6 +141,8 @@ class ConsoleActionCommand:
                 await self.agents.assign(number, user, user)
             elif action == "waiting":
                 await self.agents.change_status(number, Status.WAITING_ON_CLIENT, user)
+            elif action == "resume":
+                await self.agents.change_status(number, Status.OPEN, user)
             elif action == "priority":
                 await self.agents.change_priority(number, Priority(self.action.value), user)
             elif action == "resolve":
@@ -167,7 +171,8 @@ class ConsoleActionCommand:
             deleted = await tx.inbox_item_by_native_id(CHANNEL, deletion_id(reply.channel, reply.ts))
         if deleted is not None and not internal:
             return IngestOutcome("ignored", number, "the reply was deleted before it was confirmed: nothing sent")
-        await self.agents.reply(number, self.action.user, reply.text, reply.key, internal=internal)
+        ask = isinstance(reply, ThreadReply) and reply.ask
+        await self.agents.reply(number, self.action.user, reply.text, reply.key, internal=internal, ask=ask)
         return IngestOutcome("added", number, "confirmed as internal note" if internal else "confirmed agent reply")
 
 

@@ -28,7 +28,7 @@ SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
 FALLBACK_LIMIT = 3000
 BLOCK_ID_PREFIX = "ticket:"
-BUTTON_ACTIONS = ("take", "waiting", "escalate")
+BUTTON_ACTIONS = ("take", "waiting", "resume", "escalate")
 SELECT_ACTIONS = ("priority", "resolve")
 CONFIRM_ACTIONS = ("confirm_send", "confirm_note")  # "confirm" reply mode: the agent says where a reply goes
 CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS + CONFIRM_ACTIONS
@@ -104,7 +104,12 @@ def _option(label: str, value: str) -> dict[str, Any]:
 
 
 def _actions(ticket: ConsoleTicket, texts: Texts) -> dict[str, Any]:
-    buttons = [("take", "Tomar", "primary"), ("waiting", "En espera del cliente", None), ("escalate", "Escalar", None)]
+    waiting = (
+        ("resume", "Reanudar", None)
+        if ticket.status == "waiting_on_client"
+        else ("waiting", "En espera del cliente", None)
+    )
+    buttons = [("take", "Tomar", "primary"), waiting, ("escalate", "Escalar", None)]
     elements: list[dict[str, Any]] = []
     for action_id, label, style in buttons:
         button: dict[str, Any] = {

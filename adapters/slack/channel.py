@@ -56,18 +56,13 @@ class SlackChannel:
         # The outbox owns retries (Retry-After included): the client must not retry rate-limited calls itself.
         client = AsyncWebClient(token=context.secret(section.bot_token_env) or "", retry_handlers=[], **options)  # type: ignore[arg-type]
         directory = context.directory
-
-        def organisation_name(organisation_id: str | None) -> str | None:
-            organisation = directory.get(organisation_id)
-            return organisation.name if organisation else None
-
         console = SlackConsole(
             client=client,
             channel_id=section.agents_channel,
             store=context.store,
             tz=context.desk.timezone,
             texts=context.texts,
-            organisation_name=organisation_name,
+            organisation_name=directory.name_of,
             pages=OncallPages(
                 f"<!subteam^{section.oncall_group}>",
                 section.oncall_pages_per_hour,

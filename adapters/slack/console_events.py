@@ -47,6 +47,19 @@ def _priority_line(event: TicketEvent, change: TicketChange, labels: Labels) -> 
     return f":arrows_counterclockwise: El cliente cambió la prioridad: {before} → *{after}*. Plazos recalculados."
 
 
+# Status changes the agents did not make themselves, or that stop the clock, get a line besides the redraw.
+STATUS_LINES = {
+    "asked": ":pause_button: Se pidió información al cliente: el SLA queda en pausa hasta que responda.",
+    "no_answer": ":lock: Caso cerrado: el cliente no envió la información pedida. Se le avisó.",
+    "reopen_window_ended": ":lock: Caso cerrado: pasó el plazo para reabrirlo.",
+}
+
+
+def _status_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str | None:
+    reason = "asked" if event.data.get("asked") else str(event.data.get("reason") or "")
+    return STATUS_LINES.get(reason)
+
+
 def _bounce_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str:
     failed = ", ".join(event.data.get("failed") or []) or "destinatario desconocido"
     reason = str(event.data.get("reason") or "")
@@ -100,7 +113,7 @@ EFFECTS: Mapping[str, Effect] = {
     "created": Effect(refresh=True),
     "client_message": Effect(line=_client_line("")),
     "auto_reply": Effect(line=_client_line("respuesta automática")),
-    "status": Effect(refresh=True),
+    "status": Effect(line=_status_line, refresh=True),
     "priority": Effect(line=_priority_line, refresh=True),
     "assigned": Effect(refresh=True),
     "escalated": Effect(refresh=True),
@@ -117,6 +130,7 @@ EFFECTS: Mapping[str, Effect] = {
     "delivery": Effect(line=_delivery_line),
     "sla_warning": Effect(alert=True),
     "sla_breached": Effect(alert=True, refresh=True),
+    "client_reminded": Effect(alert=True),
 }
 
 

@@ -4,7 +4,8 @@ Pure functions, no I/O. The webhook commits two kinds of bodies (its `meta["kind
 - "event": the Events API body exactly as Slack sent it (`event_callback` with a `message` event). A message in a
   direct conversation with the app (`channel_type` "im") is a `DirectMessage`; a reply inside a thread (a
   `thread_ts` other than its own `ts`) is a `ThreadReply`. An agent's reply starting with "nota:" or "note:"
-  (any case) is an internal note: the prefix is removed and `internal` is set. An agent who deletes or edits
+  (any case) is an internal note: the prefix is removed and `internal` is set; one starting with "pedir:" or
+  "ask:" asks the client for information (`ask`: the ticket then waits on the client). An agent who deletes or edits
   a reply in a ticket's thread sends `message_deleted` / `message_changed`: a `ReplyWithdrawn` / `ReplyEdited`
   about the reply keyed by `reply_key(channel, ts)` (a reply held back for its grace period is cancelled or
   rewritten).
@@ -25,6 +26,7 @@ from adapters.slack.blocks import BLOCK_ID_PREFIX, BUTTON_ACTIONS, CONSOLE_ACTIO
 from ticketing.types import Priority
 
 NOTE_PREFIX = re.compile(r"^\s*(?:nota|note)\s*:\s*", re.IGNORECASE)
+ASK_PREFIX = re.compile(r"^\s*(?:pedir|ask)\s*:\s*", re.IGNORECASE)
 TICKET_NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d+$")
 THREAD_CHANGES = ("message_deleted", "message_changed")
 SELECT_VALUES = {"priority": tuple(priority.value for priority in Priority), "resolve": LEVEL_OPTIONS}
@@ -66,6 +68,7 @@ class ThreadReply(_KeyedByTs):
     user: str
     text: str
     internal: bool  # "nota:"/"note:" prefix: an internal note, never sent to the client
+    ask: bool = False  # "pedir:"/"ask:" prefix: a request for information; the ticket waits on the client
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def _read_event(body: dict[str, Any], client_channel: bool = False) -> SlackEven
     if thread_ts is None or thread_ts == ts:
         raise SlackPayloadError("a channel message that is not a reply in a thread")
     text, internal = _note(text)
-    return ThreadReply(event_id, channel, thread_ts, ts, user, text, internal)
+    ask = not internal and ASK_PREFIX.match(text)
+    return ThreadReply(event_id, channel, thread_ts, ts, user, text[ask.end() :] if ask else text, internal, bool(ask))
 
 
 def _note(text: str) -> tuple[str, bool]:

@@ -1,5 +1,8 @@
 """The words of the SLA monitor's alerts in the agents' console, in the desk's time zone.
 
+The client's reminder (the agreement's 8 hours passed without the information asked for) is a line in the thread
+with when the ticket will close.
+
 A warning is a line in the ticket's thread: which deadline, when it falls, and how long is left, in business time
 for a standard plan ("hábil") or around the clock. A breach is a line in the thread that Slack also shows in the
 agents' channel (`reply_broadcast`), mentioning the on-call group when one is configured and its pages allow.
@@ -27,6 +30,12 @@ def minutes_text(minutes: int) -> str:
 
 def alert_text(number: str, data: Mapping[str, Any], tz: ZoneInfo) -> str:
     """The line of one `sla_warning` or `sla_breached` event (its data, as the console item carries it)."""
+    if data.get("event") == "client_reminded":
+        closes = short_moment(datetime.fromisoformat(str(data["closes_at"])), tz)
+        return (
+            f":bell: *{number}*: se le recordó al cliente la información pendiente; si no responde, el caso se "
+            f"cerrará el {closes}."
+        )
     deadline = DEADLINE_NAMES.get(str(data.get("which")), str(data.get("which")))
     due = short_moment(datetime.fromisoformat(str(data["due"])), tz)
     if data.get("event") == "sla_breached":

@@ -16,7 +16,7 @@ from gateway.cli import output as views
 from gateway.cli.store_commands import print_listing
 from gateway.config.loader import Settings
 from ticketing.ports import TimerWork, UnitOfWork
-from ticketing.timers import SlaMonitor
+from ticketing.sla_monitor import SlaMonitor
 from ticketing.types import Timer
 
 

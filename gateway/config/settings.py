@@ -99,6 +99,19 @@ class SlaSection(Section):
     business_hours: BusinessHours = BusinessHours()
     priorities: dict[Priority, TargetPair]
     warning_at: float = Field(0.75, gt=0, lt=1)  # agents are warned when this share of a deadline's time is used
+    # The agreement's 8 hours for the client to give information asked for (then one reminder), and how long after
+    # the reminder a ticket still waiting closes; both on the ticket's plan calendar. After resolution, an answer
+    # within `reopen_days` reopens the ticket; later it is closed and a new message opens a new ticket.
+    client_hours: str = "8h"
+    close_unanswered_after: str = "16h"
+    reopen_days: int = Field(7, ge=0, le=365)
+
+    @field_validator("client_hours", "close_unanswered_after")
+    @classmethod
+    def _a_duration(cls, value: str) -> str:
+        if parse_target(value).kind != "minutes":
+            raise ValueError(f"expected a duration such as '8h' or '90m', got {value!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod

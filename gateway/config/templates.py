@@ -22,12 +22,19 @@ import jinja2
 from adapters.labels import Texts
 from adapters.local_time import format_moment
 from gateway.config.problems import Problems
+from ticketing.notices import NOTICE_KINDS
 from ticketing.replies import ReplyFacts
 
 LANGUAGES = ("es", "en")
-REPLY_KINDS = ("acknowledgement", "not_covered", "priority_changed", "agent_reply")
-# What a kind's templates get besides the ticket's facts (an agent's reply wraps what the agent wrote).
-SAMPLES: dict[str, dict[str, str]] = {"agent_reply": {"text": "Reiniciamos el servidor. ¿Ya funciona?", "agent": "Ana"}}
+REPLY_KINDS = ("acknowledgement", "not_covered", "priority_changed", "agent_reply", *NOTICE_KINDS)
+_SAMPLE_MOMENT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+# What a kind's templates get besides the ticket's facts (an agent's reply wraps what the agent wrote; the desk's
+# notices say when the ticket closes or until when it reopens).
+SAMPLES: dict[str, dict[str, Any]] = {
+    "agent_reply": {"text": "Reiniciamos el servidor. ¿Ya funciona?", "agent": "Ana"},
+    "information_reminder": {"closes_at": _SAMPLE_MOMENT},
+    "resolved": {"level": 1, "reopen_until": _SAMPLE_MOMENT},
+}
 FALLBACK = "chat"  # the wording of any channel without templates of its own: short, nothing about mail subjects
 FOLDER_NAME = re.compile(r"^[a-z0-9_-]+$")  # a channel named so has its templates in the folder of its name
 

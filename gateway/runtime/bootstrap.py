@@ -30,13 +30,15 @@ from ticketing.attachments import FetchedAttachments
 from ticketing.customers import CustomerDirectory
 from ticketing.deliveries import Deliveries
 from ticketing.intake import Accept, AcceptRequest, AcceptResult, ImmediateIntake
+from ticketing.notices import ClientNotices
 from ticketing.observer import NoObserver, ObserverGroup, TicketObserver
 from ticketing.service import ServiceOptions, TicketService
-from ticketing.sla import SlaPolicy
+from ticketing.sla import SlaPolicy, parse_target
+from ticketing.sla_monitor import SlaMonitor
 from ticketing.store.base import Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
-from ticketing.timers import SlaMonitor, TimerPlanner
+from ticketing.timers import MonitorRules, TimerPlanner
 
 FALLBACK_SUBJECTS = {"es": "Solicitud de soporte", "en": "Support request"}
 Part = TypeVar("Part")
@@ -62,7 +64,17 @@ def build_observer(settings: Settings, sla: SlaPolicy) -> TicketObserver:
     """What follows every ticket's events: the SLA monitor's planner, then the channels' observers (the agents'
     console)."""
     observers = [facts.observer for facts in settings.facts.values() if facts.observer is not None]
-    return ObserverGroup([TimerPlanner(sla, settings.file.sla.warning_at), *observers])
+    return ObserverGroup([TimerPlanner(sla, monitor_rules(settings)), *observers])
+
+
+def monitor_rules(settings: Settings) -> MonitorRules:
+    section = settings.file.sla
+    return MonitorRules(
+        warn_share=section.warning_at,
+        client_minutes=parse_target(section.client_hours).minutes,
+        close_minutes=parse_target(section.close_unanswered_after).minutes,
+        reopen_window=timedelta(days=section.reopen_days),
+    )
 
 
 def build_service(
@@ -170,7 +182,18 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     observer = build_observer(settings, sla)
     service = build_service(settings, store, clock, sla, directory, observer)
     subject = FALLBACK_SUBJECTS[config.gateway.default_language]
-    agents = AgentActions(store, sla, clock, subject, observer, composer(settings), settings.agent_names())
+    notices = client_notices(settings, sla)
+    agents = AgentActions(
+        store,
+        sla,
+        clock,
+        subject,
+        observer,
+        composer(settings),
+        settings.agent_names(),
+        notices,
+        monitor_rules(settings).reopen_window,
+    )
     deliveries = Deliveries(store, clock, observer)
     inbox_bell, outbox_bell = Wakeup(), Wakeup()
     accept = committing(store, inbox_bell)
@@ -228,7 +251,13 @@ def sla_monitor(
     settings: Settings, store: Store, sla: SlaPolicy, clock: Callable[[], datetime], observer: TicketObserver
 ) -> SlaMonitor:
     """The SLA monitor, firing timers with `observer` (the planner and the console) told of each."""
-    return SlaMonitor(store, sla, settings.file.sla.warning_at, clock, observer)
+    return SlaMonitor(store, sla, monitor_rules(settings), clock, observer, client_notices(settings, sla))
+
+
+def client_notices(settings: Settings, sla: SlaPolicy) -> ClientNotices:
+    """The desk's own notices to clients (reminder, closed unanswered, resolved), in the admin's templates."""
+    names = CustomerDirectory(settings.organisations).name_of
+    return ClientNotices(composer(settings), sla, names, FALLBACK_SUBJECTS, settings.file.gateway.default_language)
 
 
 def file_links(settings: Settings, store: Store, clock: Callable[[], datetime]) -> FileLinks | None:

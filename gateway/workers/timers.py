@@ -1,4 +1,4 @@
-"""The SLA monitor's worker: fires the timers that are due (`ticketing.timers.SlaMonitor`), then sleeps until the
+"""The SLA monitor's worker: fires the timers that are due (`ticketing.sla_monitor.SlaMonitor`), then sleeps until the
 next one, or `idle_seconds` at most: a timer planned for a moment already past (a priority raised late) fires
 within that. `gateway timers run --at` fires the same way from the command line."""
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from gateway.workers.worker import Wakeup, Worker
-from ticketing.timers import SlaMonitor
+from ticketing.sla_monitor import SlaMonitor
 
 
 class TimerWorker(Worker):

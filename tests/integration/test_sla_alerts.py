@@ -57,3 +57,16 @@ async def test_the_summary_shows_a_missed_deadline(desk: Desk) -> None:
     }
     assert ":rotating_light: *incumplido* · venció" in fields["*Respuesta*"]
     assert "incumplido" not in fields["*Resolución*"]
+
+
+async def test_the_clients_reminder_is_a_thread_line_saying_when_the_ticket_closes(desk: Desk) -> None:
+    number = await desk.open_ticket()
+    await desk.console.send(await desk.summary(number))
+    reminded = alert(number, "client_reminded", closes_at="2026-12-03T14:30:00+00:00")
+    await desk.console.send(replace(reminded, data={k: v for k, v in reminded.data.items() if k != "which"}))
+    post = desk.fake.calls_to("chat.postMessage")[-1]
+    assert post.args["text"] == (
+        f":bell: *{number}*: se le recordó al cliente la información pendiente; si no responde, el caso se cerrará "
+        "el jue 3 dic 09:30 (GMT-5)."
+    )
+    assert post.args.get("reply_broadcast") in (False, "false", "0", None)

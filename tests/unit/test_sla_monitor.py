@@ -11,10 +11,14 @@ import pytest
 
 from adapters.slack.console_events import SLA_ALERT, ConsoleObserver
 from tests.conftest import at, project_texts
-from tests.unit.desk import Desk, RecordingComposer, policy
+from tests.unit.desk import ORGS, Desk, RecordingComposer, policy
+from ticketing.agent_actions import AgentActions
+from ticketing.customers import CustomerDirectory
+from ticketing.notices import ClientNotices
 from ticketing.observer import ObserverGroup
+from ticketing.sla_monitor import SlaMonitor
 from ticketing.store.sqlite import SqliteStore
-from ticketing.timers import SlaMonitor, TimerPlanner
+from ticketing.timers import MonitorRules, TimerPlanner
 from ticketing.types import Priority, Status
 
 ANDINA = "soporte.ti@andina.com.co"  # standard plan: business hours, Monday to Friday 08:00-16:30
@@ -30,11 +34,18 @@ class Walk:
     """A desk whose every change plans timers, its monitor, and the console items the monitor's events queued."""
 
     def __init__(self, store: SqliteStore) -> None:
+        rules = MonitorRules()
         observer = ObserverGroup(
-            [TimerPlanner(policy(), 0.75), ConsoleObserver("slack_console", "C0AGENTS", project_texts()("es"))]
+            [TimerPlanner(policy(), rules), ConsoleObserver("slack_console", "C0AGENTS", project_texts()("es"))]
         )
         self.desk = Desk(store, RecordingComposer(), observer)
-        self.monitor = SlaMonitor(store, policy(), 0.75, lambda: self.desk.now, observer)
+        self.composer = RecordingComposer()  # the desk's own notices to clients
+        notices = ClientNotices(
+            self.composer, policy(), CustomerDirectory(ORGS).name_of, {"es": "Solicitud de soporte"}, "es"
+        )
+        clock = lambda: self.desk.now  # noqa: E731
+        self.desk.agents = AgentActions(store, policy(), clock, "Solicitud de soporte", observer, notices=notices)
+        self.monitor = SlaMonitor(store, policy(), rules, clock, observer, notices)
 
     async def fire(self, moment: str) -> list[tuple[str, str]]:
         """Fire what is due at `moment` (Bogota time); (ticket, timer kind) of each timer that fired."""
@@ -46,7 +57,7 @@ class Walk:
         async with self.desk.store.transaction() as tx:
             items = await tx.list_outbox(limit=1000)
         return [
-            (i.reply.ticket_number, str(i.reply.data["event"]), str(i.reply.data["which"]))
+            (i.reply.ticket_number, str(i.reply.data["event"]), str(i.reply.data.get("which", "")))
             for i in sorted(items, key=lambda i: i.id)
             if i.reply.kind == SLA_ALERT
         ]

@@ -110,13 +110,18 @@ def test_every_action_carries_the_ticket_number() -> None:
     actions = actions_of(blocks)
     assert actions["block_id"] == "ticket:TL-000123"
     elements = {element["action_id"]: element for element in actions["elements"]}
-    assert tuple(elements) == BUTTON_ACTIONS + SELECT_ACTIONS  # the confirm buttons live in the private prompt
+    # the confirm buttons live in the private prompt; "Reanudar" replaces "En espera" while the ticket waits
+    assert tuple(elements) == ("take", "waiting", "escalate") + SELECT_ACTIONS
     assert [elements[name]["text"]["text"] for name in ("take", "waiting", "escalate")] == [
         "Tomar",
         "En espera del cliente",
         "Escalar",
     ]
     assert {elements[name]["value"] for name in ("take", "waiting", "escalate")} == {"TL-000123"}
+    _text, blocks = ticket_blocks(replace(TICKET, status="waiting_on_client"), BOGOTA, None, TEXTS)
+    waiting = {element["action_id"]: element for element in actions_of(blocks)["elements"]}
+    assert tuple(waiting)[:3] == ("take", "resume", "escalate") and waiting["resume"]["text"]["text"] == "Reanudar"
+    assert set(BUTTON_ACTIONS) == {"take", "waiting", "resume", "escalate"}
     priority = elements["priority"]
     assert priority["placeholder"]["text"] == "Prioridad"
     assert [(option["value"], option["text"]["text"]) for option in priority["options"]] == [

@@ -52,3 +52,15 @@ async def test_console_buttons(desk: Desk, action_id: str, value: str, expected:
         events = await tx.events(ticket.id)
     assert outcome.ticket_number == "TL-000001" and expected(ticket)
     assert events[-1].actor == "U0AGENT"  # the audit trail says who did it
+
+
+async def test_reanudar_resumes_a_ticket_waiting_on_the_client(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co")
+    reader = SlackReader(desk.store, desk.agents, Normalizer("TL", LanguageDetector("es")), "CO", lambda: desk.now)
+    for action_id in ("waiting", "resume"):
+        command = await reader(click(action_id, "TL-000001"))
+        await command.run()  # type: ignore[union-attr]
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+    assert ticket is not None and ticket.status is Status.OPEN and ticket.paused_since is None
+    assert len(ticket.pauses) == 1  # the wait is counted out of the deadlines

@@ -50,7 +50,7 @@ def event(**fields: Any) -> bytes:
 def action(action_id: str = "take", **fields: Any) -> bytes:
     """A block_actions payload for one click on a ticket's parent message."""
     item: dict[str, Any] = {"action_id": action_id, "block_id": "ticket:TL-000123", "action_ts": "1764511400.123456"}
-    if action_id in ("take", "waiting", "escalate"):
+    if action_id in ("take", "waiting", "resume", "escalate"):
         item.update(type="button", text={"type": "plain_text", "text": "Tomar"}, value="TL-000123")
     else:
         item.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": "x"}, "value": "2"})
@@ -69,8 +69,8 @@ def action(action_id: str = "take", **fields: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def reply(text: str, internal: bool) -> ThreadReply:
-    return ThreadReply("Ev01", "C111", PARENT, "1764511300.000100", "U0AGENT", text, internal)
+def reply(text: str, internal: bool, ask: bool = False) -> ThreadReply:
+    return ThreadReply("Ev01", "C111", PARENT, "1764511300.000100", "U0AGENT", text, internal, ask)
 
 
 REPLY_TS = "1764511300.000100"
@@ -120,6 +120,10 @@ def console_action(name: str, value: str) -> ConsoleAction:
         (event(text="Note: vendor case 42"), "event", reply("vendor case 42", True)),
         (event(text="notas: no es nota"), "event", reply("notas: no es nota", False)),
         (event(text="Sin nota: esto sí va al cliente"), "event", reply("Sin nota: esto sí va al cliente", False)),
+        (event(text="pedir: ¿Nos envía el log?"), "event", reply("¿Nos envía el log?", False, ask=True)),
+        (event(text=" Ask : the exact error?"), "event", reply("the exact error?", False, ask=True)),
+        (event(text="nota: pedir: el log"), "event", reply("pedir: el log", True)),  # a note never asks the client
+        (event(text="Voy a pedir: el log"), "event", reply("Voy a pedir: el log", False)),
         (event(subtype="thread_broadcast", text="también al canal"), "event", reply("también al canal", False)),
         (event(text=None, subtype="file_share"), "event", reply("", False)),
         (
@@ -145,6 +149,7 @@ def console_action(name: str, value: str) -> ConsoleAction:
         ),
         (action("take"), "action", console_action("take", "TL-000123")),
         (action("waiting"), "action", console_action("waiting", "TL-000123")),
+        (action("resume"), "action", console_action("resume", "TL-000123")),
         (action("escalate"), "action", console_action("escalate", "TL-000123")),
         (action("resolve"), "action", console_action("resolve", "2")),
         (

@@ -107,6 +107,7 @@ class DeskFacts:
     phone_region: str  # how a phone number written without a country code is read, e.g. "CO"
     timezone: ZoneInfo
     trusted_proxies: frozenset[str] = frozenset()  # our reverse proxies, whose X-Forwarded-For is believed
+    covered_plans: tuple[str, ...] = ()  # the plans the agreement covers (an agent may accept a request under one)
 
 
 @dataclass(frozen=True)

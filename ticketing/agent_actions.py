@@ -17,7 +17,7 @@ from enum import Enum
 from typing import NamedTuple
 
 from ticketing.lifecycle import GATEWAY, conversation_reply, queue_reply, set_priority, set_status
-from ticketing.notices import RESOLVED_NOTICE, ClientNotices
+from ticketing.notices import ACCEPTED, RESOLVED_NOTICE, ClientNotices
 from ticketing.observer import NoObserver, TicketLog, TicketObserver
 from ticketing.ports import TicketWork, UnitOfWork
 from ticketing.replies import ReplyComposer
@@ -205,6 +205,24 @@ class AgentActions:
                 )
         return ticket
 
+    async def accept(self, number: str, plan: str, agent: str) -> Ticket:
+        """Take on a request first not covered (a free or unknown sender) under `plan`: its deadlines count from
+        now, and the client is told them. A ticket that is not `not_covered` is left as it is."""
+        if not self._sla.is_covered(plan):  # ValueError for a plan not configured
+            raise ValueError(f"plan {plan!r} is not covered by the agreement: choose a covered plan to accept it")
+        now = self._clock()
+        async with self._change(number, now) as log:
+            ticket = log.ticket
+            if ticket.status is not Status.NOT_COVERED:
+                return ticket
+            ticket.plan, ticket.accepted_at = plan, now
+            await self._set_status(log, Status.NEW, agent, now, {})
+            deadlines = {"response_due": ticket.response_due, "resolution_due": ticket.resolution_due}
+            await log.event(now, "accepted", agent, {"plan": plan} | deadlines)
+            if self._notices is not None:
+                await self._notices.send(log, ACCEPTED, f"{ACCEPTED}:{number}", now, {})
+        return ticket
+
     async def change_priority(self, number: str, priority: Priority, agent: str) -> Ticket:
         """Deadlines are recomputed from the receipt time, as the agreement's priority table says."""
         now = self._clock()
@@ -221,13 +239,18 @@ class AgentActions:
             await log.event(now, "priority", agent, data)
         return ticket
 
-    async def escalate(self, number: str, agent: str) -> Ticket:
-        """Third level: the case needs more than 8 business hours, the vendor, or the committee of experts."""
+    async def escalate(self, number: str, agent: str, reason: str = "") -> Ticket:
+        """One level up, as the agreement defines them (1 → 2 → 3: the third for cases that need more than 8
+        business hours, the vendor or the committee of experts), recording who escalated and why. ValueError at the
+        third level already."""
         now = self._clock()
         async with self._change(number, now) as log:
             ticket = log.ticket
-            await log.event(now, "escalated", agent, {"from": ticket.level, "to": 3})
-            ticket.level = 3
+            current = ticket.level or LEVELS[0]
+            if current >= LEVELS[-1]:
+                raise ValueError(f"{number} is already at level {LEVELS[-1]}, the highest")
+            await log.event(now, "escalated", agent, {"from": current, "to": current + 1, "reason": reason.strip()})
+            ticket.level = current + 1
         return ticket
 
     async def assign(self, number: str, assignee: str, agent: str) -> Ticket:

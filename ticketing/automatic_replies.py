@@ -40,7 +40,7 @@ class AutomaticReplies:
 
     def priority_changed(self, ticket: Ticket, org: Organisation | None, request: WrittenRequest) -> OutboundReply:
         """The confirmation that the client's follow-up changed the priority, with the new deadlines."""
-        sla = self._sla.compute(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses)
+        sla = self._sla.compute(ticket.priority, ticket.plan, ticket.clock_from, ticket.pauses)
         key = f"{PRIORITY_CHANGED}:{ticket.number}:{request.message.native_id}"
         return self._reply(PRIORITY_CHANGED, key, ticket, org, sla, request)
 

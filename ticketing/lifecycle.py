@@ -24,7 +24,7 @@ def recompute_deadlines(ticket: Ticket, sla: SlaPolicy) -> None:
     if ticket.status is Status.NOT_COVERED or not sla.is_covered(ticket.plan):
         ticket.response_due = ticket.resolution_due = None
         return
-    result = sla.compute(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses)
+    result = sla.compute(ticket.priority, ticket.plan, ticket.clock_from, ticket.pauses)
     ticket.response_due, ticket.resolution_due = result.response_due, result.resolution_due
 
 

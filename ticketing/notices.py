@@ -1,5 +1,6 @@
 """What the desk tells a client on its own about an open ticket, worded by the admin's templates:
 
+- `accepted`: an agent accepted a request first not covered; its deadlines, counted from the acceptance;
 - `information_reminder`: the agent asked for information and none came within the client's hours (the
   agreement's 8 business hours); when the ticket will close without it (`closes_at`);
 - `closed_unanswered`: the ticket closed without that information; writing again opens a new one;
@@ -21,10 +22,11 @@ from ticketing.replies import ReplyComposer, ticket_facts
 from ticketing.sla import SlaPolicy
 from ticketing.types import Ticket
 
+ACCEPTED = "accepted"
 REMINDER = "information_reminder"
 CLOSED_UNANSWERED = "closed_unanswered"
 RESOLVED_NOTICE = "resolved"
-NOTICE_KINDS = (REMINDER, CLOSED_UNANSWERED, RESOLVED_NOTICE)
+NOTICE_KINDS = (ACCEPTED, REMINDER, CLOSED_UNANSWERED, RESOLVED_NOTICE)
 
 
 class ClientNotices:
@@ -51,6 +53,6 @@ class ClientNotices:
         await queue_reply(log, reply, now, sender=GATEWAY)
 
     def _facts(self, ticket: Ticket) -> dict[str, Any]:
-        result = self._sla.compute(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses)
+        result = self._sla.compute(ticket.priority, ticket.plan, ticket.clock_from, ticket.pauses)
         name = self._organisation_name(ticket.organisation)
         return ticket_facts(ticket, name, result, self._sla, priority_stated=True).as_context()

@@ -86,7 +86,7 @@ def ticket_facts(
         clock_starts=clock_starts,
         # Only "minutes" targets wait for the opening; "immediate" runs on the 24x7 clock.
         outside_hours=clock_starts is not None
-        and clock_starts > ticket.received_at
+        and clock_starts > ticket.clock_from
         and "minutes" in (targets.response.kind, targets.resolution.kind),
         response_due=result.response_due,
         resolution_due=result.resolution_due,

@@ -61,7 +61,7 @@ def _deadline(
         return []
     deadline = {"which": which, "due": due.isoformat()}
     timers = []
-    warning = sla.checkpoint(ticket.priority, ticket.plan, ticket.received_at, ticket.pauses, which, rules.warn_share)
+    warning = sla.checkpoint(ticket.priority, ticket.plan, ticket.clock_from, ticket.pauses, which, rules.warn_share)
     if warning is not None and warning.at < due:
         left = {"left_minutes": warning.minutes_left, "around_the_clock": warning.around_the_clock}
         timers.append(Timer(ticket.number, f"{which}_{WARNING}", warning.at, deadline | left))

@@ -193,6 +193,12 @@ class Ticket:
     reply_channel: str = ""  # the channel replies go out on, when not `channel` (a web form answered by email)
     watchers: tuple[str, ...] = ()  # colleagues of the requester the client copied: copied on every reply
     breaches: tuple[str, ...] = ()  # the deadlines it missed: "response", "resolution"
+    accepted_at: datetime | None = None  # a not-covered request an agent accepted: its deadlines count from then
+
+    @property
+    def clock_from(self) -> datetime:
+        """Where the SLA clock counts from: the receipt, or the acceptance of a request first not covered."""
+        return self.accepted_at or self.received_at
 
     @property
     def answered_on(self) -> str:

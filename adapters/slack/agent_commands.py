@@ -65,11 +65,17 @@ class ThreadReplyCommand:
         reply = self.reply
         async with self.store.transaction() as tx:
             number = await tx.ticket_for_console_thread(reply.channel, reply.thread_ts)
-            if number is not None and self.confirm and not reply.internal:
+            if number is not None and self.confirm and not reply.internal and not reply.escalate:
                 await tx.enqueue_reply(confirmation_prompt(number, reply), self.clock())
                 return IngestOutcome("added", number, "waiting for the agent to confirm")
         if number is None:
             return IngestOutcome("ignored", None, "a thread that is not a ticket's")
+        if reply.escalate:
+            try:
+                await self.agents.escalate(number, reply.user, reply.text)
+            except ValueError as error:  # already at the third level
+                return IngestOutcome("ignored", number, str(error))
+            return IngestOutcome("added", number, "escalated")
         await self.agents.reply(
             number, reply.user, reply.text, reply.key, internal=reply.internal, hold=self.grace, ask=reply.ask
         )
@@ -143,18 +149,22 @@ class ConsoleActionCommand:
                 await self.agents.change_status(number, Status.WAITING_ON_CLIENT, user)
             elif action == "resume":
                 await self.agents.change_status(number, Status.OPEN, user)
+            elif action == "accept":
+                await self.agents.accept(number, self.action.value, user)
             elif action == "priority":
                 await self.agents.change_priority(number, Priority(self.action.value), user)
             elif action == "resolve":
                 await self.agents.change_status(number, Status.RESOLVED, user, level=int(self.action.value))
             elif action == "escalate":
-                await self.agents.escalate(number, user)
+                await self.agents.escalate(number, user, "")
             elif action in ("confirm_send", "confirm_note"):
                 return await self._confirmed(action == "confirm_note")
             else:
                 return IngestOutcome("ignored", number, f"unknown console action {action!r}")
         except TicketNotFound:
             return IngestOutcome("ignored", None, f"no ticket {number}")
+        except ValueError as error:  # a plan the agreement does not cover (the console offers only covered ones)
+            return IngestOutcome("ignored", number, str(error))
         return IngestOutcome("added", number, f"console action {action}")
 
     async def _confirmed(self, internal: bool) -> IngestOutcome:

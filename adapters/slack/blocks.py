@@ -14,6 +14,7 @@ cut to Slack's limits (header 150 characters, section text 3000, field 2000).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,7 @@ FIELD_LIMIT = 2000
 FALLBACK_LIMIT = 3000
 BLOCK_ID_PREFIX = "ticket:"
 BUTTON_ACTIONS = ("take", "waiting", "resume", "escalate")
-SELECT_ACTIONS = ("priority", "resolve")
+SELECT_ACTIONS = ("priority", "resolve", "accept")  # "accept": only on a not-covered ticket, with the plans
 CONFIRM_ACTIONS = ("confirm_send", "confirm_note")  # "confirm" reply mode: the agent says where a reply goes
 CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS + CONFIRM_ACTIONS
 CONSOLE_LANGUAGE = "es"  # what the agents' console speaks
@@ -103,7 +104,7 @@ def _option(label: str, value: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": label}, "value": value}
 
 
-def _actions(ticket: ConsoleTicket, texts: Texts) -> dict[str, Any]:
+def _actions(ticket: ConsoleTicket, texts: Texts, plans: Sequence[str]) -> dict[str, Any]:
     waiting = (
         ("resume", "Reanudar", None)
         if ticket.status == "waiting_on_client"
@@ -138,13 +139,21 @@ def _actions(ticket: ConsoleTicket, texts: Texts) -> dict[str, Any]:
         "placeholder": {"type": "plain_text", "text": "Resolver…"},
         "options": [_option(f"Nivel {level}", level) for level in LEVEL_OPTIONS],
     }
-    return {"type": "actions", "block_id": BLOCK_ID_PREFIX + ticket.number, "elements": [*elements, priority, resolve]}
+    selects = [priority, resolve]
+    if ticket.status == "not_covered" and plans:
+        options = [_option(texts.plan(plan, CONSOLE_LANGUAGE), plan) for plan in plans]
+        placeholder = {"type": "plain_text", "text": "Aceptar con plan…"}
+        selects.insert(
+            0, {"type": "static_select", "action_id": "accept", "placeholder": placeholder, "options": options}
+        )
+    return {"type": "actions", "block_id": BLOCK_ID_PREFIX + ticket.number, "elements": [*elements, *selects]}
 
 
 def ticket_blocks(
-    ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | None, texts: Texts
+    ticket: ConsoleTicket, tz: ZoneInfo, oncall_mention: str | None, texts: Texts, plans: Sequence[str] = ()
 ) -> tuple[str, list[dict[str, Any]]]:
-    """(fallback text, blocks) of the ticket's parent message in the console."""
+    """(fallback text, blocks) of the ticket's parent message in the console; `plans`: the covered plans an agent
+    may accept a not-covered request under."""
     labels = texts(CONSOLE_LANGUAGE)
     priority = labels.priority(ticket.priority)
     status = labels.status(ticket.status)
@@ -175,7 +184,7 @@ def ticket_blocks(
     excerpt = escape(ticket.excerpt.strip()) or "_(sin texto)_"
     quoted = "\n".join(f"> {line}" if line else ">" for line in excerpt.splitlines())
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": cut(f"*Solicitud*\n{quoted}", SECTION_LIMIT)}})
-    blocks.append(_actions(ticket, texts))
+    blocks.append(_actions(ticket, texts, plans))
     return cut(fallback, FALLBACK_LIMIT), blocks
 
 

@@ -72,6 +72,8 @@ class SlackChannel:
             else None,
             upload_max_bytes=section.upload_max_bytes,
             file_link=context.file_link,
+            plans=context.desk.covered_plans,
+            level_groups=section.level_groups,
         )
         recorder = PhoneCallRecorder(context.record_now, context.normalizer, region)
         webhooks = slack_events_app(

@@ -22,7 +22,7 @@ The client is built by the caller (with `retry_handlers=[]`: the outbox owns ret
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -67,7 +67,11 @@ class SlackConsole:
         pages: OncallPages | None = None,
         upload_max_bytes: int = 10_485_760,
         file_link: Callable[[int], str] | None = None,
+        plans: Sequence[str] = (),
+        level_groups: Mapping[str, str] | None = None,
     ) -> None:
+        self._level_groups = dict(level_groups or {})  # support level ("2", "3") -> its Slack group
+        self._plans = tuple(plans)  # the covered plans an agent may accept a not-covered request under
         self._upload_max_bytes = upload_max_bytes
         self._file_link = file_link  # a signed, expiring download link for a file too big to upload
         self._texts = texts
@@ -101,7 +105,7 @@ class SlackConsole:
         async with self._store.transaction() as tx:
             thread = await tx.console_thread(number)
         mention = self._pages.mention_for(ticket, first_post=thread is None) if self._pages else None
-        text, blocks = ticket_blocks(ticket, self._tz, mention, self._texts)
+        text, blocks = ticket_blocks(ticket, self._tz, mention, self._texts, self._plans)
         if thread is not None:
             channel, ts = thread
             updated = await self._call(
@@ -134,11 +138,15 @@ class SlackConsole:
         return await self._thread_line(reply.ticket_number, escape(text))
 
     async def _post_alert(self, reply: OutboundReply) -> str:
-        """An SLA warning in the thread; a breach also in the channel, paging the on-call group when allowed."""
+        """An SLA warning in the thread; a breach also in the channel, paging the on-call group when allowed; an
+        escalation mentioning the new level's group."""
         text = alert_text(reply.ticket_number, reply.data, self._tz)
-        breach = reply.data.get("event") == "sla_breached"
+        event = reply.data.get("event")
+        breach = event == "sla_breached"
         organisation = str(reply.data.get("organisation") or reply.ticket_number)
         mention = self._pages.mention_for_breach(organisation) if breach and self._pages else None
+        if event == "escalated" and str(reply.data.get("to")) in self._level_groups:
+            mention = f"<!subteam^{self._level_groups[str(reply.data.get('to'))]}>"
         return await self._thread_line(reply.ticket_number, f"{mention} {text}" if mention else text, breach)
 
     async def _thread_line(self, number: str, mrkdwn: str, broadcast: bool = False) -> str:

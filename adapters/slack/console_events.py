@@ -24,7 +24,7 @@ SUMMARY = "console_ticket"
 THREAD_LINE = "console_message"
 PROMPT = "console_prompt"
 FILE = "console_file"  # a client's file, posted in the ticket's thread (its `data`: the `attachment` event's)
-SLA_ALERT = "console_sla"  # an SLA warning or breach, worded by the sender in the desk's time (its `data`: the event's)
+SLA_ALERT = "console_sla"  # an SLA alert or an escalation, worded by the sender (its `data`: the event's)
 Line = Callable[[TicketEvent, TicketChange, Labels], str | None]
 
 
@@ -58,6 +58,10 @@ STATUS_LINES = {
 def _status_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str | None:
     reason = "asked" if event.data.get("asked") else str(event.data.get("reason") or "")
     return STATUS_LINES.get(reason)
+
+
+def _accepted_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str:
+    return f":handshake: Solicitud aceptada con el plan {event.data.get('plan')}: plazos contados desde ahora."
 
 
 def _bounce_line(event: TicketEvent, change: TicketChange, labels: Labels) -> str:
@@ -116,7 +120,8 @@ EFFECTS: Mapping[str, Effect] = {
     "status": Effect(line=_status_line, refresh=True),
     "priority": Effect(line=_priority_line, refresh=True),
     "assigned": Effect(refresh=True),
-    "escalated": Effect(refresh=True),
+    "escalated": Effect(alert=True, refresh=True),
+    "accepted": Effect(line=_accepted_line, refresh=True),
     "agent_reply": Effect(refresh=True),
     "reply_withdrawn": Effect(
         line=_held_line(":wastebasket: Respuesta cancelada: no se envió a {recipient}.{note}"), refresh=True
@@ -176,7 +181,8 @@ class ConsoleObserver:
             if effect.file:
                 files.append(self._item(number, FILE, "", f"console:{number}:event:{event.id}", event.data))
             if effect.alert:
-                data = event.data | {"event": event.kind, "organisation": change.ticket.organisation or ""}
+                facts = {"event": event.kind, "actor": event.actor, "organisation": change.ticket.organisation or ""}
+                data = event.data | facts
                 key = f"console:{number}:event:{event.id}"
                 await work.enqueue_reply(self._item(number, SLA_ALERT, "", key, data), now)
         if refresh:

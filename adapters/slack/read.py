@@ -5,10 +5,11 @@ Pure functions, no I/O. The webhook commits two kinds of bodies (its `meta["kind
   direct conversation with the app (`channel_type` "im") is a `DirectMessage`; a reply inside a thread (a
   `thread_ts` other than its own `ts`) is a `ThreadReply`. An agent's reply starting with "nota:" or "note:"
   (any case) is an internal note: the prefix is removed and `internal` is set; one starting with "pedir:" or
-  "ask:" asks the client for information (`ask`: the ticket then waits on the client). An agent who deletes or edits
-  a reply in a ticket's thread sends `message_deleted` / `message_changed`: a `ReplyWithdrawn` / `ReplyEdited`
-  about the reply keyed by `reply_key(channel, ts)` (a reply held back for its grace period is cancelled or
-  rewritten).
+  "ask:" asks the client for information (`ask`: the ticket then waits on the client); one starting with
+  "escalar:" or "escalate:" escalates the ticket one level, the rest of the text saying why. An agent who
+  deletes or edits a reply in a ticket's thread sends `message_deleted` / `message_changed`: a `ReplyWithdrawn` /
+  `ReplyEdited` about the reply keyed by `reply_key(channel, ts)` (a reply held back for its grace period is cancelled
+  or rewritten).
 - "action": the `block_actions` payload of one click on a ticket's parent message (one action per payload).
 
 Slack sends message text with its mrkdwn escapes (&amp; &lt; &gt;): they are undone; user and channel mentions
@@ -27,7 +28,9 @@ from ticketing.types import Priority
 
 NOTE_PREFIX = re.compile(r"^\s*(?:nota|note)\s*:\s*", re.IGNORECASE)
 ASK_PREFIX = re.compile(r"^\s*(?:pedir|ask)\s*:\s*", re.IGNORECASE)
+ESCALATE_PREFIX = re.compile(r"^\s*(?:escalar|escalate)\s*:\s*", re.IGNORECASE)
 TICKET_NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]*-\d+$")
+PLAN_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")  # "accept" carries a plan; the agents' actions check it is covered
 THREAD_CHANGES = ("message_deleted", "message_changed")
 SELECT_VALUES = {"priority": tuple(priority.value for priority in Priority), "resolve": LEVEL_OPTIONS}
 
@@ -69,6 +72,7 @@ class ThreadReply(_KeyedByTs):
     text: str
     internal: bool  # "nota:"/"note:" prefix: an internal note, never sent to the client
     ask: bool = False  # "pedir:"/"ask:" prefix: a request for information; the ticket waits on the client
+    escalate: bool = False  # "escalar:"/"escalate:" prefix: the ticket goes one level up, `text` saying why
 
 
 @dataclass(frozen=True)
@@ -188,8 +192,11 @@ def _read_event(body: dict[str, Any], client_channel: bool = False) -> SlackEven
     if thread_ts is None or thread_ts == ts:
         raise SlackPayloadError("a channel message that is not a reply in a thread")
     text, internal = _note(text)
-    ask = not internal and ASK_PREFIX.match(text)
-    return ThreadReply(event_id, channel, thread_ts, ts, user, text[ask.end() :] if ask else text, internal, bool(ask))
+    ask = None if internal else ASK_PREFIX.match(text)
+    escalate = None if internal or ask else ESCALATE_PREFIX.match(text)
+    prefix = ask or escalate
+    text = text[prefix.end() :] if prefix else text
+    return ThreadReply(event_id, channel, thread_ts, ts, user, text, internal, bool(ask), bool(escalate))
 
 
 def _note(text: str) -> tuple[str, bool]:
@@ -226,9 +233,10 @@ def _read_action(payload: dict[str, Any]) -> ConsoleAction:
     name = _required(action, "action_id", "the action")
     if name not in CONSOLE_ACTIONS:
         raise SlackPayloadError(f"action {name!r} is not a console action")
-    if name in SELECT_VALUES:
+    if name in SELECT_VALUES or name == "accept":
         value = _text(action.get("selected_option"), "value")
-        if value not in SELECT_VALUES[name]:
+        valid = PLAN_NAME.match(value) if name == "accept" else value in SELECT_VALUES[name]
+        if not valid:
             raise SlackPayloadError(f"action {name!r} has no valid selected option ({value!r})")
     else:
         value = _text(action, "value")

@@ -3,9 +3,10 @@ how their thread replies reach clients; the bot token and the signing secret com
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from adapters.settings import Section
 
@@ -22,6 +23,19 @@ class SlackSettings(Section):
     # Pages (a critical ticket's mention of the on-call group) at most this often; a not-covered ticket never pages.
     oncall_pages_per_hour: int = Field(10, ge=1)
     oncall_pages_per_organisation_per_hour: int = Field(3, ge=1)
+    # The Slack group (S...) of each support level above the first, mentioned when a ticket is escalated to it.
+    level_groups: dict[str, str] = {}
+
+    @field_validator("level_groups")
+    @classmethod
+    def _group_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for level, group in value.items():
+            if level not in ("2", "3"):
+                raise ValueError(f'level {level!r}: groups are for levels "2" and "3" (the first is everyone)')
+            if not re.fullmatch(r"S[A-Z0-9]+", group):
+                raise ValueError(f"level {level}: {group!r} is not a Slack user group id (S...)")
+        return value
+
     agents: dict[str, str] = {}  # Slack user id -> the agent's name
     # "confirm": each thread reply first asks its author (privately) whether to send it to the client or keep it
     # as an internal note. "direct": a thread reply goes to the client unless it starts with "nota:"/"note:",

@@ -1,7 +1,8 @@
 """The words of the SLA monitor's alerts in the agents' console, in the desk's time zone.
 
 The client's reminder (the agreement's 8 hours passed without the information asked for) is a line in the thread
-with when the ticket will close.
+with when the ticket will close. An escalation is a line naming the new level, who escalated and why; the sender
+mentions the level's Slack group (`level_groups`).
 
 A warning is a line in the ticket's thread: which deadline, when it falls, and how long is left, in business time
 for a standard plan ("hábil") or around the clock. A breach is a line in the thread that Slack also shows in the
@@ -16,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.local_time import short_moment
+from adapters.slack.blocks import escape
 
 DEADLINE_NAMES = {"response": "respuesta", "resolution": "resolución"}
 
@@ -30,6 +32,10 @@ def minutes_text(minutes: int) -> str:
 
 def alert_text(number: str, data: Mapping[str, Any], tz: ZoneInfo) -> str:
     """The line of one `sla_warning` or `sla_breached` event (its data, as the console item carries it)."""
+    if data.get("event") == "escalated":
+        reason = str(data.get("reason") or "").strip()
+        why = f": {escape(reason)}" if reason else " (sin motivo escrito)"
+        return f":arrow_double_up: *{number}* escalado al nivel {data.get('to')} por <@{data.get('actor')}>{why}"
     if data.get("event") == "client_reminded":
         closes = short_moment(datetime.fromisoformat(str(data["closes_at"])), tz)
         return (

@@ -109,6 +109,7 @@ def desk_facts(settings: Settings) -> DeskFacts:
         phone_region=gateway.default_phone_region,
         timezone=settings.timezone,
         trusted_proxies=frozenset(settings.file.http.trusted_proxies),
+        covered_plans=tuple(name for name, plan in settings.file.plans.items() if plan.covered),
     )
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from tests.integration.test_slack_console import ONCALL, Desk, console_reply
+from adapters.slack.console import SlackConsole
+from tests.conftest import project_texts
+from tests.integration.test_slack_console import CONSOLE, ONCALL, Desk, console_reply, make_client
 from tests.integration.test_slack_console import desk as desk  # the same desk: a console over the fake Slack
 
 DUE = "2026-12-09T15:30:00+00:00"  # Wednesday 10:30 in Bogota
@@ -70,3 +73,26 @@ async def test_the_clients_reminder_is_a_thread_line_saying_when_the_ticket_clos
         "el jue 3 dic 09:30 (GMT-5)."
     )
     assert post.args.get("reply_broadcast") in (False, "false", "0", None)
+
+
+async def test_an_escalation_mentions_the_new_levels_group_with_who_and_why(desk: Desk) -> None:
+    console = SlackConsole(
+        client=make_client(desk.fake.base_url),
+        channel_id=CONSOLE,
+        store=desk.store,
+        tz=ZoneInfo("America/Bogota"),
+        texts=project_texts(),
+        organisation_name=lambda key: None,
+        level_groups={"2": "S0LEVEL2"},
+    )
+    number = await desk.open_ticket()
+    await console.send(await desk.summary(number))
+    for level, reason in ((2, "necesita <acceso> al firewall"), (3, "")):
+        escalated = alert(number, "escalated", to=level, reason=reason, actor="U0AGENT")
+        await console.send(replace(escalated, idempotency_key=f"esc-{level}"))
+    second, third = (post.args["text"] for post in desk.fake.calls_to("chat.postMessage")[-2:])
+    assert second == (
+        f"<!subteam^S0LEVEL2> :arrow_double_up: *{number}* escalado al nivel 2 por <@U0AGENT>: "
+        "necesita &lt;acceso&gt; al firewall"
+    )
+    assert third == f":arrow_double_up: *{number}* escalado al nivel 3 por <@U0AGENT> (sin motivo escrito)"

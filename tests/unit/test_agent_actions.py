@@ -97,10 +97,17 @@ async def test_unknown_ticket(desk: Desk) -> None:
         await desk.agents.assign("TL-009999", "U-agent", "U-lead")
 
 
-async def test_escalation_sets_the_third_level(desk: Desk) -> None:
+async def test_escalation_moves_one_level_at_a_time_and_records_who_and_why(desk: Desk) -> None:
     await desk.receive("ana@andina.com.co")
-    ticket = await desk.agents.escalate("TL-000001", "U-agent")
-    assert ticket.level == 3
+    second = await desk.agents.escalate("TL-000001", "U-agent", "necesita acceso al firewall")
+    third = await desk.agents.escalate("TL-000001", "U-lead", "requiere al fabricante")
+    assert (second.level, third.level) == (2, 3)
+    with pytest.raises(ValueError, match="already at level 3"):
+        await desk.agents.escalate("TL-000001", "U-lead", "más arriba")
     async with desk.store.transaction() as tx:
-        assert ticket.id is not None
-        assert (await tx.events(ticket.id))[-1].kind == "escalated"
+        assert third.id is not None
+        escalations = [e for e in await tx.events(third.id) if e.kind == "escalated"]
+    assert [(e.actor, e.data) for e in escalations] == [
+        ("U-agent", {"from": 1, "to": 2, "reason": "necesita acceso al firewall"}),
+        ("U-lead", {"from": 2, "to": 3, "reason": "requiere al fabricante"}),
+    ]

@@ -111,7 +111,7 @@ def test_every_action_carries_the_ticket_number() -> None:
     assert actions["block_id"] == "ticket:TL-000123"
     elements = {element["action_id"]: element for element in actions["elements"]}
     # the confirm buttons live in the private prompt; "Reanudar" replaces "En espera" while the ticket waits
-    assert tuple(elements) == ("take", "waiting", "escalate") + SELECT_ACTIONS
+    assert tuple(elements) == ("take", "waiting", "escalate", "priority", "resolve")  # "accept": not-covered only
     assert [elements[name]["text"]["text"] for name in ("take", "waiting", "escalate")] == [
         "Tomar",
         "En espera del cliente",
@@ -122,6 +122,12 @@ def test_every_action_carries_the_ticket_number() -> None:
     waiting = {element["action_id"]: element for element in actions_of(blocks)["elements"]}
     assert tuple(waiting)[:3] == ("take", "resume", "escalate") and waiting["resume"]["text"]["text"] == "Reanudar"
     assert set(BUTTON_ACTIONS) == {"take", "waiting", "resume", "escalate"}
+    assert set(SELECT_ACTIONS) == {"priority", "resolve", "accept"}
+    free = replace(TICKET, status="not_covered", plan="free")
+    _text, blocks = ticket_blocks(free, BOGOTA, None, TEXTS, ("standard", "7x24"))
+    accept = {element["action_id"]: element for element in actions_of(blocks)["elements"]}["accept"]
+    assert [option["value"] for option in accept["options"]] == ["standard", "7x24"]
+    assert accept["placeholder"]["text"] == "Aceptar con plan…"
     priority = elements["priority"]
     assert priority["placeholder"]["text"] == "Prioridad"
     assert [(option["value"], option["text"]["text"]) for option in priority["options"]] == [

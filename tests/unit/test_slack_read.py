@@ -69,8 +69,8 @@ def action(action_id: str = "take", **fields: Any) -> bytes:
     return json.dumps(payload).encode()
 
 
-def reply(text: str, internal: bool, ask: bool = False) -> ThreadReply:
-    return ThreadReply("Ev01", "C111", PARENT, "1764511300.000100", "U0AGENT", text, internal, ask)
+def reply(text: str, internal: bool, ask: bool = False, escalate: bool = False) -> ThreadReply:
+    return ThreadReply("Ev01", "C111", PARENT, "1764511300.000100", "U0AGENT", text, internal, ask, escalate)
 
 
 REPLY_TS = "1764511300.000100"
@@ -124,6 +124,8 @@ def console_action(name: str, value: str) -> ConsoleAction:
         (event(text=" Ask : the exact error?"), "event", reply("the exact error?", False, ask=True)),
         (event(text="nota: pedir: el log"), "event", reply("pedir: el log", True)),  # a note never asks the client
         (event(text="Voy a pedir: el log"), "event", reply("Voy a pedir: el log", False)),
+        (event(text="escalar: requiere al fabricante"), "event", reply("requiere al fabricante", False, escalate=True)),
+        (event(text="Escalate:firewall access"), "event", reply("firewall access", False, escalate=True)),
         (event(subtype="thread_broadcast", text="también al canal"), "event", reply("también al canal", False)),
         (event(text=None, subtype="file_share"), "event", reply("", False)),
         (

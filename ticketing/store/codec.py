@@ -70,6 +70,7 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "reply_channel": ticket.reply_channel,
         "watchers": json.dumps(list(ticket.watchers)),
         "breaches": json.dumps(list(ticket.breaches)),
+        "accepted_at": opt_utc_text(ticket.accepted_at),
         "updated_at": utc_text(now),
     }
 
@@ -99,6 +100,7 @@ def ticket_from_row(row: Row) -> Ticket:
         reply_channel=row["reply_channel"],
         watchers=tuple(json.loads(row["watchers"])),
         breaches=tuple(json.loads(row["breaches"])),
+        accepted_at=parse_utc(row["accepted_at"]),
     )
 
 

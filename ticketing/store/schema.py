@@ -201,6 +201,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX timers_ticket ON timers (ticket_number, status);
     ALTER TABLE tickets ADD COLUMN breaches TEXT NOT NULL DEFAULT '[]';
     """,
+    # 12: a request first not covered that an agent accepted, with a plan: its deadlines count from the acceptance
+    """
+    ALTER TABLE tickets ADD COLUMN accepted_at TEXT;
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

@@ -223,6 +223,8 @@ class ReadModel(TicketReading, AttachmentFiles, Protocol):
 
     async def ticket_counts(self) -> dict[str, int]: ...
 
+    async def ticket_timers(self, ticket_number: str) -> list[Timer]: ...
+
 
 class Requeueing(Protocol):
     """An operator's second chance: a dead reply or a quarantined message goes round again."""

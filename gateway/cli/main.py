@@ -126,7 +126,8 @@ def cmd_tickets(args: argparse.Namespace) -> int:
     if args.tickets_command == "attachment":
         return asyncio.run(_with_store(settings, lambda store: write_attachment(store, args.number, args.position)))
     if args.tickets_command == "show":
-        return asyncio.run(_with_store(settings, lambda store: show_ticket(store, settings, args.number, args.json)))
+        number, as_json, explain = args.number, args.json, args.explain
+        return asyncio.run(_with_store(settings, lambda store: show_ticket(store, settings, number, as_json, explain)))
     return asyncio.run(_with_store(settings, lambda store: list_tickets(store, settings, args.status, args.json)))
 
 
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--status", choices=[status.value for status in Status])
     show = tickets.add_parser("show", parents=[config, json_flag])
     show.add_argument("number")
+    show.add_argument("--explain", action="store_true", help="the SLA trace: how the deadlines count, what moved them")
     attachment = tickets.add_parser("attachment", parents=[config], help="write one attachment's bytes to stdout")
     attachment.add_argument("number")
     attachment.add_argument("position", type=int, help="its number in `gateway tickets show` (from 1)")

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from gateway.cli import output as views
 from gateway.cli.errors import CommandError
+from gateway.cli.explain import explanation, explanation_text
 from gateway.config.loader import Settings
+from gateway.config.sla_policy import build_sla_policy
 from ticketing.ports import ReadModel, Requeueing, UnitOfWork
 
 Item = TypeVar("Item")
@@ -45,7 +47,9 @@ async def list_tickets(store: UnitOfWork[ReadModel], settings: Settings, status:
     )
 
 
-async def show_ticket(store: UnitOfWork[ReadModel], settings: Settings, number: str, as_json: bool) -> int:
+async def show_ticket(
+    store: UnitOfWork[ReadModel], settings: Settings, number: str, as_json: bool, explain: bool = False
+) -> int:
     async with store.transaction() as tx:
         ticket = await tx.get_ticket(number.strip().upper())
         if ticket is None or ticket.id is None:
@@ -54,7 +58,15 @@ async def show_ticket(store: UnitOfWork[ReadModel], settings: Settings, number: 
         events = await tx.events(ticket.id)
         attachments = await tx.attachments(ticket.id)
         flag = await tx.address_flag(ticket.requester_address)
+        timers = await tx.ticket_timers(ticket.number) if explain else []
     tz = _tz(settings)
+    if explain:
+        trace = explanation(ticket, events, timers, build_sla_policy(settings), tz)
+        if as_json:
+            _dump(trace)
+        else:
+            print(explanation_text(ticket, trace, tz))
+        return 0
     names = settings.agent_names()
     if as_json:
         data = views.ticket_json(ticket, tz)

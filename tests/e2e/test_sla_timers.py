@@ -37,5 +37,14 @@ def test_timers_are_listed_for_a_new_ticket_and_fired_once_at_the_moment_asked(t
         [event] = [e for e in events if e["kind"] == "sla_warning"]
         assert event["data"]["which"] == "response" and event["data"]["left_minutes"] == 15
         assert [t["kind"] for t in gateway.cli_json("timers", "list", "--status", "fired")] == ["response_warning"]
+        explained = gateway.cli("tickets", "show", "TL-000001", "--explain")
+        assert explained.returncode == 0, explained.stderr
+        text = explained.stdout
+        assert "Plan 'standard': business hours" in text and "Response due" in text and "Pauses: none" in text
+        assert "warning: response due" in text and "15 min left" in text
+        assert "response_warning  [fired]" in text and "resolution_breach  [pending]" in text
+        trace = gateway.cli_json("tickets", "show", "TL-000001", "--explain")
+        assert set(trace) == {"deadlines", "pauses", "breaches", "history", "timers"}
+        assert [item["kind"] for item in trace["history"]] == ["created", "sla_warning"]
         bad = gateway.cli("timers", "run", "--at", "mañana")
         assert bad.returncode == 1 and bad.stderr.strip().startswith("gateway: error: --at: not an ISO 8601")

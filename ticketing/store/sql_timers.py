@@ -73,3 +73,10 @@ class TimerQueries(Queries):
         where, params = ("WHERE status = ?", [status]) if status else ("", [])
         rows = await self._db.fetchall(f"SELECT * FROM timers {where} ORDER BY due_at, id LIMIT ?", [*params, limit])
         return [_timer(row) for row in rows]
+
+    async def ticket_timers(self, ticket_number: str) -> list[Timer]:
+        """Every timer of one ticket, whatever became of it, by due time."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM timers WHERE ticket_number = ? ORDER BY due_at, id", [ticket_number]
+        )
+        return [_timer(row) for row in rows]

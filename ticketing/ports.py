@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from ticketing.reports import ReportTicket
 from ticketing.types import (
     AttachmentRef,
     InboxItem,
@@ -224,6 +225,20 @@ class ReadModel(TicketReading, AttachmentFiles, Protocol):
     async def ticket_counts(self) -> dict[str, int]: ...
 
     async def ticket_timers(self, ticket_number: str) -> list[Timer]: ...
+
+
+class ReportReading(Protocol):
+    """What compliance reports read: the tickets of a period, with what the SLA monitor did to them."""
+
+    async def report_tickets(
+        self, since: datetime, until: datetime, organisation: str | None = None
+    ) -> list[ReportTicket]: ...
+
+
+class ScheduledReports(ReportReading, OutboxQueue, Protocol):
+    """The monthly report: its tickets, the claim that makes one replica post it, and the post, queued."""
+
+    async def claim_desk_job(self, job_key: str, now: datetime) -> bool: ...
 
 
 class Requeueing(Protocol):

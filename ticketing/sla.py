@@ -235,15 +235,27 @@ class SlaPolicy:
         return add_working_minutes(calendar, start.astimezone(calendar.tz), minutes)[0]
 
     def minutes_between(
-        self, priority: Priority, plan: str, which: Literal["response", "resolution"], start: datetime, end: datetime
+        self,
+        priority: Priority,
+        plan: str,
+        which: Literal["response", "resolution"],
+        start: datetime,
+        end: datetime,
+        pauses: Sequence[Interval] = (),
     ) -> int:
-        """Minutes of the `which` target's clock from `start` to `end` (0 when `end` is not later)."""
+        """Minutes of the `which` target's clock from `start` to `end`, minus the pauses (0 when `end` is not
+        later): how much of the target a wait used, counted as the deadline is."""
         calendar = self._calendar(plan)
         if calendar is None or end <= start:
             return 0
         immediate = getattr(self._targets[Priority(priority)], which).kind == "immediate"
         clock = self._immediate_clocks[plan] if immediate else calendar
-        return int(_open_time(clock, start.astimezone(calendar.tz), end).total_seconds() // 60)
+        total = timedelta()
+        for begin, finish in counted_pieces(clock, start.astimezone(calendar.tz), pauses):
+            if begin >= end:
+                break
+            total += min(finish, end) - begin
+        return int(total.total_seconds() // 60)
 
     def _deadline(
         self, label: str, target: Target, plan: str, calendar: Calendar, received: datetime, pauses: Sequence[Interval]

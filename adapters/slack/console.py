@@ -11,6 +11,8 @@ Each ticket has one parent message in the console channel; everything about the 
 - kind "console_file": a client's file (the item's data names the stored attachment) uploaded into the thread
   (`files_upload_v2`); one over `upload_max_bytes` is a line with a signed, expiring download link served by the
   gateway when it has a public URL, else with the command that writes it out (`gateway tickets attachment`).
+- kind "console_report": the monthly compliance report, an HTML file uploaded in its channel with the summary as
+  comment (`gateway.workers.monthly_report`).
 - kind "console_sla": the SLA monitor's warning in the thread, or its breach in the thread and the channel with the
   on-call mention (`sla_alerts`; pages rate-limited as `oncall` says).
 
@@ -36,7 +38,7 @@ from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.labels import Texts
 from adapters.retry_after import retry_after_header
 from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
-from adapters.slack.console_events import FILE, PROMPT, SLA_ALERT, SUMMARY, THREAD_LINE
+from adapters.slack.console_events import FILE, PROMPT, REPORT, SLA_ALERT, SUMMARY, THREAD_LINE
 from adapters.slack.oncall import OncallPages
 from adapters.slack.sla_alerts import alert_text
 from adapters.slack.snapshot import console_ticket
@@ -94,6 +96,8 @@ class SlackConsole:
             return await self._post_file(reply)
         if reply.kind == SLA_ALERT:
             return await self._post_alert(reply)
+        if reply.kind == REPORT:
+            return await self._post_report(reply)
         raise PermanentFailure(f"the Slack console does not send replies of kind {reply.kind!r}")
 
     async def _draw_ticket(self, reply: OutboundReply) -> str:
@@ -148,6 +152,24 @@ class SlackConsole:
         if event == "escalated" and str(reply.data.get("to")) in self._level_groups:
             mention = f"<!subteam^{self._level_groups[str(reply.data.get('to'))]}>"
         return await self._thread_line(reply.ticket_number, f"{mention} {text}" if mention else text, breach)
+
+    async def _post_report(self, reply: OutboundReply) -> str | None:
+        """The monthly report: its HTML page uploaded in the report channel, the summary line as its comment."""
+        html, filename = reply.data.get("html"), str(reply.data.get("filename") or "informe-sla.html")
+        if not isinstance(html, str):
+            raise PermanentFailure("the monthly report carries no HTML page")
+        channel = reply.recipient or self._channel_id
+        await self._call(
+            reply.idempotency_key,
+            "files_upload_v2",
+            channel=channel,
+            file=html.encode("utf-8"),
+            filename=filename,
+            title=filename,
+            initial_comment=reply.text,
+        )
+        self._log.info("console report posted", channel=channel, filename=filename)
+        return None
 
     async def _thread_line(self, number: str, mrkdwn: str, broadcast: bool = False) -> str:
         """Post `mrkdwn` (already escaped) in the ticket's thread; `broadcast` shows it in the channel too."""

@@ -24,6 +24,7 @@ SUMMARY = "console_ticket"
 THREAD_LINE = "console_message"
 PROMPT = "console_prompt"
 FILE = "console_file"  # a client's file, posted in the ticket's thread (its `data`: the `attachment` event's)
+REPORT = "console_report"  # the monthly compliance report (its `data`: the HTML page and its file name)
 SLA_ALERT = "console_sla"  # an SLA alert or an escalation, worded by the sender (its `data`: the event's)
 Line = Callable[[TicketEvent, TicketChange, Labels], str | None]
 

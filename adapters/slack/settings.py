@@ -4,6 +4,7 @@ how their thread replies reach clients; the bot token and the signing secret com
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -23,6 +24,9 @@ class SlackSettings(Section):
     # Pages (a critical ticket's mention of the on-call group) at most this often; a not-covered ticket never pages.
     oncall_pages_per_hour: int = Field(10, ge=1)
     oncall_pages_per_organisation_per_hour: int = Field(3, ge=1)
+    # The monthly compliance report (HTML) is posted in this channel on the 1st at `monthly_report_at`, desk time.
+    monthly_report_channel: str | None = Field(None, pattern=r"^[CG][A-Z0-9]+$")
+    monthly_report_at: time = time(8)
     # The Slack group (S...) of each support level above the first, mentioned when a ticket is escalated to it.
     level_groups: dict[str, str] = {}
 

@@ -158,6 +158,21 @@ def cmd_timers(args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(settings, fire))
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from gateway.cli.report_command import make_report, parse_day, period, render, write
+
+    settings = _settings(args)
+    tz = ZoneInfo(settings.file.sla.timezone)
+    since, until = period(parse_day(args.since, "--from"), parse_day(args.until, "--to"), tz)
+
+    async def report(store: Any) -> int:
+        made = await make_report(store, settings, since, until, args.org, utc_now())
+        write(render(made, settings, args.format), args.output)
+        return 0
+
+    return asyncio.run(_with_store(settings, report))
+
+
 def cmd_inbox(args: argparse.Namespace) -> int:
     from gateway.cli.store_commands import list_inbox, retry_inbox, show_inbox
 
@@ -258,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
     timers_run.add_argument("--at", help="ISO 8601 (no offset: the SLA time zone); default now")
     for sub in (timers_list, timers_run):
         sub.set_defaults(handler=cmd_timers)
+
+    report = commands.add_parser("report", parents=[config], help="SLA compliance over a period")
+    report.add_argument("--from", dest="since", required=True, help="first day (YYYY-MM-DD, desk time)")
+    report.add_argument("--to", dest="until", required=True, help="last day, included")
+    report.add_argument("--format", default="table", choices=["table", "csv", "json", "html"])
+    report.add_argument("--org", help="one organisation's tickets (its id in customers.toml)")
+    report.add_argument("--output", help="write to this file instead of stdout")
+    report.set_defaults(handler=cmd_report)
 
     inbox = commands.add_parser("inbox", help="messages as received: quarantined, ignored, pending").add_subparsers(
         dest="inbox_command", required=True, metavar="list|show|retry"

@@ -16,11 +16,15 @@ from typing import Any, TypeVar
 import structlog
 
 from adapters.channel import ChannelContext, ChannelParts, DeskFacts, Receiver
+from adapters.slack import CHANNEL as SLACK
+from adapters.slack import CONSOLE_CHANNEL
+from adapters.slack.console_events import REPORT
 from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
 from gateway.runtime.file_links import FileLinks
 from gateway.workers.inbox import InboxProcessor, ReadLimits
 from gateway.workers.media import MediaWorker
+from gateway.workers.monthly_report import MonthlyReports
 from gateway.workers.outbox import OutboxWorker, RetryPolicy
 from gateway.workers.timers import TimerWorker
 from gateway.workers.worker import Wakeup
@@ -32,6 +36,7 @@ from ticketing.deliveries import Deliveries
 from ticketing.intake import Accept, AcceptRequest, AcceptResult, ImmediateIntake
 from ticketing.notices import ClientNotices
 from ticketing.observer import NoObserver, ObserverGroup, TicketObserver
+from ticketing.reports import with_names
 from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import SlaPolicy, parse_target
 from ticketing.sla_monitor import SlaMonitor
@@ -157,6 +162,7 @@ class Gateway:
     timers: TimerWorker
     channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
     file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
+    reports: MonthlyReports | None = None  # the monthly report, posted in Slack (`monthly_report_channel`)
 
     @property
     def webhooks(self) -> dict[str, Any]:
@@ -245,7 +251,24 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     fetched = FetchedAttachments(clock, observer)
     media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)
     timers = TimerWorker(sla_monitor(settings, store, sla, clock, observer), clock)
-    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, timers, channels, links)
+    reports = monthly_reports(settings, store, sla, clock)
+    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, timers, channels, links, reports)
+
+
+def monthly_reports(
+    settings: Settings, store: Store, sla: SlaPolicy, clock: Callable[[], datetime]
+) -> MonthlyReports | None:
+    """The monthly report's poster, when the Slack console names a channel for it."""
+    slack = settings.file.channel(SLACK)
+    if slack is None or not slack.enabled or not slack.monthly_report_channel:
+        return None
+    from gateway.cli.report_html import render_html  # matplotlib: loaded only when reports are posted
+
+    company = settings.file.gateway.company
+    post = (CONSOLE_CHANNEL, REPORT, slack.monthly_report_channel)
+    names = CustomerDirectory(settings.organisations).name_of
+    render = lambda report: render_html(with_names(report, names), settings.timezone, company)  # noqa: E731
+    return MonthlyReports(store, sla, render, clock, settings.timezone, post, slack.monthly_report_at)
 
 
 def sla_monitor(

@@ -33,6 +33,8 @@ class Supervisor:
         receivers = gateway.receivers
         await gateway.store.open()
         workers = [gateway.inbox, gateway.outbox, gateway.media, gateway.timers]
+        if gateway.reports is not None:
+            workers.append(gateway.reports)
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(QuietAcceptErrors())

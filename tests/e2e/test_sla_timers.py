@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from tests.e2e.harness import running_gateway, wait_for
 from tests.e2e.test_email_end_to_end import client_mail, send
@@ -48,3 +50,36 @@ def test_timers_are_listed_for_a_new_ticket_and_fired_once_at_the_moment_asked(t
         assert [item["kind"] for item in trace["history"]] == ["created", "sla_warning"]
         bad = gateway.cli("timers", "run", "--at", "mañana")
         assert bad.returncode == 1 and bad.stderr.strip().startswith("gateway: error: --at: not an ISO 8601")
+
+
+def test_the_compliance_report_as_a_manager_asks_for_it(tmp_path: Path) -> None:
+    with running_gateway(tmp_path) as gateway:
+        send(
+            gateway.smtp_port, client_mail("VPN caída", "La VPN no conecta.\nPrioridad: alta", "<vpn-2@andina.com.co>")
+        )
+        wait_for(lambda: gateway.cli_json("tickets", "list"), what="the ticket")
+        today = datetime.now(ZoneInfo("America/Bogota")).date().isoformat()
+        report = gateway.cli("report", "--from", today, "--to", today, "--format", "json")
+        assert report.returncode == 0, report.stderr
+        figures = json.loads(report.stdout)
+        assert (figures["tickets"], figures["by_channel"], figures["by_organisation"]) == (
+            1,
+            {"email": 1},
+            {"andina": 1},
+        )
+        assert figures["compliance"]["response"]["all"]["due"] == 0  # nothing is due yet: not counted
+        table = gateway.cli("report", "--from", today, "--to", today)
+        assert table.returncode == 0 and "RESPONSE MET" in table.stdout and "Tickets received" in table.stdout
+        rows = gateway.cli("report", "--from", today, "--to", today, "--format", "csv", "--org", "andina").stdout
+        assert rows.splitlines()[0] == "section,group,figure,value" and "tickets,all,count,1" in rows
+        target = tmp_path / "informe.html"
+        written = gateway.cli("report", "--from", today, "--to", today, "--format", "html", "--output", str(target))
+        assert written.returncode == 0, written.stderr
+        assert target.read_text(encoding="utf-8").count("<svg") == 3
+        for args, message in (
+            (["--from", "ayer", "--to", today], "--from: not a date: 'ayer'"),
+            (["--from", today, "--to", "2020-01-01"], "--to 2020-01-01 is before --from"),
+            (["--from", today, "--to", today, "--org", "acme"], "--org: no organisation 'acme'"),
+        ):
+            bad = gateway.cli("report", *args)
+            assert bad.returncode == 1 and message in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -205,6 +205,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE tickets ADD COLUMN accepted_at TEXT;
     """,
+    # 13: desk-wide jobs done once (the monthly report of 2026-11): the row is the claim, so one replica does it
+    """
+    CREATE TABLE desk_jobs (
+        job_key TEXT PRIMARY KEY,
+        done_at TEXT NOT NULL
+    );
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

@@ -3,38 +3,11 @@ the deadlines, look it up on the status page; a wrong email reveals nothing. Scr
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import PROJECT
+from tests.browser import SHOTS
+from tests.browser import browser as browser  # a headless Chromium
 from tests.e2e.harness import gateway_process, write_config
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = PROJECT / "test-output"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed (make test installs it)")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
-    async with playwright.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        await launched.close()
 
 
 async def test_a_client_files_a_request_and_looks_it_up(tmp_path: Path, browser: object) -> None:

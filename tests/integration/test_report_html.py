@@ -5,31 +5,17 @@ drawn (screenshot: test-output/report.png)."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from gateway.cli.report_html import render_html
-from tests.conftest import PROJECT
+from tests.browser import SHOTS
+from tests.browser import browser as browser  # a headless Chromium
 from ticketing.reports import Compliance, Durations, Report, Week
 
 BOGOTA = ZoneInfo("America/Bogota")
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = PROJECT / "test-output"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 EVIL = "<b>Evil</b> & Co"
 
 
@@ -120,17 +106,6 @@ def test_no_breach_reads_as_none_rather_than_as_missing_data() -> None:
     assert "Sin incumplimientos" not in render_html(month(), BOGOTA, "TecnoLinux")
     page = render_html(replace(month(), breaches_by_priority={}), BOGOTA, "TecnoLinux")
     assert page.count("<svg") == 3 and "Sin incumplimientos" in page
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    playwright = pytest.importorskip("playwright.async_api", reason="playwright is not installed (make test does)")
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it)")
-    async with playwright.async_playwright() as driver:
-        launched = await driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        await launched.close()
 
 
 async def test_in_a_browser_the_three_charts_show_and_nothing_is_fetched(tmp_path: Path, browser: object) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from adapters.slack import CHANNEL, CONSOLE_CHANNEL
+from adapters.slack.ask_modal import InformationRequest
 from adapters.slack.call_intake import KIND as PHONE_CALL
 from adapters.slack.call_intake import call_request
 from adapters.slack.client_sender import message_id
@@ -186,7 +187,23 @@ class ConsoleActionCommand:
         return IngestOutcome("added", number, "confirmed as internal note" if internal else "confirmed agent reply")
 
 
-Command = ThreadReplyCommand | HeldReplyCommand | ConsoleActionCommand
+@dataclass(frozen=True)
+class AskCommand:
+    """The "Solicitar información" modal's question: sent to the client, the ticket waiting on the client."""
+
+    asked: InformationRequest
+    agents: AgentActions
+
+    async def run(self) -> IngestOutcome:
+        asked = self.asked
+        try:
+            await self.agents.reply(asked.ticket_number, asked.user, asked.text, asked.key, ask=True)
+        except TicketNotFound:
+            return IngestOutcome("ignored", None, f"no ticket {asked.ticket_number}")
+        return IngestOutcome("added", asked.ticket_number, "question for the client")
+
+
+Command = ThreadReplyCommand | HeldReplyCommand | ConsoleActionCommand | AskCommand
 
 
 def client_message(dm: DirectMessage, received_at: datetime, shared_channel: bool) -> InboundMessage:
@@ -241,6 +258,8 @@ class SlackReader:
             return HeldReplyCommand(payload, self._agents, self._store, self._confirm, self._clock)
         if isinstance(payload, ConsoleAction):
             return ConsoleActionCommand(payload, self._agents, self._store)
+        if isinstance(payload, InformationRequest):
+            return AskCommand(payload, self._agents)
         return self._normalizer.normalize(client_message(payload, item.received_at, kind == "client_event"))
 
     async def __call__(self, item: InboxItem) -> Command | WrittenRequest:

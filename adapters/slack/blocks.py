@@ -29,7 +29,7 @@ SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
 FALLBACK_LIMIT = 3000
 BLOCK_ID_PREFIX = "ticket:"
-BUTTON_ACTIONS = ("take", "waiting", "resume", "escalate")
+BUTTON_ACTIONS = ("take", "ask", "waiting", "resume", "escalate")  # "ask" opens a modal (ask_modal.py)
 SELECT_ACTIONS = ("priority", "resolve", "accept")  # "accept": only on a not-covered ticket, with the plans
 CONFIRM_ACTIONS = ("confirm_send", "confirm_note")  # "confirm" reply mode: the agent says where a reply goes
 CONSOLE_ACTIONS = BUTTON_ACTIONS + SELECT_ACTIONS + CONFIRM_ACTIONS
@@ -110,7 +110,12 @@ def _actions(ticket: ConsoleTicket, texts: Texts, plans: Sequence[str]) -> dict[
         if ticket.status == "waiting_on_client"
         else ("waiting", "En espera del cliente", None)
     )
-    buttons = [("take", "Tomar", "primary"), waiting, ("escalate", "Escalar", None)]
+    buttons = [
+        ("take", "Tomar", "primary"),
+        ("ask", "Solicitar información", None),
+        waiting,
+        ("escalate", "Escalar", None),
+    ]
     elements: list[dict[str, Any]] = []
     for action_id, label, style in buttons:
         button: dict[str, Any] = {

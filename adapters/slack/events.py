@@ -46,10 +46,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import CHANNEL
+from adapters.slack.ask_modal import CALLBACK_ID as ASK_CALLBACK
+from adapters.slack.ask_modal import KIND as ASK_KIND
+from adapters.slack.ask_modal import ask_modal, question_errors, read_request
 from adapters.slack.blocks import CONSOLE_ACTIONS
 from adapters.slack.console import slack_error_code
 from adapters.slack.phone_call import PhoneCallDesk, PhoneCallListeners
-from adapters.slack.read import THREAD_CHANGES, action_native_id, deletion_id
+from adapters.slack.read import THREAD_CHANGES, action_native_id, action_ticket_number, deletion_id
 from ticketing.intake import AcceptRequest, AcceptResult
 
 EVENTS_PATH = "/events"  # under MOUNT_PATH: the request URL of events, interactivity and slash commands
@@ -103,6 +106,7 @@ class _SlackEvents:
         self.bolt.event("message")(self._on_message)
         self.bolt.event(re.compile(".*"))(self._ack_only)
         self.bolt.action(re.compile(".*"))(self._on_action)
+        self.bolt.view(ASK_CALLBACK)(self._on_question)
 
     async def handle(self, request: web.Request) -> web.Response:
         try:
@@ -195,10 +199,41 @@ class _SlackEvents:
             await self._refuse(str(channel), str(user))
             await ack()
             return
+        if len(ours) == 1 and ours[0].get("action_id") == "ask":  # the modal first: nothing to store yet
+            await self._open_question(body, ours[0])
+            await ack()
+            return
         raw = (parse_qs(request.raw_body).get("payload") or [json.dumps(body)])[0]
         for action in ours:
             single = raw if len(actions) == 1 else json.dumps({**body, "actions": [action]}, ensure_ascii=False)
             await self._commit(action_native_id(body, action), single.encode("utf-8"), "action")
+        await ack()
+
+    async def _open_question(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """ "Solicitar información": the modal for the question (Slack's trigger lasts 3 seconds)."""
+        number = action_ticket_number(action)
+        try:
+            if number is not None:
+                await self._client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=ask_modal(number))
+        except SlackApiError as error:
+            self._log.warning("question modal not opened", ticket=number, error=slack_error_code(error))
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            self._log.warning("question modal not opened", ticket=number, error=error.__class__.__name__)
+
+    async def _on_question(self, ack: AsyncAck, body: dict[str, Any], request: AsyncBoltRequest) -> None:
+        """The question submitted: committed (kind "ask"), then sent to the client by the pipeline."""
+        errors = question_errors(body.get("view") or {})
+        asked = read_request(body)
+        team = (body.get("team") or {}).get("id")
+        if errors or asked is None:
+            await ack(response_action="errors", errors=errors or {"question": "No se pudo leer la pregunta."})
+            return
+        if (self._team_id and team != self._team_id) or not await self._is_member(asked.user):
+            self._log.warning("slack question refused", user=asked.user, team=team)
+            await ack(response_action="errors", errors={"question": REFUSAL})
+            return
+        raw = (parse_qs(request.raw_body).get("payload") or [json.dumps(body)])[0]
+        await self._commit(f"ask:{asked.view_id}", raw.encode("utf-8"), ASK_KIND)
         await ack()
 
     async def _commit(self, native_id: str, raw: bytes, kind: str, retry: str | None = None) -> None:

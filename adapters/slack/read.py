@@ -11,6 +11,7 @@ Pure functions, no I/O. The webhook commits two kinds of bodies (its `meta["kind
   `ReplyEdited` about the reply keyed by `reply_key(channel, ts)` (a reply held back for its grace period is cancelled
   or rewritten).
 - "action": the `block_actions` payload of one click on a ticket's parent message (one action per payload).
+- "ask": the `view_submission` of the "Solicitar información" modal: an `InformationRequest` (see ask_modal.py).
 
 Slack sends message text with its mrkdwn escapes (&amp; &lt; &gt;): they are undone; user and channel mentions
 (`<@U123>`, `<#C123>`) and links stay as Slack wrote them.
@@ -23,6 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.slack.ask_modal import KIND as ASK_KIND
+from adapters.slack.ask_modal import InformationRequest, read_request
 from adapters.slack.blocks import BLOCK_ID_PREFIX, BUTTON_ACTIONS, CONSOLE_ACTIONS, LEVEL_OPTIONS
 from ticketing.types import Priority
 
@@ -144,7 +147,7 @@ def action_ticket_number(action: dict[str, Any]) -> str | None:
     return None
 
 
-def read_slack_payload(raw: bytes, kind: str) -> SlackEvent | ConsoleAction:
+def read_slack_payload(raw: bytes, kind: str) -> SlackEvent | ConsoleAction | InformationRequest:
     """What one committed body means; SlackPayloadError when it is nothing the console handles."""
     try:
         body = json.loads(raw.decode("utf-8"))
@@ -158,7 +161,12 @@ def read_slack_payload(raw: bytes, kind: str) -> SlackEvent | ConsoleAction:
         return _read_event(body, client_channel=True)
     if kind == "action":
         return _read_action(body)
-    raise SlackPayloadError(f"unknown kind {kind!r} (expected 'event', 'client_event' or 'action')")
+    if kind == ASK_KIND:  # a question for the client, from the "Solicitar información" modal
+        asked = read_request(body)
+        if asked is None:
+            raise SlackPayloadError("a question from the modal without its ticket, author or text")
+        return asked
+    raise SlackPayloadError(f"unknown kind {kind!r} (expected 'event', 'client_event', 'action' or 'ask')")
 
 
 def _text(container: Any, key: str) -> str:

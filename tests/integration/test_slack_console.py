@@ -128,6 +128,7 @@ async def test_first_console_ticket_posts_the_parent_and_stores_its_thread(desk:
     actions = next(block for block in parent.blocks if block["type"] == "actions")
     assert [element["action_id"] for element in actions["elements"]] == [
         "take",
+        "ask",
         "waiting",
         "escalate",
         "priority",

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.ask_modal import InformationRequest, ask_modal
 from adapters.slack.events import REFUSAL, slack_events_app
 from adapters.slack.read import ConsoleAction, ThreadReply, read_slack_payload
 from tests.conftest import at
@@ -419,3 +420,39 @@ def test_starting_the_events_app_says_nothing_about_its_token(
             console_channel_id="C0CONSOLE",
         )
     assert [record.getMessage() for record in caplog.records if "token" in record.getMessage()] == []
+
+
+def question_submission(text: str, number: str = "TL-000001", user: str = "U0AGENT") -> dict[str, Any]:
+    """The view_submission of the "Solicitar información" modal, as Slack sends it."""
+    view = ask_modal(number) | {"id": "V0QUESTION", "state": {"values": {"question": {"text": {"value": text}}}}}
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "tecnolinux"},
+        "user": {"id": user, "username": "carlos", "team_id": TEAM},
+        "api_app_id": "A111",
+        "token": "t",
+        "trigger_id": "1.2.4",
+        "view": view,
+    }
+
+
+async def test_solicitar_informacion_opens_a_modal_and_commits_the_question(desk: Desk) -> None:
+    assert await desk.action(action_payload("ask")) == (200, "")
+    [opened] = desk.fake.calls_to("views.open")
+    view = opened.args["view"] if isinstance(opened.args["view"], dict) else json.loads(opened.args["view"])
+    assert (opened.args["trigger_id"], view["callback_id"], view["private_metadata"]) == (
+        "1.2.3",
+        "ask_information",
+        "TL-000001",
+    )
+    assert await desk.rows() == []  # the click itself changes nothing
+
+    status, answer = await desk.action(question_submission("   "))
+    assert status == 200 and json.loads(answer)["errors"] == {"question": "Escriba la pregunta para el cliente."}
+    assert await desk.action(question_submission("¿Nos envía el log del servidor?")) == (200, "")
+    [row] = await desk.rows()
+    assert (row.native_id, row.meta) == ("ask:V0QUESTION", {"kind": "ask"})
+    asked = read_slack_payload(row.raw, "ask")
+    assert asked == InformationRequest("V0QUESTION", "TL-000001", "U0AGENT", "¿Nos envía el log del servidor?")
+    status, answer = await desk.action(question_submission("¿Y el otro?", user="U0STRANGER"))
+    assert status == 200 and "errors" in json.loads(answer) and len(await desk.rows()) == 1

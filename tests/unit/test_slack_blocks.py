@@ -111,7 +111,7 @@ def test_every_action_carries_the_ticket_number() -> None:
     assert actions["block_id"] == "ticket:TL-000123"
     elements = {element["action_id"]: element for element in actions["elements"]}
     # the confirm buttons live in the private prompt; "Reanudar" replaces "En espera" while the ticket waits
-    assert tuple(elements) == ("take", "waiting", "escalate", "priority", "resolve")  # "accept": not-covered only
+    assert tuple(elements) == ("take", "ask", "waiting", "escalate", "priority", "resolve")  # "accept": not covered
     assert [elements[name]["text"]["text"] for name in ("take", "waiting", "escalate")] == [
         "Tomar",
         "En espera del cliente",
@@ -120,8 +120,11 @@ def test_every_action_carries_the_ticket_number() -> None:
     assert {elements[name]["value"] for name in ("take", "waiting", "escalate")} == {"TL-000123"}
     _text, blocks = ticket_blocks(replace(TICKET, status="waiting_on_client"), BOGOTA, None, TEXTS)
     waiting = {element["action_id"]: element for element in actions_of(blocks)["elements"]}
-    assert tuple(waiting)[:3] == ("take", "resume", "escalate") and waiting["resume"]["text"]["text"] == "Reanudar"
-    assert set(BUTTON_ACTIONS) == {"take", "waiting", "resume", "escalate"}
+    assert (
+        tuple(waiting)[:4] == ("take", "ask", "resume", "escalate") and waiting["resume"]["text"]["text"] == "Reanudar"
+    )
+    assert elements["ask"]["text"]["text"] == "Solicitar información"
+    assert set(BUTTON_ACTIONS) == {"take", "ask", "waiting", "resume", "escalate"}
     assert set(SELECT_ACTIONS) == {"priority", "resolve", "accept"}
     free = replace(TICKET, status="not_covered", plan="free")
     _text, blocks = ticket_blocks(free, BOGOTA, None, TEXTS, ("standard", "7x24"))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.slack.agent_commands import SlackReader
+from adapters.slack.ask_modal import ask_modal
 from normalizer import LanguageDetector, Normalizer
 from tests.unit.desk import MONDAY_9, Desk
 from ticketing.types import InboxItem, Priority, Status
@@ -64,3 +65,19 @@ async def test_reanudar_resumes_a_ticket_waiting_on_the_client(desk: Desk) -> No
         ticket = await tx.get_ticket("TL-000001")
     assert ticket is not None and ticket.status is Status.OPEN and ticket.paused_since is None
     assert len(ticket.pauses) == 1  # the wait is counted out of the deadlines
+
+
+async def test_a_question_from_the_modal_goes_to_the_client_and_the_ticket_waits(desk: Desk) -> None:
+    await desk.receive("ana@andina.com.co")
+    view = ask_modal("TL-000001") | {"id": "V0Q", "state": {"values": {"question": {"text": {"value": "¿El log?"}}}}}
+    payload = {"type": "view_submission", "user": {"id": "U0AGENT"}, "team": {"id": "T0"}, "view": view}
+    item = InboxItem(2, "slack", "ask:V0Q", json.dumps(payload).encode(), {"kind": "ask"}, MONDAY_9, "pending", 0, "")
+    reader = SlackReader(desk.store, desk.agents, Normalizer("TL", LanguageDetector("es")), "CO", lambda: desk.now)
+    for _ in range(2):  # the same submission read again (a retry) queues one question
+        outcome = await (await reader(item)).run()  # type: ignore[union-attr]
+    async with desk.store.transaction() as tx:
+        ticket = await tx.get_ticket("TL-000001")
+        replies = [i.reply for i in await tx.list_outbox() if i.reply.kind == "agent_reply"]
+    assert outcome.reason == "question for the client"
+    assert ticket is not None and ticket.status is Status.WAITING_ON_CLIENT and ticket.paused_since is not None
+    assert [reply.text for reply in replies] == ["¿El log?"]

@@ -165,3 +165,41 @@ def test_every_channel_gets_wording_that_fits_it(channel: str, expected: list[st
         assert piece in text
     for piece in absent:
         assert piece not in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "language", "channel", "extra", "expected"),
+    [
+        (
+            "information_reminder",
+            "es",
+            "email",
+            {"closes_at": DUE},
+            [
+                "Seguimos esperando la información",
+                "antes del lunes 30 de noviembre de 2026, 09:00 (GMT-5)",
+                "[TL-000042]",
+            ],
+        ),
+        ("information_reminder", "en", "whatsapp", {"closes_at": DUE}, ["still waiting", "we will close the case"]),
+        ("closed_unanswered", "es", "email", {}, ["Cerramos el ticket TL-000042", "abriremos un caso nuevo"]),
+        ("closed_unanswered", "en", "relay", {}, ["We closed TL-000042", "open a new case"]),
+        (
+            "resolved",
+            "es",
+            "email",
+            {"level": 2, "reopen_until": DUE},
+            ["Resolvimos el ticket TL-000042 (soporte de nivel 2)", "antes del lunes 30 de noviembre de 2026, 09:00"],
+        ),
+        ("resolved", "en", "slack", {"level": 1, "reopen_until": DUE}, ["(level 1 support)", "reopen the case"]),
+        ("accepted", "es", "email", {}, ["Aceptamos su solicitud TL-000042", "Prioridad:  Alto", "Respuesta:"]),
+        ("accepted", "en", "whatsapp", {}, ["We accepted your request TL-000042", "Priority: High"]),
+    ],
+)
+def test_the_desks_own_notices_read_as_the_client_will(
+    kind: str, language: str, channel: str, extra: dict[str, Any], expected: list[str]
+) -> None:
+    text = composer().render(kind, language, context(channel=channel) | extra)
+    for phrase in expected:
+        assert phrase in text
+    assert "{{" not in text and "None" not in text

@@ -24,6 +24,7 @@ from ticketing.ports import (
     ConsoleThreads,
     Conversations,
     InboxLookup,
+    Leases,
     MailboxPositions,
     OutboxQueue,
     TicketReading,
@@ -92,7 +93,15 @@ class Receiver(Protocol):
 
 
 class ChannelWork(
-    AttachmentFiles, ConsoleThreads, Conversations, InboxLookup, MailboxPositions, OutboxQueue, TicketReading, Protocol
+    AttachmentFiles,
+    ConsoleThreads,
+    Conversations,
+    InboxLookup,
+    Leases,
+    MailboxPositions,
+    OutboxQueue,
+    TicketReading,
+    Protocol,
 ):
     """Everything a channel may do in the store; each of its parts is typed against the narrow role it uses."""
 
@@ -148,6 +157,8 @@ class ChannelContext:
     # one may take before the inbox quarantines it.
     read_workers: int = 2
     read_timeout: float = 30.0
+    # This gateway process among the replicas on one store (the holder of its leases).
+    replica: str = "gateway"
 
 
 @dataclass(frozen=True)

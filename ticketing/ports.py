@@ -169,6 +169,16 @@ class DownloadWork(TicketWork, Protocol):
     async def retry_download(self, attachment_id: int, error: str, next_at: datetime | None) -> None: ...
 
 
+class Leases(Protocol):
+    """Named work one replica does at a time (one IMAP mailbox's reader): a lease its holder keeps renewing."""
+
+    async def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+
+    async def release_lease(self, name: str, holder: str) -> None: ...
+
+    async def lease_holder(self, name: str, now: datetime) -> str | None: ...
+
+
 class MailboxPositions(Protocol):
     """Where reading each IMAP mailbox got to: (UIDVALIDITY, last UID committed)."""
 

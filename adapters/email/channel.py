@@ -114,6 +114,7 @@ class EmailChannel:
         from adapters.email.imap import ImapMailbox
         from adapters.email.reader import EmailReader, EmailReadOptions
         from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
+        from adapters.lease import Lease
 
         desk = context.desk
         pool = ReadPool(context.read_workers, context.read_timeout + _POOL_GRACE_SECONDS)
@@ -127,7 +128,15 @@ class EmailChannel:
                 handler, intake.host, intake.port, section.max_message_bytes, sessions, intake.idle_timeout_seconds
             )
         mailboxes = [
-            MailboxReceiver(ImapMailbox(imap_config(box, context), context.store, context.accept, context.clock))
+            MailboxReceiver(
+                ImapMailbox(
+                    imap_config(box, context),
+                    context.store,
+                    context.accept,
+                    context.clock,
+                    lease=Lease(context.store, f"imap:{box.name}", context.replica, context.clock),
+                )
+            )
             for box in section.imap
         ]
 

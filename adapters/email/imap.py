@@ -9,11 +9,17 @@ Per message, in this order: fetch with BODY.PEEK[] -> `accept()` (returns after 
 -> the mailbox state (UIDVALIDITY, last UID) in the store. A crash between two steps refetches the message later
 and the dedupe on (channel, native id) — the SMTP intake's key — makes that harmless. A batch is accepted
 concurrently so it shares one group commit, and is marked and recorded only up to its first failure.
+
+With a `Lease` (several replicas on one store), only the replica holding the mailbox's lease reads it; the others
+wait in state "standby" and try again every `STANDBY_SECONDS`. The holder renews the lease while it reads (between
+IDLE slices, poll slices and batches); if it dies, another replica takes the mailbox once the lease expires and
+resumes from the stored UID. A holder that finds its lease taken (it stalled past the expiry) stops reading.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import ssl
 import time
@@ -28,17 +34,23 @@ from adapters.email import CHANNEL
 from adapters.email.imap_session import ImapMailboxConfig, ImapSession, Selected
 from adapters.email.imap_thread import SessionThread
 from adapters.email.parse import mail_keys
+from adapters.lease import Lease
 from ticketing.intake import Accept, AcceptRequest
 from ticketing.ports import MailboxPositions, UnitOfWork
 
 __all__ = ["ImapMailbox", "ImapMailboxConfig", "StoreUnavailable"]
 
 IDLE_WAIT_SECONDS = 0.5  # how often an idling mailbox looks at its stop flag
+STANDBY_SECONDS = 2.0  # how often a replica without the mailbox's lease tries to take it
 BATCH_BYTES = 32 * 1024 * 1024  # a batch of large mail is cut short (one message always goes)
 
 
 class StoreUnavailable(Exception):
     """`accept()` failed: nothing after the last committed message is marked; retried after a backoff."""
+
+
+class LeaseLost(Exception):
+    """Another replica holds the mailbox's lease now: this one stops reading and waits in standby."""
 
 
 class ImapMailbox:
@@ -54,7 +66,9 @@ class ImapMailbox:
         backoff_base: float = 1.0,
         backoff_max: float = 300.0,
         ssl_context: ssl.SSLContext | None = None,  # e.g. to trust a private CA; default: the system's
+        lease: Lease | None = None,  # several replicas: only the lease's holder reads the mailbox
     ) -> None:
+        self._lease = lease
         self._config = config
         self._store = store
         self._accept = accept
@@ -97,18 +111,43 @@ class ImapMailbox:
         failures = 0  # in a row: a connection that caught up starts the count again
         try:
             while not self._thread.stopping.is_set():
+                if not await self._take_lease():
+                    continue
                 self._state = "connecting"
                 self._caught_up = False
                 try:
                     await self._serve()
                     break
+                except LeaseLost:
+                    self._log.warning("imap.lease_lost")
                 except Exception as error:  # anything at all: back off and reconnect, never die
                     failures = 1 if self._caught_up else failures + 1
                     await self._back_off(error, failures)
         finally:
             self._state = "stopped"
             self._thread.close()
+            if self._lease is not None:
+                with contextlib.suppress(Exception):  # the store is gone: the lease expires by itself
+                    await self._lease.release()
             self._log.info("imap.stopped")
+
+    async def _take_lease(self) -> bool:
+        """Whether this replica may read the mailbox now (no lease: always); else a standby pause."""
+        try:
+            if self._lease is None or await self._lease.hold():
+                return True
+        except Exception as error:  # the store is unreachable: try again later, as in standby
+            self._last_error = f"lease: {type(error).__name__}: {error}"
+        if self._state != "standby":
+            self._log.info("imap.standby", lease=self._lease.name if self._lease else None)
+        self._state = "standby"
+        await self._thread.pause(STANDBY_SECONDS)
+        return False
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease when due; LeaseLost when another replica has it now."""
+        if self._lease is not None and self._lease.renewal_due() and not await self._lease.hold():
+            raise LeaseLost(self._lease.name)
 
     async def _back_off(self, error: Exception, failures: int) -> None:
         self._state = "backoff"
@@ -158,14 +197,20 @@ class ImapMailbox:
         self._state = "idle"
         await self._thread.call(session.idle_start)
         renew_at = time.monotonic() + self._config.idle_renew_seconds
-        while not self._thread.stopping.is_set() and time.monotonic() < renew_at:
-            if await self._thread.call(session.idle_wait, IDLE_WAIT_SECONDS):
-                break
-        await self._thread.call(session.idle_end)
+        try:
+            while not self._thread.stopping.is_set() and time.monotonic() < renew_at:
+                if await self._thread.call(session.idle_wait, IDLE_WAIT_SECONDS):
+                    break
+                await self._keep_lease()
+        finally:
+            await self._thread.call(session.idle_end)
 
     async def _poll(self, session: ImapSession) -> None:
         self._state = "polling"
-        await self._thread.pause(self._config.poll_seconds)
+        wake_at = time.monotonic() + self._config.poll_seconds
+        while not self._thread.stopping.is_set() and time.monotonic() < wake_at:
+            await self._thread.pause(min(1.0, wake_at - time.monotonic()))
+            await self._keep_lease()
         if not self._thread.stopping.is_set():
             await self._thread.call(session.poll)
 
@@ -184,6 +229,7 @@ class ImapMailbox:
             if not pending:
                 break
             while pending and not self._thread.stopping.is_set():
+                await self._keep_lease()
                 wanted = pending[: self._config.batch_size]
                 uids, fetched = await self._thread.call(session.fetch, wanted, BATCH_BYTES)
                 last_uid = await self._commit_batch(session, selected.uidvalidity, uids, fetched, last_uid)

@@ -8,6 +8,9 @@ senders and fetchers. The workers' doorbells exist from the start, so a channel 
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -181,8 +184,15 @@ class Gateway:
         return {name: dict(parts.health()) for name, parts in self.channels.items() if parts.health is not None}
 
 
+def replica_name() -> str:
+    """This gateway process among the replicas on one store: host, process and a random part (a restarted process
+    is a new replica, whose predecessor's claims and leases lapse)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     config = settings.file
+    replica = replica_name()
     store = build_store(settings)
     sla = build_sla_policy(settings)
     directory = CustomerDirectory(settings.organisations)
@@ -221,6 +231,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         file_link=links.link if links else None,
         read_workers=config.inbox.read_workers,
         read_timeout=config.inbox.read_timeout_seconds,
+        replica=replica,
     )
     channels = {channel.name: channel.build(config.channel(channel.name), context) for channel in settings.channels}
     parts = list(channels.values())
@@ -245,6 +256,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         wakeup=outbox_bell,
         concurrency=config.outbox.concurrency,
         lease_seconds=config.outbox.lease_seconds,
+        owner=replica,
         sole_sender=config.store.backend == "sqlite",  # one gateway per SQLite file; PostgreSQL may have replicas
     )
     fetchers = merged((p.fetchers for p in parts), "media channel")

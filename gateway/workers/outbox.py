@@ -14,9 +14,7 @@ only sender, so it lapses every claim it finds when it starts (`sole_sender`).
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,7 +66,7 @@ class OutboxWorker(Worker):
         self._concurrency = concurrency  # replies of different conversations sent at the same time
         self._lease = timedelta(seconds=lease_seconds)
         self._send_limit = lease_seconds * 0.75  # a send ends (as a temporary failure) before its claim can lapse
-        self._owner = owner or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+        self._owner = owner or f"outbox:{random.getrandbits(32):08x}"  # the gateway passes its replica name
         # The only gateway sending from this store (SQLite): claims found at its start were its predecessor's.
         self._lapse_claims = sole_sender
         super().__init__("outbox", error_wait=policy.base_delay, wakeup=wakeup)

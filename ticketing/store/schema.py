@@ -212,6 +212,15 @@ MIGRATIONS: tuple[str, ...] = (
         done_at TEXT NOT NULL
     );
     """,
+    # 14: leases on work one replica does at a time (reading one IMAP mailbox): the holder renews it; when it
+    # stops renewing (it died) another takes the lease once it expires
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

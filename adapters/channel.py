@@ -27,6 +27,7 @@ from ticketing.ports import (
     Leases,
     MailboxPositions,
     OutboxQueue,
+    RateCounts,
     TicketReading,
     UnitOfWork,
 )
@@ -100,6 +101,7 @@ class ChannelWork(
     Leases,
     MailboxPositions,
     OutboxQueue,
+    RateCounts,
     TicketReading,
     Protocol,
 ):

@@ -179,6 +179,18 @@ class Leases(Protocol):
     async def lease_holder(self, name: str, now: datetime) -> str | None: ...
 
 
+class OverLimit(Exception):
+    """A rate-limited key went over its limit: raised inside the transaction, so none of its keys is counted."""
+
+
+class RateCounts(Protocol):
+    """Rate limits that every replica counts in: hits per key and window, in the store."""
+
+    async def count_hits(self, buckets: list[str], limit: int, now: datetime, expires_at: datetime) -> bool: ...
+
+    async def buckets_at_limit(self, buckets: list[str], limit: int) -> bool: ...
+
+
 class MailboxPositions(Protocol):
     """Where reading each IMAP mailbox got to: (UIDVALIDITY, last UID committed)."""
 

@@ -4,6 +4,7 @@ that finishes a submission whose ticket could not be made at once (`[channels.we
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
 from adapters.labels import Texts
@@ -22,6 +23,7 @@ class WebChannel:
     def build(self, section: WebSettings | None, context: ChannelContext) -> ChannelParts:
         if section is None or not section.enabled:
             return ChannelParts()
+        from adapters.rate_limit import StoreRateLimiter
         from adapters.web.intake import WebIntake
         from adapters.web.pages import STATUS_PATH, web_pages
 
@@ -36,6 +38,9 @@ class WebChannel:
             texts=context.texts,
             company=desk.company,
             trusted_proxies=desk.trusted_proxies,
+            # counted in the store: every replica behind the balancer sees the same visitor's count
+            submissions=StoreRateLimiter(context.store, "web-submissions", 5, timedelta(minutes=10), context.clock),
+            lookups=StoreRateLimiter(context.store, "web-lookups", 10, timedelta(minutes=10), context.clock),
         )
         return ChannelParts(
             readers={CHANNEL: intake.read},

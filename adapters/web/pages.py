@@ -26,7 +26,7 @@ import structlog
 from aiohttp import web
 
 from adapters.labels import Texts
-from adapters.rate_limit import RateLimiter
+from adapters.rate_limit import Limiter, MemoryLimiter
 from adapters.web import form as fields_of
 from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
 from adapters.web.form import language_of
@@ -49,8 +49,8 @@ class _WebPages:
         desk: WebDesk,
         csrf: CsrfTokens,
         receipts: ReceiptTokens,
-        submissions: RateLimiter,
-        lookups: RateLimiter,
+        submissions: Limiter,
+        lookups: Limiter,
         max_body_bytes: int,
         templates_dir: Path,
         texts: Texts,
@@ -141,13 +141,13 @@ class _WebPages:
             self._log.warning("web form refused", reason="csrf")
             return self._notice(request, lang, 403)
         fields, files, lang = read
-        if self._submissions.blocked(address):
+        if await self._submissions.blocked(address):
             self._log.warning("web form refused", reason="rate limit")
             return self._notice(request, lang, 429)
         form, errors = fields_of.read_support_form(fields, files)
         if form is None:
             return self._form(request, lang, 400, values=fields, errors=errors)
-        if not self._submissions.allow(address, _contact_key(form.contact)):
+        if not await self._submissions.allow(address, _contact_key(form.contact)):
             self._log.warning("web form refused", reason="rate limit")
             return self._notice(request, lang, 429)
         payload = fields_of.form_payload(form)
@@ -185,7 +185,7 @@ class _WebPages:
         values, errors = fields_of.read_lookup_form(fields)
         if errors:
             return self._status(request, lang, 400, values, errors)
-        if not self._lookups.allow(f"address:{client_address(request, self._trusted_proxies)}"):
+        if not await self._lookups.allow(f"address:{client_address(request, self._trusted_proxies)}"):
             self._log.warning("status lookup refused", reason="rate limit")
             return self._notice(request, lang, 429)
         view = await self._desk.lookup(values["number"], values["contact"])
@@ -203,8 +203,8 @@ def web_pages(
     company: str = "",
     max_body_bytes: int = 10 * 1024 * 1024,
     templates_dir: Path = TEMPLATES_DIR,
-    submissions: RateLimiter | None = None,
-    lookups: RateLimiter | None = None,
+    submissions: Limiter | None = None,
+    lookups: Limiter | None = None,
     trusted_proxies: frozenset[str] = frozenset(),
 ) -> web.Application:
     """The sub-app to mount at `/soporte`. By default 5 submissions per 10 minutes per address and per contact,
@@ -215,8 +215,8 @@ def web_pages(
         desk,
         CsrfTokens(csrf_secret, clock),
         ReceiptTokens(csrf_secret),
-        submissions or RateLimiter(5, ten_minutes),
-        lookups or RateLimiter(10, ten_minutes),
+        submissions or MemoryLimiter(5, ten_minutes),
+        lookups or MemoryLimiter(10, ten_minutes),
         max_body_bytes,
         templates_dir,
         texts,

@@ -221,6 +221,16 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at TEXT NOT NULL
     );
     """,
+    # 15: rate limits every replica counts in (the web form's submissions, status lookups): one counter per key
+    # and window, dropped once the window has passed
+    """
+    CREATE TABLE rate_counts (
+        bucket TEXT PRIMARY KEY,
+        hits INTEGER NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX rate_counts_expiry ON rate_counts (expires_at);
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

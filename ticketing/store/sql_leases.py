@@ -1,11 +1,13 @@
-"""Queries on leases: named work one replica does at a time, taken and renewed by its holder until it expires."""
+"""What replicas on one store coordinate through: leases (named work one replica does at a time, taken and renewed
+by its holder until it expires) and shared rate-limit counters."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from ticketing.ports import OverLimit
 from ticketing.store import codec
-from ticketing.store.sql_base import Queries
+from ticketing.store.sql_base import Queries, placeholders
 
 
 class LeaseQueries(Queries):
@@ -30,3 +32,27 @@ class LeaseQueries(Queries):
             "SELECT holder FROM leases WHERE name = ? AND expires_at > ?", [name, codec.utc_text(now)]
         )
         return str(row["holder"]) if row else None
+
+    async def count_hits(self, buckets: list[str], limit: int, now: datetime, expires_at: datetime) -> bool:
+        """Count one hit in each bucket (a key in its window); `OverLimit` (the caller's transaction then rolls
+        back, counting none) when one of them goes over `limit`. Each count is one atomic upsert, so concurrent
+        replicas never both take the last hit."""
+        await self._db.execute("DELETE FROM rate_counts WHERE expires_at <= ?", [codec.utc_text(now)])
+        for bucket in buckets:
+            row = await self._db.fetchone(
+                "INSERT INTO rate_counts (bucket, hits, expires_at) VALUES (?, 1, ?) ON CONFLICT (bucket) "
+                "DO UPDATE SET hits = rate_counts.hits + 1 RETURNING hits",
+                [bucket, codec.utc_text(expires_at)],
+            )
+            if row is None or int(row["hits"]) > limit:
+                raise OverLimit(bucket)
+        return True
+
+    async def buckets_at_limit(self, buckets: list[str], limit: int) -> bool:
+        """Whether any bucket has `limit` hits already (nothing is counted)."""
+        if not buckets:
+            return False
+        row = await self._db.fetchone(
+            f"SELECT MAX(hits) AS top FROM rate_counts WHERE bucket IN ({placeholders(len(buckets))})", buckets
+        )
+        return bool(row and row["top"] is not None and int(row["top"]) >= limit)

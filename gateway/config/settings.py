@@ -40,6 +40,12 @@ class StoreSection(Section):
     backend: Literal["sqlite", "postgresql"] = "sqlite"
     path: str = "var/gateway.sqlite3"
     url_env: str | None = None
+    # PostgreSQL: connections per gateway, how long a connection attempt and one statement may take. While the
+    # server cannot be reached, webhooks answer 503 and SMTP 451 (senders retry) and /healthz is unhealthy; the
+    # gateway reconnects by itself when the server is back.
+    pool_size: int = Field(10, ge=1, le=200)
+    connect_timeout_seconds: float = Field(5.0, gt=0)
+    statement_timeout_seconds: float = Field(30.0, gt=0)
 
 
 class HttpSection(Section):

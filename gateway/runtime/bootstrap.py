@@ -59,7 +59,12 @@ def build_store(settings: Settings) -> Store:
     dsn = settings.secret(config.url_env)
     if not dsn:  # check-config reports this too; say it again rather than fail obscurely
         raise ValueError(f"the postgresql store needs its URL in the environment variable {config.url_env}")
-    return PostgresStore(dsn)
+    return PostgresStore(
+        dsn,
+        pool_size=config.pool_size,
+        connect_timeout=config.connect_timeout_seconds,
+        statement_timeout=config.statement_timeout_seconds,
+    )
 
 
 def build_normalizer(settings: Settings) -> Normalizer:

@@ -61,12 +61,20 @@ def wait_for(predicate: Any, timeout: float = 15.0, what: str = "condition") -> 
 
 
 class RunningGateway:
-    def __init__(self, workdir: Path, smtp_port: int, http_port: int, process: subprocess.Popen[str]) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        smtp_port: int,
+        http_port: int,
+        process: subprocess.Popen[str],
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
         self.smtp_port = smtp_port
         self.http_port = http_port
         self.process = process
         self.config = workdir / "config" / "gateway.toml"
+        self.env = env or {}  # what `gateway run` was given (a database URL): the CLI commands get it too
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -75,7 +83,7 @@ class RunningGateway:
             capture_output=True,
             text=True,
             timeout=60,
-            env=_env(),
+            env=_env() | self.env,
         )
 
     def cli_json(self, *args: str) -> Any:
@@ -137,7 +145,7 @@ def gateway_process(
         env=_env() | (env or {}),
         preexec_fn=preexec,
     )
-    gateway = RunningGateway(workdir, smtp_port, http_port, process)
+    gateway = RunningGateway(workdir, smtp_port, http_port, process, env)
 
     def output() -> str:
         return (workdir / "gateway.log").read_text()[started_at:]

@@ -22,6 +22,14 @@ from ticketing.store.sql import StoreTransaction
 
 # A `?` outside quotes, comments and dollar-quoted strings; those are matched whole, so a `?` inside stays text.
 _TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|\$\w*\$.*?\$\w*\$|\?""", re.DOTALL)
+# What says the server, not the statement, is the trouble: the caller gets a StoreError (webhooks 503, SMTP 451).
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InsufficientResourcesError,  # disk full, out of memory, too many connections
+    asyncpg.OperatorInterventionError,  # an administrator's shutdown, a cancelled statement
+)
 MIGRATION_LOCK = 7_301_554  # any constant: the advisory lock that serializes schema migrations
 
 
@@ -54,21 +62,36 @@ class PostgresStore(GroupCommitStore):
 
     dialect = "postgresql"
 
-    def __init__(self, dsn: str, schema: str | None = None, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        schema: str | None = None,
+        pool_size: int = 10,
+        connect_timeout: float = 5.0,
+        statement_timeout: float = 30.0,
+    ) -> None:
         super().__init__()
         self._dsn = dsn
         self._schema = schema
         self._pool_size = pool_size
+        self._connect_timeout = connect_timeout
+        self._statement_timeout = statement_timeout
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
-        settings = {"search_path": self._schema} if self._schema else {}
+        settings = {"statement_timeout": str(int(self._statement_timeout * 1000))}
+        if self._schema:
+            settings["search_path"] = self._schema
         try:
             self._pool = await asyncpg.create_pool(
-                self._dsn, min_size=1, max_size=self._pool_size, server_settings=settings
+                self._dsn,
+                min_size=1,
+                max_size=self._pool_size,
+                server_settings=settings,
+                timeout=self._connect_timeout,
             )
-        except (OSError, asyncpg.PostgresError) as error:
-            raise StoreError(f"cannot connect to PostgreSQL: {error}") from error
+        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            raise StoreError(f"cannot connect to PostgreSQL: {error or type(error).__name__}") from error
         async with self._raw_transaction() as connection:
             await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             await apply_migrations(_Runner(connection), self.dialect)
@@ -85,17 +108,16 @@ class PostgresStore(GroupCommitStore):
         if self._pool is None:
             raise StoreError("the store is not open")
         try:
-            async with self._pool.acquire() as connection:
-                async with connection.transaction():
-                    yield connection
-        except (
-            OSError,
-            asyncpg.PostgresConnectionError,
-            asyncpg.InterfaceError,
-            asyncpg.InsufficientResourcesError,  # disk full, out of memory, too many connections
-            asyncpg.OperatorInterventionError,  # an administrator's shutdown, a cancelled statement
-        ) as error:
+            connection = await self._pool.acquire()
+        except (*_UNAVAILABLE, TimeoutError) as error:  # no connection within connect_timeout: unreachable
+            raise StoreError(f"PostgreSQL unavailable: {error or type(error).__name__}") from error
+        try:
+            async with connection.transaction():
+                yield connection
+        except _UNAVAILABLE as error:
             raise StoreError(f"PostgreSQL unavailable: {error}") from error
+        finally:
+            await self._pool.release(connection)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[StoreTransaction]:

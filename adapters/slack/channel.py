@@ -43,6 +43,7 @@ class SlackChannel:
             return ChannelParts()
         from slack_sdk.web.async_client import AsyncWebClient
 
+        from adapters.rate_limit import StoreRateLimiter
         from adapters.slack.agent_commands import SlackReader
         from adapters.slack.call_intake import PhoneCallRecorder
         from adapters.slack.client_sender import SlackClientSender
@@ -51,6 +52,7 @@ class SlackChannel:
         from adapters.slack.oncall import OncallPages
         from adapters.slack.phone_call import PhoneCallDesk
 
+        hour = timedelta(hours=1)  # on-call pages are limited per hour, counted in the store (shared by replicas)
         region = context.desk.phone_region
         options: dict[str, object] = {"base_url": section.api_base_url} if section.api_base_url else {}
         # The outbox owns retries (Retry-After included): the client must not retry rate-limited calls itself.
@@ -65,8 +67,10 @@ class SlackChannel:
             organisation_name=directory.name_of,
             pages=OncallPages(
                 f"<!subteam^{section.oncall_group}>",
-                section.oncall_pages_per_hour,
-                section.oncall_pages_per_organisation_per_hour,
+                StoreRateLimiter(context.store, "oncall", section.oncall_pages_per_hour, hour, context.clock),
+                StoreRateLimiter(
+                    context.store, "oncall-org", section.oncall_pages_per_organisation_per_hour, hour, context.clock
+                ),
             )
             if section.oncall_group
             else None,

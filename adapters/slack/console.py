@@ -108,7 +108,7 @@ class SlackConsole:
             raise PermanentFailure(f"the summary of {number} carries no ticket snapshot ({error!r})") from error
         async with self._store.transaction() as tx:
             thread = await tx.console_thread(number)
-        mention = self._pages.mention_for(ticket, first_post=thread is None) if self._pages else None
+        mention = await self._pages.mention_for(ticket, first_post=thread is None) if self._pages else None
         text, blocks = ticket_blocks(ticket, self._tz, mention, self._texts, self._plans)
         if thread is not None:
             channel, ts = thread
@@ -148,7 +148,7 @@ class SlackConsole:
         event = reply.data.get("event")
         breach = event == "sla_breached"
         organisation = str(reply.data.get("organisation") or reply.ticket_number)
-        mention = self._pages.mention_for_breach(organisation) if breach and self._pages else None
+        mention = await self._pages.mention_for_breach(organisation) if breach and self._pages else None
         if event == "escalated" and str(reply.data.get("to")) in self._level_groups:
             mention = f"<!subteam^{self._level_groups[str(reply.data.get('to'))]}>"
         return await self._thread_line(reply.ticket_number, f"{mention} {text}" if mention else text, breach)

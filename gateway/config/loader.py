@@ -82,6 +82,18 @@ def composer(settings: Settings) -> TemplateComposer:
     )
 
 
+def _replica_notes(config: GatewayFile) -> list[str]:
+    """What several gateways on one PostgreSQL need that one gateway does without."""
+    web = config.channel("web")
+    if config.store.backend == "postgresql" and web is not None and web.enabled and not web.csrf_secret_env:
+        return [
+            "[channels.web] csrf_secret_env is not set: each gateway makes its own secret at start, so with several "
+            "gateways behind a load balancer a form served by one is refused by another (and a restart refuses "
+            "open forms)"
+        ]
+    return []
+
+
 def _check_secrets(
     config: GatewayFile,
     facts: Mapping[str, ChannelFacts],
@@ -141,7 +153,7 @@ def load_settings(
     words = texts(config, labels)
     facts = {channel.name: channel.facts(config.channel(channel.name), words) for channel in channels}
     settings = Settings(path, config, tuple(organisations), templates_dir, words, env, tuple(channels), facts)
-    notes = check_templates(templates_dir, composer(settings), problems)
+    notes = check_templates(templates_dir, composer(settings), problems) + _replica_notes(config)
     if check_secrets:
         _check_secrets(config, facts, env, text, path, problems)
     if problems.items:

@@ -105,7 +105,7 @@ def make_console(client: AsyncWebClient, store: SqliteStore) -> SlackConsole:
         tz=ZoneInfo("America/Bogota"),
         texts=project_texts(),
         organisation_name=lambda key: ORGANISATIONS.get(key or ""),
-        pages=OncallPages(ONCALL, overall_per_hour=4, per_organisation_per_hour=2),
+        pages=OncallPages.in_memory(ONCALL, overall_per_hour=4, per_organisation_per_hour=2),
     )
 
 

@@ -155,3 +155,14 @@ def test_check_config_says_which_channels_answer_in_the_chat_wording(
     (config_dir / "templates" / "es" / "relay" / "acknowledgement.txt").write_text("Hola {{ number }}")
     settings = load_settings(gateway_toml, {"T": "s3cret"})
     assert not any("relay:teams" in note for note in settings.notes)  # its own now: templates/es/relay/
+
+
+def test_check_config_says_what_several_gateways_on_postgresql_need(config_dir: Path) -> None:
+    gateway_toml = config_dir / "gateway.toml"
+    assert not any("csrf_secret_env" in note for note in load_settings(gateway_toml, {}).notes)  # SQLite: one
+    edit(gateway_toml, 'backend = "sqlite"', 'backend = "postgresql"\nurl_env = "GATEWAY_DATABASE_URL"')
+    env = {"GATEWAY_DATABASE_URL": "postgresql://db.internal/gateway"}
+    [note] = [note for note in load_settings(gateway_toml, env).notes if "csrf_secret_env" in note]
+    assert "a form served by one is refused by another" in note
+    edit(gateway_toml, '# csrf_secret_env = "GATEWAY_WEB_SECRET"', 'csrf_secret_env = "GATEWAY_WEB_SECRET"')
+    assert not any("csrf_secret_env" in note for note in load_settings(gateway_toml, env).notes)

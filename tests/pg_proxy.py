@@ -1,13 +1,43 @@
-"""A TCP proxy on loopback in front of the machine's PostgreSQL, that a test can cut (every connection closed, new
-ones refused: the database unreachable) and restore, to see what the gateway does while its database is gone."""
+"""PostgreSQL for end-to-end tests: a fresh schema on the machine's server (`fresh_schema`), and a TCP proxy on
+loopback in front of it that a test can cut (every connection closed, new ones refused: the database unreachable)
+and restore, to see what the gateway does while its database is gone."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
+import uuid
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
 
 from tests.conftest import free_port
+from tests.contract.conftest import POSTGRES_DSN
+
+
+async def _execute(statement: str) -> str | None:
+    try:
+        connection = await asyncpg.connect(POSTGRES_DSN, timeout=3)
+    except (OSError, asyncpg.PostgresError) as error:
+        return f"PostgreSQL not reachable at {POSTGRES_DSN}: {error}"
+    await connection.execute(statement)
+    await connection.close()
+    return None
+
+
+@contextlib.contextmanager
+def fresh_schema(prefix: str) -> Iterator[str]:
+    """A new schema on the machine's PostgreSQL (the test is skipped, saying why, without one), dropped after."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    problem = asyncio.run(_execute(f"CREATE SCHEMA {schema}"))
+    if problem:
+        pytest.skip(problem)
+    try:
+        yield schema
+    finally:
+        asyncio.run(_execute(f"DROP SCHEMA {schema} CASCADE"))
 
 
 class PostgresProxy:

@@ -8,46 +8,29 @@ import asyncio
 import smtplib
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 
-from tests.contract.conftest import POSTGRES_DSN
 from tests.e2e.harness import gateway_process, wait_for, write_config
 from tests.e2e.test_relay_end_to_end import SECRET, relay_post
-from tests.pg_proxy import PostgresProxy
+from tests.pg_proxy import PostgresProxy, fresh_schema
 
 RELAY = '\n[channels.relay.teams]\nsecret_env = "RELAY_TEAMS_SECRET"\ncallback_url = "http://127.0.0.1:9/desk"\n'
 STORE = 'backend = "postgresql"\nurl_env = "GATEWAY_DATABASE_URL"\nconnect_timeout_seconds = 2'
 
 
-async def _schema(statement: str) -> str | None:
-    try:
-        connection = await asyncpg.connect(POSTGRES_DSN, timeout=3)
-    except (OSError, asyncpg.PostgresError) as error:
-        return f"PostgreSQL not reachable at {POSTGRES_DSN}: {error}"
-    await connection.execute(statement)
-    await connection.close()
-    return None
-
-
 @pytest.fixture
 def database() -> Iterator[tuple[PostgresProxy, str]]:
-    schema = f"outage_{uuid.uuid4().hex[:12]}"
-    problem = asyncio.run(_schema(f"CREATE SCHEMA {schema}"))
-    if problem:
-        pytest.skip(problem)
-    proxy = PostgresProxy().start()
-    try:
-        yield proxy, f"postgresql://postgres@127.0.0.1:{proxy.port}/test?search_path={schema}"
-    finally:
-        proxy.stop()
-        asyncio.run(_schema(f"DROP SCHEMA {schema} CASCADE"))
+    with fresh_schema("outage") as schema:
+        proxy = PostgresProxy().start()
+        try:
+            yield proxy, f"postgresql://postgres@127.0.0.1:{proxy.port}/test?search_path={schema}"
+        finally:
+            proxy.stop()
 
 
 def health(port: int) -> int:

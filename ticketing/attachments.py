@@ -24,7 +24,8 @@ class FetchedAttachments:
         self, work: DownloadWork, download: PendingDownload, content: bytes, content_type: str, sha256: str
     ) -> None:
         """Store the fetched bytes and record them on the ticket, in the caller's transaction."""
-        await work.finish_download(download.attachment_id, content, content_type, sha256)
+        if not await work.finish_download(download.attachment_id, content, content_type, sha256):
+            return  # another replica stored it already (its claim had lapsed): recorded once, by it
         ticket = await work.get_ticket(download.ticket_number)
         if ticket is None or ticket.id is None:
             return

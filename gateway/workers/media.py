@@ -19,6 +19,10 @@ from ticketing.attachments import FetchedAttachments
 from ticketing.ports import DownloadWork, UnitOfWork
 from ticketing.types import PendingDownload
 
+# How long a replica's claim on the links it fetches lasts: a fetch (far shorter, its own timeout) never outlives
+# it, and a claim whose fetcher died lapses so another replica fetches the link.
+CLAIM = timedelta(minutes=5)
+
 
 class MediaWorker(Worker):
     def __init__(
@@ -44,7 +48,8 @@ class MediaWorker(Worker):
 
     async def work_pass(self) -> float:
         async with self._store.transaction() as tx:
-            due = await tx.due_downloads(self._clock())
+            now = self._clock()
+            due = await tx.claim_downloads(now, now + CLAIM)  # no other replica fetches these meanwhile
         await self.each(due, self._fetch)
         async with self._store.transaction() as tx:
             next_due = await tx.next_download_due()

@@ -193,10 +193,14 @@ class TicketQueries(Queries):
     # --- attachments fetched after the ack -----------------------------------------------------------
 
     async def due_downloads(self, now: datetime, limit: int = 10) -> list[PendingDownload]:
+        return await self._due_downloads(now, limit, "")
+
+    async def _due_downloads(self, now: datetime, limit: int, lock: str) -> list[PendingDownload]:
         rows = await self._db.fetchall(
             "SELECT a.id, a.url, a.content_type, a.fetch_attempts, a.filename, m.channel, t.number FROM attachments a "
             "JOIN messages m ON m.id = a.message_id JOIN tickets t ON t.id = m.ticket_id "
-            "WHERE a.fetch_status = 'pending' AND a.fetch_next_at <= ? ORDER BY a.id LIMIT ?",
+            "WHERE a.fetch_status = 'pending' AND a.fetch_next_at <= ? ORDER BY a.id LIMIT ? "
+            + ("FOR UPDATE OF a SKIP LOCKED" if lock else ""),
             [codec.utc_text(now), limit],
         )
         return [
@@ -218,12 +222,28 @@ class TicketQueries(Queries):
         )
         return codec.parse_utc(row["due"]) if row else None
 
-    async def finish_download(self, attachment_id: int, content: bytes, content_type: str, sha256: str) -> None:
-        await self._db.execute(
+    async def finish_download(self, attachment_id: int, content: bytes, content_type: str, sha256: str) -> bool:
+        """Store a fetched attachment's bytes; False when it was stored already (a replica whose claim had lapsed
+        fetched it too), so its event is not recorded twice."""
+        row = await self._db.fetchone(
             "UPDATE attachments SET content = ?, content_type = ?, size = ?, sha256 = ?, note = '', "
-            "fetch_status = 'done', fetch_attempts = fetch_attempts + 1 WHERE id = ?",
+            "fetch_status = 'done', fetch_attempts = fetch_attempts + 1 WHERE id = ? AND fetch_status = 'pending' "
+            "RETURNING id",
             [content, content_type, len(content), sha256, attachment_id],
         )
+        return row is not None
+
+    async def claim_downloads(self, now: datetime, until: datetime, limit: int = 10) -> list[PendingDownload]:
+        """The links due now, claimed until `until` (no other replica fetches them before; a claim that lapses,
+        its fetcher dead, makes them due again). On PostgreSQL rows another replica is claiming are skipped."""
+        due = await self._due_downloads(now, limit, self._db.row_lock)
+        if due:
+            ids = [download.attachment_id for download in due]
+            await self._db.execute(
+                f"UPDATE attachments SET fetch_next_at = ? WHERE id IN ({placeholders(len(ids))})",
+                [codec.utc_text(until), *ids],
+            )
+        return due
 
     async def retry_download(self, attachment_id: int, error: str, next_at: datetime | None) -> None:
         """Try again at `next_at`, or give up for good (None): the message text is kept either way."""

@@ -154,7 +154,7 @@ async def test_two_replicas_make_one_ticket_per_message_and_survive_a_kill(
                     await asyncio.sleep(0.1)
                 first.process.kill()  # SIGKILL mid-stream: requests in flight, claims and the mailbox lease lapse
                 killed = time.monotonic()
-                await asyncio.to_thread(wait_for, lambda: reading(second), 15.0, "the mailbox read by the survivor")
+                await asyncio.to_thread(wait_for, lambda: reading(second), 20.0, "the mailbox read by the survivor")
                 took_over = time.monotonic() - killed
                 await load
             await asyncio.to_thread(
@@ -184,6 +184,6 @@ async def test_two_replicas_make_one_ticket_per_message_and_survive_a_kill(
         f"\nreplicas: {expected} tickets; duplicate acknowledgements {duplicates}; unknown-outcome resends {resent}; "
         f"mailbox read by the survivor {took_over:.1f} s after the kill"
     )
-    assert took_over <= 12.5  # the lease (10 s) and one standby retry (2 s), at most
+    assert took_over <= 14.0  # the lease (10 s), one standby retry (2 s) and a login, with room for a busy machine
     assert acked and mailed
     assert duplicates <= resent  # every duplicate the client got is one the gateway knows it may have sent twice

@@ -250,12 +250,7 @@ class SlaPolicy:
             return 0
         immediate = getattr(self._targets[Priority(priority)], which).kind == "immediate"
         clock = self._immediate_clocks[plan] if immediate else calendar
-        total = timedelta()
-        for begin, finish in counted_pieces(clock, start.astimezone(calendar.tz), pauses):
-            if begin >= end:
-                break
-            total += min(finish, end) - begin
-        return int(total.total_seconds() // 60)
+        return int(_open_time(clock, start.astimezone(calendar.tz), end, pauses).total_seconds() // 60)
 
     def _deadline(
         self, label: str, target: Target, plan: str, calendar: Calendar, received: datetime, pauses: Sequence[Interval]
@@ -284,10 +279,10 @@ class SlaPolicy:
         return due, sentence
 
 
-def _open_time(calendar: Calendar, start: datetime, end: datetime) -> timedelta:
-    """Open time of `calendar` between `start` and `end`, ignoring pauses."""
+def _open_time(calendar: Calendar, start: datetime, end: datetime, pauses: Sequence[Interval] = ()) -> timedelta:
+    """Open time of `calendar` between `start` and `end`, minus the pauses."""
     total = timedelta()
-    for begin, finish in counted_pieces(calendar, start):
+    for begin, finish in counted_pieces(calendar, start, pauses):
         if begin >= end:
             break
         total += min(finish, end) - begin

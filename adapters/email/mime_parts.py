@@ -79,19 +79,6 @@ def _safe(call: Callable[[], object], default: str) -> str:
     return value if isinstance(value, str) else default
 
 
-def deeper_than(message: Message, limit: int = MAX_DEPTH) -> bool:
-    """Whether MIME parts (attached messages included) nest deeper than `limit`: the standard library takes time
-    that grows with the depth times the size to write such a tree back out, so it is not read at all."""
-    stack = [(message, 0)]
-    while stack:
-        part, depth = stack.pop()
-        if depth > limit:
-            return True
-        if part.is_multipart():  # a list of parts: nothing decoded (a leaf's bytes may be anything)
-            stack.extend((inner, depth + 1) for inner in part.get_payload() if isinstance(inner, Message))
-    return False
-
-
 def _part_bytes(part: Message) -> bytes:
     """The decoded content of a leaf part, or the serialised messages of a message/* part."""
     payload = part.get_payload()

@@ -18,9 +18,9 @@ from email.utils import getaddresses
 
 from adapters.email import CHANNEL
 from adapters.email.authentication import sender_trust
-from adapters.email.bounded import BOUNDED_HEADERS, MAX_DEPTH, MAX_HEADER_CHARS, TooComplex, parse_bounded
+from adapters.email.bounded import BOUNDED_HEADERS, MAX_HEADER_CHARS, TooComplex, parse_bounded
 from adapters.email.dsn import read_delivery_report
-from adapters.email.mime_parts import clean_text, collect, decode_words, deeper_than
+from adapters.email.mime_parts import clean_text, collect, decode_words
 from ticketing.types import AttachmentRef, InboundMessage
 
 SELECTED_HEADERS = (
@@ -83,8 +83,6 @@ def parse_email(
     if not message.keys():
         raise MailParseError("no header fields")
     try:
-        if deeper_than(message):
-            raise MailParseError(f"MIME structure nested deeper than {MAX_DEPTH} levels")
         built = _build(message, raw, received_at, recipient, max_attachment_bytes)
     except MailParseError:
         raise

@@ -24,6 +24,7 @@ from adapters.slack import CONSOLE_CHANNEL
 from adapters.slack.console_events import REPORT
 from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
+from gateway.config.templates import TemplateComposer
 from gateway.runtime.file_links import FileLinks
 from gateway.workers.inbox import InboxProcessor, ReadLimits
 from gateway.workers.media import MediaWorker
@@ -204,14 +205,15 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     observer = build_observer(settings, sla)
     service = build_service(settings, store, clock, sla, directory, observer)
     subject = FALLBACK_SUBJECTS[config.gateway.default_language]
-    notices = client_notices(settings, sla)
+    words = composer(settings)
+    notices = client_notices(settings, sla, directory, words)
     agents = AgentActions(
         store,
         sla,
         clock,
         subject,
         observer,
-        composer(settings),
+        words,
         settings.agent_names(),
         notices,
         monitor_rules(settings).reopen_window,
@@ -267,13 +269,13 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     fetchers = merged((p.fetchers for p in parts), "media channel")
     fetched = FetchedAttachments(clock, observer)
     media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)
-    timers = TimerWorker(sla_monitor(settings, store, sla, clock, observer), clock)
-    reports = monthly_reports(settings, store, sla, clock)
+    timers = TimerWorker(sla_monitor(settings, store, sla, clock, observer, notices), clock)
+    reports = monthly_reports(settings, store, sla, clock, directory)
     return Gateway(settings, store, accept, service, agents, inbox, outbox, media, timers, channels, links, reports)
 
 
 def monthly_reports(
-    settings: Settings, store: Store, sla: SlaPolicy, clock: Callable[[], datetime]
+    settings: Settings, store: Store, sla: SlaPolicy, clock: Callable[[], datetime], directory: CustomerDirectory
 ) -> MonthlyReports | None:
     """The monthly report's poster, when the Slack console names a channel for it."""
     slack = settings.file.channel(SLACK)
@@ -283,22 +285,33 @@ def monthly_reports(
 
     company = settings.file.gateway.company
     post = (CONSOLE_CHANNEL, REPORT, slack.monthly_report_channel)
-    names = CustomerDirectory(settings.organisations).name_of
-    render = lambda report: render_html(with_names(report, names), settings.timezone, company)  # noqa: E731
+    render = lambda report: render_html(with_names(report, directory.name_of), settings.timezone, company)  # noqa: E731
     return MonthlyReports(store, sla, render, clock, settings.timezone, post, slack.monthly_report_at)
 
 
 def sla_monitor(
-    settings: Settings, store: Store, sla: SlaPolicy, clock: Callable[[], datetime], observer: TicketObserver
+    settings: Settings,
+    store: Store,
+    sla: SlaPolicy,
+    clock: Callable[[], datetime],
+    observer: TicketObserver,
+    notices: ClientNotices | None = None,
 ) -> SlaMonitor:
     """The SLA monitor, firing timers with `observer` (the planner and the console) told of each."""
-    return SlaMonitor(store, sla, monitor_rules(settings), clock, observer, client_notices(settings, sla))
+    notices = notices or client_notices(settings, sla)
+    return SlaMonitor(store, sla, monitor_rules(settings), clock, observer, notices)
 
 
-def client_notices(settings: Settings, sla: SlaPolicy) -> ClientNotices:
+def client_notices(
+    settings: Settings,
+    sla: SlaPolicy,
+    directory: CustomerDirectory | None = None,
+    words: TemplateComposer | None = None,
+) -> ClientNotices:
     """The desk's own notices to clients (reminder, closed unanswered, resolved), in the admin's templates."""
-    names = CustomerDirectory(settings.organisations).name_of
-    return ClientNotices(composer(settings), sla, names, FALLBACK_SUBJECTS, settings.file.gateway.default_language)
+    names = (directory or CustomerDirectory(settings.organisations)).name_of
+    language = settings.file.gateway.default_language
+    return ClientNotices(words or composer(settings), sla, names, FALLBACK_SUBJECTS, language)
 
 
 def file_links(settings: Settings, store: Store, clock: Callable[[], datetime]) -> FileLinks | None:

@@ -106,13 +106,11 @@ class OutboxQueries(Queries):
     async def lapse_outbox_claims(self) -> int:
         """End every claim now, each counted as an attempt of unknown outcome: the one gateway that sends from this
         store (on SQLite), starting, knows their holder is gone. Returns how many there were."""
-        row = await self._db.fetchone(
-            "SELECT COUNT(*) AS n FROM outbox WHERE claimed_until IS NOT NULL AND status = 'pending'"
+        rows = await self._db.fetchall(
+            "UPDATE outbox SET claimed_until = created_at WHERE claimed_until IS NOT NULL AND status = 'pending' "
+            "RETURNING id"
         )
-        await self._db.execute(
-            "UPDATE outbox SET claimed_until = created_at WHERE claimed_until IS NOT NULL AND status = 'pending'"
-        )
-        return int(row["n"]) if row else 0
+        return len(rows)
 
     async def _due_rows(self, now: datetime, limit: int, lock: str) -> list[codec.Row]:
         moment = codec.utc_text(now)

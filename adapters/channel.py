@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from adapters.settings import SettingPath
@@ -66,6 +66,16 @@ class Sender(Protocol):
     async def send(self, reply: OutboundReply) -> str | None:
         """Deliver one reply, or raise TemporaryFailure / PermanentFailure. Returns the channel's id for the sent
         message when it has one (Twilio's MessageSid), so later delivery reports can be matched to it."""
+        ...
+
+
+@runtime_checkable
+class FindsSent(Protocol):
+    """A sender that can tell whether a reply reached the channel. The outbox asks it before sending again a reply
+    of unknown outcome (the replica sending it died mid-send), so the client does not get it twice."""
+
+    async def find_sent(self, reply: OutboundReply) -> str | None:
+        """The channel's id of the message this reply already became, or None when it is not there."""
         ...
 
 

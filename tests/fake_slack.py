@@ -9,6 +9,9 @@
   Slack's limits `invalid_blocks`.
 - `chat.postEphemeral` — recorded in `ephemerals`.
 - `conversations.members` — `members[channel]`, paginated by `limit`/`cursor` with `response_metadata.next_cursor`.
+- `conversations.history` (the channel's messages outside threads, newest first) and `conversations.replies` (a
+  thread: its parent, then the replies in order); paginated the same way; a message's `metadata` (as posted with
+  `chat.postMessage`) only with `include_all_metadata`, as Slack does.
 - `views.open` — the modal recorded in `views` and answered with its `id` (no trigger_id or a view breaking Slack's
   limits `invalid_arguments`; script `expired_trigger_id` with `fail_next`).
 - `files.getUploadURLExternal` / `POST /upload/{file_id}` / `files.completeUploadExternal` — slack_sdk's
@@ -46,6 +49,14 @@ class Posted:
     thread_ts: str | None
     text: str
     blocks: list[dict[str, Any]]
+    metadata: dict[str, Any] | None = None
+
+    def as_message(self, bot_user_id: str, bot_id: str, with_metadata: bool) -> dict[str, Any]:
+        message: dict[str, Any] = {"type": "message", "user": bot_user_id, "bot_id": bot_id, "text": self.text}
+        message.update({"ts": self.ts, "thread_ts": self.thread_ts} if self.thread_ts else {"ts": self.ts})
+        if with_metadata and self.metadata:
+            message["metadata"] = self.metadata
+        return message
 
 
 @dataclass
@@ -148,6 +159,8 @@ class FakeSlack:
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.members": self._members,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "views.open": self._views_open,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -186,17 +199,11 @@ class FakeSlack:
         if problem:
             return _error(problem)
         thread_ts = args.get("thread_ts") or None
-        posted = Posted(
-            args["channel"], self._next_ts(), thread_ts, str(args.get("text") or ""), args.get("blocks") or []
-        )
+        metadata = json.loads(args["metadata"]) if isinstance(args.get("metadata"), str) else args.get("metadata")
+        text, blocks = str(args.get("text") or ""), args.get("blocks") or []
+        posted = Posted(args["channel"], self._next_ts(), thread_ts, text, blocks, metadata)
         self.messages.append(posted)
-        message = {
-            "type": "message",
-            "user": self.bot_user_id,
-            "bot_id": self.bot_id,
-            "text": posted.text,
-            "ts": posted.ts,
-        }
+        message = posted.as_message(self.bot_user_id, self.bot_id, with_metadata=True)
         return _ok(channel=posted.channel, ts=posted.ts, message=message)
 
     def _update(self, args: dict[str, Any]) -> web.Response:
@@ -221,11 +228,31 @@ class FakeSlack:
         channel = args.get("channel")
         if channel not in self.channels:
             return _error("channel_not_found")
-        everyone = self.members.get(str(channel), [])
-        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
-        page = everyone[start : start + limit]
-        next_cursor = str(start + limit) if start + limit < len(everyone) else ""
+        page, next_cursor = _page(self.members.get(str(channel), []), args)
         return _ok(members=page, response_metadata={"next_cursor": next_cursor})
+
+    def _history(self, args: dict[str, Any]) -> web.Response:
+        channel = args.get("channel")
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        outside = [item for item in reversed(self.messages) if item.channel == channel and not item.thread_ts]
+        return self._messages_page(outside, args)
+
+    def _replies(self, args: dict[str, Any]) -> web.Response:
+        channel, ts = args.get("channel"), args.get("ts")
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        parent = [item for item in self.messages if (item.channel, item.ts) == (channel, ts)]
+        if not parent:
+            return _error("thread_not_found")
+        thread = parent + [item for item in self.messages if item.channel == channel and item.thread_ts == ts]
+        return self._messages_page(thread, args)
+
+    def _messages_page(self, messages: list[Posted], args: dict[str, Any]) -> web.Response:
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        page, next_cursor = _page(messages, args)
+        found = [item.as_message(self.bot_user_id, self.bot_id, with_metadata) for item in page]
+        return _ok(messages=found, has_more=bool(next_cursor), response_metadata={"next_cursor": next_cursor})
 
     def _views_open(self, args: dict[str, Any]) -> web.Response:
         view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view")
@@ -317,6 +344,12 @@ def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
                     if len(options) > 100 or element.get("initial_option", options[0]) not in options:
                         problems.append("select options over 100 or initial_option not among them")
     return problems
+
+
+def _page(items: list[Any], args: dict[str, Any]) -> tuple[list[Any], str]:
+    """One page of `items` by the request's `cursor` (an offset here) and `limit`, and the next page's cursor."""
+    start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+    return items[start : start + limit], str(start + limit) if start + limit < len(items) else ""
 
 
 def _ok(**fields: Any) -> web.Response:

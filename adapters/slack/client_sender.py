@@ -7,7 +7,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.channel import TemporaryFailure
-from adapters.slack.console import failure_for
+from adapters.slack.errors import failure_for
+from adapters.slack.sent_marks import find_post, mark
 from ticketing.types import OutboundReply
 
 ID_PREFIX = "slack:"
@@ -33,12 +34,24 @@ class SlackClientSender:
         self._client = client
 
     async def send(self, reply: OutboundReply) -> str | None:
-        thread = thread_of(reply.thread_key)
-        channel, thread_ts = thread if thread else (reply.recipient, None)
+        channel, thread_ts = self._where(reply)
         try:
-            response = await self._client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.text)
+            response = await self._client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=reply.text, **mark(reply.idempotency_key)
+            )
         except SlackApiError as error:
             raise failure_for("chat.postMessage", error) from error
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TemporaryFailure(f"cannot reach Slack: {type(error).__name__}: {error}") from error
         return str(response.get("ts") or "") or None
+
+    async def find_sent(self, reply: OutboundReply) -> str | None:
+        """The ts of the post this reply already became in the client's thread (see `sent_marks`), or None."""
+        channel, thread_ts = self._where(reply)
+        return await find_post(self._client, channel, reply.idempotency_key, thread_ts)
+
+    @staticmethod
+    def _where(reply: OutboundReply) -> tuple[str, str | None]:
+        """(channel, thread ts) of the client's thread, or of their direct messages when there is none."""
+        thread = thread_of(reply.thread_key)
+        return thread if thread else (reply.recipient, None)

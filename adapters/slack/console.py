@@ -16,6 +16,9 @@ Each ticket has one parent message in the console channel; everything about the 
 - kind "console_sla": the SLA monitor's warning in the thread, or its breach in the thread and the channel with the
   on-call mention (`sla_alerts`; pages rate-limited as `oncall` says).
 
+Every post carries its item's key as message metadata; a post of unknown outcome (its replica died mid-send) is
+looked for by that key before it is sent again (`find_sent`, see `sent_marks`).
+
 Slack's answers become the outbox's two failures: HTTP 429/`ratelimited` is temporary with Slack's `Retry-After`;
 5xx, `internal_error`, `fatal_error`, timeouts and connection errors are temporary; anything else
 (`channel_not_found`, `not_in_channel`, `invalid_auth`, `msg_too_long`, ...) is permanent and names Slack's error.
@@ -36,17 +39,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.labels import Texts
-from adapters.retry_after import retry_after_header
 from adapters.slack.blocks import confirm_blocks, escape, ticket_blocks
 from adapters.slack.console_events import FILE, PROMPT, REPORT, SLA_ALERT, SUMMARY, THREAD_LINE
+from adapters.slack.errors import failure_for, slack_error_code
 from adapters.slack.oncall import OncallPages
+from adapters.slack.sent_marks import find_post, mark
 from adapters.slack.sla_alerts import alert_text
 from adapters.slack.snapshot import console_ticket
 from ticketing.ports import AttachmentFiles, ConsoleThreads, UnitOfWork
 from ticketing.types import OutboundReply, StoredFile
 
 TEXT_LIMIT = 39_000  # Slack truncates a message text over 40,000 characters
-TEMPORARY_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 PARENT_GONE = frozenset({"message_not_found"})
 
 
@@ -100,6 +103,25 @@ class SlackConsole:
             return await self._post_report(reply)
         raise PermanentFailure(f"the Slack console does not send replies of kind {reply.kind!r}")
 
+    async def find_sent(self, reply: OutboundReply) -> str | None:
+        """Whether a post of unknown outcome is in Slack already (`sent_marks`): a line in its ticket's thread, or
+        a ticket's first parent message in the channel (found, it becomes the ticket's thread). Redrawing a parent
+        in place is the same however often it happens; uploads and prompts carry no mark and are sent again."""
+        number = reply.ticket_number
+        async with self._store.transaction() as tx:
+            thread = await tx.console_thread(number)
+        if reply.kind == SUMMARY and thread is None:
+            channel = reply.recipient or self._channel_id
+            ts = await find_post(self._client, channel, reply.idempotency_key)
+            if ts:
+                async with self._store.transaction() as tx:
+                    await tx.set_console_thread(number, channel, ts)
+            return ts
+        if reply.kind in (THREAD_LINE, SLA_ALERT, FILE) and thread is not None:
+            channel, thread_ts = thread
+            return await find_post(self._client, channel, reply.idempotency_key, thread_ts)
+        return None
+
     async def _draw_ticket(self, reply: OutboundReply) -> str:
         number = reply.ticket_number
         try:
@@ -120,7 +142,8 @@ class SlackConsole:
                 return ts
             self._log.warning("console parent message gone, posting a new one", ticket=number, ts=ts)
         channel = reply.recipient or self._channel_id
-        response = await self._call(number, "chat_postMessage", channel=channel, text=text, blocks=blocks)
+        marked = mark(reply.idempotency_key)
+        response = await self._call(number, "chat_postMessage", channel=channel, text=text, blocks=blocks, **marked)
         ts, channel = str(response.get("ts") or ""), str(response.get("channel") or channel)
         if not ts:
             raise TemporaryFailure("Slack accepted the parent message but returned no ts")
@@ -139,7 +162,7 @@ class SlackConsole:
 
     async def _post_in_thread(self, reply: OutboundReply) -> str:
         text = reply.text if len(reply.text) <= TEXT_LIMIT else reply.text[:TEXT_LIMIT] + "\n… (recortado)"
-        return await self._thread_line(reply.ticket_number, escape(text))
+        return await self._thread_line(reply, escape(text))
 
     async def _post_alert(self, reply: OutboundReply) -> str:
         """An SLA warning in the thread; a breach also in the channel, paging the on-call group when allowed; an
@@ -151,7 +174,7 @@ class SlackConsole:
         mention = await self._pages.mention_for_breach(organisation) if breach and self._pages else None
         if event == "escalated" and str(reply.data.get("to")) in self._level_groups:
             mention = f"<!subteam^{self._level_groups[str(reply.data.get('to'))]}>"
-        return await self._thread_line(reply.ticket_number, f"{mention} {text}" if mention else text, breach)
+        return await self._thread_line(reply, f"{mention} {text}" if mention else text, breach)
 
     async def _post_report(self, reply: OutboundReply) -> str | None:
         """The monthly report: its HTML page uploaded in the report channel, the summary line as its comment."""
@@ -171,8 +194,9 @@ class SlackConsole:
         self._log.info("console report posted", channel=channel, filename=filename)
         return None
 
-    async def _thread_line(self, number: str, mrkdwn: str, broadcast: bool = False) -> str:
+    async def _thread_line(self, reply: OutboundReply, mrkdwn: str, broadcast: bool = False) -> str:
         """Post `mrkdwn` (already escaped) in the ticket's thread; `broadcast` shows it in the channel too."""
+        number = reply.ticket_number
         channel, thread_ts = await self._thread(number)
         response = await self._call(
             number,
@@ -184,6 +208,7 @@ class SlackConsole:
             unfurl_links=False,
             unfurl_media=False,
             reply_broadcast=broadcast,
+            **mark(reply.idempotency_key),
         )
         ts = str(response.get("ts") or "")
         if not ts:
@@ -199,8 +224,10 @@ class SlackConsole:
         if stored is None or stored.content is None:
             raise PermanentFailure(f"attachment {reply.data.get('attachment_id')} of {number} has no stored content")
         if stored.size > self._upload_max_bytes:
-            text = self._too_big(stored)
-            response = await self._call(number, "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text)
+            text, marked = self._too_big(stored), mark(reply.idempotency_key)
+            response = await self._call(
+                number, "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, **marked
+            )
             return str(response.get("ts") or "") or None
         await self._call(
             number,
@@ -260,23 +287,3 @@ def file_size(size: int) -> str:
     if size < 1_000_000:
         return f"{format_decimal(max(1, round(size / 1000)), locale='es')} KB"
     return f"{format_decimal(round(size / 1_000_000, 1), locale='es')} MB"
-
-
-def failure_for(method: str, error: SlackApiError) -> Exception:
-    """Slack's refusal as the outbox understands it: rate limits and server trouble are temporary."""
-    response = error.response
-    status = int(getattr(response, "status_code", 0) or 0)
-    code = slack_error_code(error)
-    if status == 429 or code in TEMPORARY_ERRORS or status >= 500:
-        retry_after = retry_after_header(getattr(response, "headers", None) or {})
-        return TemporaryFailure(f"Slack {code} (HTTP {status}) on {method}", retry_after)
-    return PermanentFailure(f"Slack {code} (HTTP {status}) on {method}")
-
-
-def slack_error_code(error: SlackApiError) -> str:
-    """Slack's error code ("channel_not_found"), or the HTTP status when the body carried none."""
-    response = error.response
-    if response is None:
-        return "no_response"
-    code = response.get("error") if isinstance(response.data, dict) else None
-    return str(code) if code else f"http_{getattr(response, 'status_code', 0)}"

@@ -50,7 +50,7 @@ from adapters.slack.ask_modal import CALLBACK_ID as ASK_CALLBACK
 from adapters.slack.ask_modal import KIND as ASK_KIND
 from adapters.slack.ask_modal import ask_modal, question_errors, read_request
 from adapters.slack.blocks import CONSOLE_ACTIONS
-from adapters.slack.console import slack_error_code
+from adapters.slack.errors import slack_error_code
 from adapters.slack.phone_call import PhoneCallDesk, PhoneCallListeners
 from adapters.slack.read import THREAD_CHANGES, action_native_id, action_ticket_number, deletion_id
 from ticketing.intake import AcceptRequest, AcceptResult

@@ -164,6 +164,7 @@ class InboxSection(Section):
     max_attempts: int = Field(5, ge=1)
     read_workers: int = Field(2, ge=1, le=32)
     read_timeout_seconds: float = Field(30.0, gt=0)
+    claim_seconds: float = Field(20.0, ge=6)
 
 
 class GatewayFile(Section):

@@ -244,14 +244,22 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     parts = list(channels.values())
     policy = RetryPolicy(config.outbox.max_attempts, config.outbox.base_delay_seconds, config.outbox.max_delay_seconds)
     readers = merged((p.readers for p in parts), "inbox channel")
+    sole = config.store.backend == "sqlite"  # one gateway per SQLite file; PostgreSQL may have replicas
     inbox = InboxProcessor(
         store,
         readers,
         service,
         clock,
-        ReadLimits(config.inbox.max_attempts, config.inbox.read_workers, config.inbox.read_timeout_seconds),
+        ReadLimits(
+            config.inbox.max_attempts,
+            config.inbox.read_workers,
+            config.inbox.read_timeout_seconds,
+            claim_seconds=config.inbox.claim_seconds,
+        ),
         on_ingested=outbox_bell.notify,
         wakeup=inbox_bell,
+        owner=replica,
+        sole_reader=sole,
     )
     senders = merged((p.senders for p in parts), "outbox channel")
     outbox = OutboxWorker(
@@ -264,7 +272,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         concurrency=config.outbox.concurrency,
         lease_seconds=config.outbox.lease_seconds,
         owner=replica,
-        sole_sender=config.store.backend == "sqlite",  # one gateway per SQLite file; PostgreSQL may have replicas
+        sole_sender=sole,
     )
     fetchers = merged((p.fetchers for p in parts), "media channel")
     fetched = FetchedAttachments(clock, observer)

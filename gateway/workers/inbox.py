@@ -7,14 +7,21 @@ retried, and quarantined after `max_attempts`.
 Reads run `workers` at a time, each with a deadline: a read past it is given up (the email channel's worker process
 is killed) and the item quarantined, "took longer than N s". Items are ticketed in inbox order, except that a read
 still running after `patience` is passed over until it ends: one slow mail never holds back the others.
+
+Replicas on one store split the inbox: each pass claims the oldest items no other replica is reading (`owner`, for
+`claim_seconds`) and renews the claims it holds, so an item is parsed, normalized and counted by one replica; a
+replica that dies leaves its claims to lapse and another reads the items. A pass ends within a third of the claim,
+so a claim is renewed before it lapses. A clean stop gives its claims back; the only gateway on a SQLite file
+(`sole_reader`) ends the claims of its killed predecessor when it starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from adapters.channel import AgentCommand, Reader
 from adapters.process_pool import WorkerDied
@@ -34,6 +41,7 @@ class ReadLimits:
     timeout: float = 30.0  # seconds one read may take
     retry_seconds: float = 5.0
     patience: float = 0.5  # how long the items behind a read wait for it before going first
+    claim_seconds: float = 20.0  # how long a replica's claim on the items it reads lasts unless renewed
 
 
 class InboxProcessor(Worker):
@@ -46,6 +54,8 @@ class InboxProcessor(Worker):
         limits: ReadLimits = ReadLimits(),
         on_ingested: Callable[[], None] = lambda: None,
         wakeup: Wakeup | None = None,
+        owner: str = "gateway",
+        sole_reader: bool = False,
     ) -> None:
         self._store = store
         self._readers = readers
@@ -56,6 +66,8 @@ class InboxProcessor(Worker):
         self._reading: dict[int, tuple[InboxItem, asyncio.Task[Read]]] = {}  # by inbox id, until ticketed
         self._passed_over: set[int] = set()  # reads that outlasted the patience once: not waited for again
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
+        self._owner = owner  # this replica, as its read claims name it
+        self._lapse_claims = sole_reader  # at the first pass: the claims of a killed predecessor end at once
         super().__init__("inbox", error_wait=limits.retry_seconds, wakeup=wakeup)
 
     async def work_pass(self) -> float:
@@ -64,19 +76,38 @@ class InboxProcessor(Worker):
     async def run(self) -> None:
         try:
             await super().run()
-        finally:  # stopping: reads in flight are abandoned (their items stay pending, read again on restart)
+        finally:  # stopping: reads in flight are abandoned (their items stay pending, read again by anyone)
             for _, task in self._reading.values():
                 task.cancel()
             self._reading.clear()
             self._passed_over.clear()
+            await self._release_claims()
+
+    async def _release_claims(self) -> None:
+        try:
+            async with self._store.transaction() as tx:
+                await tx.release_inbox_reads(self._owner)
+        except Exception as error:  # the store is down: the claims lapse by themselves
+            self._log.warning("inbox.claims_not_released", error=str(error))
 
     async def process_pending(self, patience: float | None = None) -> int:
         """Handle every pending message once; returns how many were finished (done, ignored or quarantined).
 
         With a `patience`, a read that outlasts it is left running and its item finished by a later pass, once it
-        ends; without, every read is waited for (up to its deadline)."""
-        async with self._store.transaction() as tx:
-            items = await tx.pending_inbox()
+        ends; without, every read is waited for (up to its deadline). With a `patience` the pass stops waiting after
+        a third of the claim: the next pass renews the claims of the reads still running."""
+        now = self._clock()
+        lease = timedelta(seconds=self._limits.claim_seconds)
+        try:
+            async with self._store.transaction() as tx:
+                if self._lapse_claims:
+                    await tx.lapse_inbox_reads()
+                items = await tx.claim_inbox_reads(self._owner, now, now + lease)
+        except StoreError as error:  # a full disk, the database away: nothing is claimed, nothing counted
+            self._log.warning("inbox.store_unavailable", error=str(error))
+            return 0
+        self._lapse_claims = False
+        ends = time.monotonic() + self._limits.claim_seconds / 3
         for item in items:
             if item.id not in self._reading:
                 self._reading[item.id] = (item, self._start_read(item))
@@ -84,10 +115,12 @@ class InboxProcessor(Worker):
         for item_id, (item, task) in list(self._reading.items()):
             if self.stopping:
                 break
+            late = patience is not None and time.monotonic() >= ends  # this pass has waited long enough
             passed_over = patience is not None and item_id in self._passed_over
-            await asyncio.wait({task}, timeout=0 if passed_over else patience)
+            await asyncio.wait({task}, timeout=0 if passed_over or late else patience)
             if not task.done():
-                self._passed_over.add(item_id)
+                if not late:
+                    self._passed_over.add(item_id)
                 continue
             del self._reading[item_id]
             self._passed_over.discard(item_id)

@@ -7,8 +7,10 @@ It owns the retry policy: exponential backoff with full jitter, the peer's `Retr
 Each pass claims the replies it sends (`claim_outbox`, a lease of `lease_seconds` in the worker's name), so
 replicas on one database never send a reply at the same time; a send is cut off well inside its lease. A process
 that dies mid-send leaves its claim to lapse: the reply is sent again, logged as `outbox.resend_unknown_outcome` and
-counted in `gateway_outbox_unknown_outcomes`, since the client may now have it twice. On SQLite the gateway is the
-only sender, so it lapses every claim it finds when it starts (`sole_sender`).
+counted in `gateway_outbox_unknown_outcomes`, since the client may now have it twice. A sender that can look
+(`FindsSent`: Slack, whose posts carry the reply's key) is asked first, and a reply found there is marked sent
+without sending it again (`outbox.found_sent`). On SQLite the gateway is the only sender, so it lapses every claim it
+finds when it starts (`sole_sender`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from adapters.channel import PermanentFailure, Sender, TemporaryFailure
+from adapters.channel import FindsSent, PermanentFailure, Sender, TemporaryFailure
 from gateway.workers.worker import Wakeup, Worker
 from ticketing.deliveries import Deliveries
 from ticketing.ports import OutboxWork, UnitOfWork
@@ -109,6 +111,15 @@ class OutboxWorker(Worker):
                 await tx.release_outbox(skipped)
         return sent
 
+    async def _send(self, sender: Sender, item: OutboxItem) -> str | None:
+        """Send one reply; one of unknown outcome is first looked for where the sender can look."""
+        if item.outcome_unknown and isinstance(sender, FindsSent):
+            found = await sender.find_sent(item.reply)
+            if found:
+                self._log.info("outbox.found_sent", outbox_id=item.id, ticket=item.reply.ticket_number)
+                return found
+        return await sender.send(item.reply)
+
     async def _deliver(self, item: OutboxItem) -> int:
         reply = item.reply
         log = self._log.bind(outbox_id=item.id, ticket=reply.ticket_number, channel=reply.channel, kind=reply.kind)
@@ -122,7 +133,7 @@ class OutboxWorker(Worker):
                 raise PermanentFailure(f"no sender configured for channel {reply.channel!r}")
             try:
                 async with asyncio.timeout(self._send_limit):
-                    provider_id = await sender.send(reply)
+                    provider_id = await self._send(sender, item)
             except TimeoutError:
                 raise TemporaryFailure(f"no answer from the channel within {self._send_limit:g} s") from None
         except PermanentFailure as failure:

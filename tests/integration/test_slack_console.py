@@ -319,3 +319,62 @@ async def test_a_burst_of_2000_new_tickets_reaches_the_console_in_order_per_thre
     assert (len(parents), len(lines)) == (2_000, 2_000)
     assert all(line.thread_ts in parents for line in lines)  # each line went after its ticket's parent
     assert seconds < 120, f"2,000 tickets took {seconds:.0f} s to reach the console"
+
+
+async def lapsed_claims(desk: Desk, count: int) -> OutboxWorker:
+    """The outbox of the surviving replica, after the claims of the replica that died have lapsed."""
+    async with desk.store.transaction() as tx:
+        assert len(await tx.claim_outbox(NOW, "replica-a", NOW + timedelta(minutes=2))) == count
+        assert await tx.lapse_outbox_claims() == count
+    return OutboxWorker(desk.store, {"slack_console": desk.console}, RetryPolicy(3, 1.0, 5.0), lambda: NOW,
+                        Deliveries(desk.store, lambda: NOW))  # fmt: skip
+
+
+async def sent(desk: Desk) -> dict[str, tuple[str, str | None]]:
+    async with desk.store.transaction() as tx:
+        return {item.reply.idempotency_key: (item.status, item.provider_id) for item in await tx.list_outbox()}
+
+
+async def test_a_parent_posted_by_a_replica_that_died_is_found_and_becomes_the_thread(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """Replica A posted a ticket's parent and died before storing it as the ticket's thread. Once its claim lapses
+    the survivor finds the parent in the channel by the key it carries, keeps it as the thread, posts nothing."""
+    number = await desk.open_ticket()
+    summary = await desk.summary(number)
+    elsewhere = SqliteStore(tmp_path / "never-committed.sqlite3")  # where replica A's record of the thread went
+    await elsewhere.open()
+    parent_ts = await make_console(make_client(desk.fake.base_url), elsewhere).send(summary)
+    await elsewhere.close()
+    assert await desk.thread(number) is None
+
+    worker = await lapsed_claims(desk, 1)
+    assert await worker.deliver_due() == 1
+    assert len(desk.fake.messages) == 1
+    assert desk.fake.calls[-1].method == "conversations.history"  # looked for, found, not posted again
+    assert await desk.thread(number) == (CONSOLE, parent_ts)
+    assert await sent(desk) == {summary.idempotency_key: ("sent", parent_ts)}
+
+
+async def test_thread_lines_of_unknown_outcome_are_looked_for_before_they_are_sent_again(desk: Desk) -> None:
+    """Replica A posted one of two lines and died before recording it: the survivor finds that one in the thread
+    (its metadata carries the reply's key) and posts only the other."""
+    number = await desk.open_ticket()
+    parent_ts = await desk.console.send(await desk.summary(number))
+    async with desk.store.transaction() as tx:
+        [summary] = await tx.list_outbox()
+        await tx.mark_outbox(summary.id, "sent", NOW)
+        for key, text in (("line-1", "Ana escribió otra vez."), ("line-2", "Y una tercera.")):
+            item = replace(console_reply(number, "console_message", text), idempotency_key=key, order_scope=key)
+            await tx.enqueue_reply(item, NOW)  # separate scopes: both claimed in one pass
+        [first, _] = await tx.due_outbox(NOW)
+    line_ts = await desk.console.send(first.reply)  # then replica A died
+
+    worker = await lapsed_claims(desk, 2)
+    assert await worker.deliver_due() == 2
+    lines = [message for message in desk.fake.messages if message.thread_ts == parent_ts]
+    assert [line.text for line in lines] == ["Ana escribió otra vez.", "Y una tercera."]  # each once
+    assert lines[0].metadata == {"event_type": "gateway_reply", "event_payload": {"key": "line-1"}}
+    assert len(desk.fake.calls_to("conversations.replies")) == 2  # both looked for, one found
+    status = await sent(desk)
+    assert (status["line-1"], status["line-2"]) == (("sent", line_ts), ("sent", lines[1].ts))

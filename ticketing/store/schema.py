@@ -231,6 +231,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX rate_counts_expiry ON rate_counts (expires_at);
     """,
+    # 16: reads of pending inbox items claimed by one replica (parse and normalize once, attempts counted once):
+    # the claim is renewed while the read runs and lapses when its replica dies
+    """
+    ALTER TABLE inbox ADD COLUMN read_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE inbox ADD COLUMN read_until TEXT;
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

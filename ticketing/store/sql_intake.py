@@ -8,7 +8,7 @@ from typing import Any
 
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store import codec
-from ticketing.store.sql_base import Queries
+from ticketing.store.sql_base import Queries, placeholders
 from ticketing.types import (
     InboxItem,
 )
@@ -54,6 +54,40 @@ class IntakeQueries(Queries):
     async def pending_inbox(self, limit: int = 50) -> list[InboxItem]:
         rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = 'pending' ORDER BY id LIMIT ?", [limit])
         return [codec.inbox_from_row(row) for row in rows]
+
+    async def claim_inbox_reads(self, owner: str, now: datetime, until: datetime, limit: int = 50) -> list[InboxItem]:
+        """The oldest pending items no other replica is reading, claimed by `owner` until `until`; the claims
+        `owner` already holds are renewed first (a long read keeps its item). A claim lapses when its owner stops
+        renewing it (it died), and the item is read by whoever claims it next."""
+        moment = codec.utc_text(now)
+        await self._db.execute(
+            "UPDATE inbox SET read_until = ? WHERE read_by = ? AND status = 'pending'", [codec.utc_text(until), owner]
+        )
+        rows = await self._db.fetchall(
+            "SELECT * FROM inbox WHERE status = 'pending' AND (read_by = ? OR read_until IS NULL OR read_until <= ?) "
+            f"ORDER BY id LIMIT ? {self._db.row_lock}",
+            [owner, moment, limit],
+        )
+        ids = [int(row["id"]) for row in rows if row["read_by"] != owner]
+        if ids:
+            await self._db.execute(
+                f"UPDATE inbox SET read_by = ?, read_until = ? WHERE id IN ({placeholders(len(ids))})",
+                [owner, codec.utc_text(until), *ids],
+            )
+        return [codec.inbox_from_row(row) for row in rows]
+
+    async def release_inbox_reads(self, owner: str) -> None:
+        """Give back `owner`'s claims on items still pending (a clean stop): another replica reads them at once."""
+        await self._db.execute(
+            "UPDATE inbox SET read_by = '', read_until = NULL WHERE read_by = ? AND status = 'pending'", [owner]
+        )
+
+    async def lapse_inbox_reads(self) -> int:
+        """End every read claim now: the one gateway on this store (SQLite), starting, knows their owner is gone."""
+        rows = await self._db.fetchall(
+            "UPDATE inbox SET read_by = '', read_until = NULL WHERE read_by <> '' AND status = 'pending' RETURNING id"
+        )
+        return len(rows)
 
     async def inbox_items(self, status: str, limit: int = 100) -> list[InboxItem]:
         rows = await self._db.fetchall("SELECT * FROM inbox WHERE status = ? ORDER BY id LIMIT ?", [status, limit])

@@ -1,5 +1,8 @@
 """A lease in the store on work one replica does at a time (reading one IMAP mailbox).
 
+The default `ttl` (7.5 s, renewed every 2.5 s) with the mailbox's standby retry (1 s) and a login hands a dead
+replica's mailbox to another within 10 s.
+
 `hold()` takes the lease, or renews it when this replica has it; it returns False while another replica's lease
 has not expired. The holder renews it every third of its `ttl`, so a replica that dies (and stops renewing) is
 replaced within `ttl`; `release()` gives it back at once on a clean stop. On SQLite, with one gateway, the lease
@@ -17,7 +20,7 @@ from ticketing.ports import Leases, UnitOfWork
 
 class Lease:
     def __init__(
-        self, store: UnitOfWork[Leases], name: str, holder: str, clock: Callable[[], datetime], ttl: float = 10.0
+        self, store: UnitOfWork[Leases], name: str, holder: str, clock: Callable[[], datetime], ttl: float = 7.5
     ) -> None:
         self.name = name
         self._store = store

@@ -41,7 +41,7 @@ from ticketing.ports import MailboxPositions, UnitOfWork
 __all__ = ["ImapMailbox", "ImapMailboxConfig", "StoreUnavailable"]
 
 IDLE_WAIT_SECONDS = 0.5  # how often an idling mailbox looks at its stop flag
-STANDBY_SECONDS = 2.0  # how often a replica without the mailbox's lease tries to take it
+STANDBY_SECONDS = 1.0  # how often a replica without the mailbox's lease tries to take it
 BATCH_BYTES = 32 * 1024 * 1024  # a batch of large mail is cut short (one message always goes)
 
 

@@ -181,11 +181,14 @@ async def test_two_replicas_make_one_ticket_per_message_and_survive_a_kill(
     assert len(numbers) == expected and len(set(numbers)) == expected  # one ticket each, numbers unique
     relay_copies = Counter(str(m["ticket"]) for m in bridge.received)
     mail_copies = Counter(str(m["In-Reply-To"]) for m in sink.messages)
-    duplicates = sum(n - 1 for n in relay_copies.values()) + sum(n - 1 for n in mail_copies.values())
+    relay_twice, mail_twice = sum(n - 1 for n in relay_copies.values()), sum(n - 1 for n in mail_copies.values())
+    duplicates = relay_twice + mail_twice
+    relay_ids = Counter(str(m["id"]) for m in bridge.received)  # the same id again: a bridge can drop the copy
     print(
-        f"\nreplicas: {expected} tickets; duplicate acknowledgements {duplicates}; unknown-outcome resends {resent}; "
+        f"\nreplicas: {expected} tickets; duplicate acknowledgements {duplicates} (relay {relay_twice}, of them with "
+        f"the same id {sum(n - 1 for n in relay_ids.values())}; mail {mail_twice}); unknown-outcome resends {resent}; "
         f"mailbox read by the survivor {took_over:.1f} s after the kill; every ticket in {all_in:.1f} s after it"
     )
-    assert took_over <= 14.0  # the lease (10 s), one standby retry (2 s) and a login, with room for a busy machine
+    assert took_over <= 11.0  # the lease (7.5 s), a standby retry (1 s) and a login: 10 s, and 1 s for a busy machine
     assert acked and mailed
     assert duplicates <= resent  # every duplicate the client got is one the gateway knows it may have sent twice

@@ -1,6 +1,6 @@
-"""PostgreSQL for end-to-end tests: a fresh schema on the machine's server (`fresh_schema`), and a TCP proxy on
-loopback in front of it that a test can cut (every connection closed, new ones refused: the database unreachable)
-and restore, to see what the gateway does while its database is gone."""
+"""PostgreSQL for end-to-end tests: a fresh schema on the machine's server (`fresh_schema`), the ticket numbers in
+one (`ticket_numbers`), and a TCP proxy on loopback in front of it that a test can cut (every connection closed, new
+ones refused: the database unreachable) and restore, to see what the gateway does while its database is gone."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ async def _execute(statement: str) -> str | None:
     await connection.execute(statement)
     await connection.close()
     return None
+
+
+async def ticket_numbers(schema: str) -> list[str]:
+    """Every ticket number in `schema` (the CLI lists 1,000 at most)."""
+    connection = await asyncpg.connect(POSTGRES_DSN)
+    try:
+        return [row["number"] for row in await connection.fetch(f"SELECT number FROM {schema}.tickets")]
+    finally:
+        await connection.close()
 
 
 @contextlib.contextmanager

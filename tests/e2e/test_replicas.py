@@ -20,7 +20,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 
 from tests.contract.conftest import POSTGRES_DSN
@@ -28,7 +27,7 @@ from tests.dovecot import DovecotServer
 from tests.e2e.harness import RunningGateway, gateway_process, smtp_sink, wait_for, write_config
 from tests.e2e.test_relay_end_to_end import SECRET, Bridge, relay_post
 from tests.e2e.test_relay_end_to_end import bridge as bridge  # the bridge's callback on loopback
-from tests.pg_proxy import fresh_schema
+from tests.pg_proxy import fresh_schema, ticket_numbers
 
 RELAYED, MAILED, IMAPED = 2000, 300, 20
 RETRIED_EVERY = 10  # every tenth request is sent to both replicas, as a sender retrying elsewhere would
@@ -71,14 +70,6 @@ def reading(gateway: RunningGateway) -> bool:
     """Whether this replica reads the mailbox now (the lease is its)."""
     state = gateway.healthz()["channels"]["email"]["imap"]["soporte"]["state"]
     return state in ("connected", "idle", "polling")
-
-
-async def ticket_numbers(schema: str) -> list[str]:
-    connection = await asyncpg.connect(POSTGRES_DSN)
-    try:
-        return [row["number"] for row in await connection.fetch(f"SELECT number FROM {schema}.tickets")]
-    finally:
-        await connection.close()
 
 
 @pytest.fixture

@@ -40,9 +40,11 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy gateway adapters normalizer ticketing bench
 
+# Needs wrk (apt-get install wrk) for the webhook load; writes bench/results/latest.json and latest.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.loop_stall
+	$(BIN)/python -m bench.webhook
 
 # 100,000 mutated mails read as the gateway reads them: crashes and reads over 1 s are reported (exit 1).
 fuzz: $(VENV)/.installed-dev

@@ -403,8 +403,8 @@ async def test_a_full_disk_is_the_stores_trouble_and_never_counts_against_the_me
     await gateway.accept(AcceptRequest("email", "p1@andina.com.co", raw, {}, NOW))  # its ticket needs new pages
     writer = gateway.store._connection  # type: ignore[attr-defined]  # cap the file at its size, as a full disk
     assert writer is not None
-    [pages] = await (await writer.execute("PRAGMA page_count")).fetchone()
-    await writer.execute(f"PRAGMA max_page_count = {pages}")
+    [pages] = writer.execute("PRAGMA page_count").fetchone()
+    writer.execute(f"PRAGMA max_page_count = {pages}")
     with capture_logs() as logs:
         assert await gateway.inbox.process_pending() == 0
     async with gateway.store.transaction() as tx:
@@ -413,5 +413,5 @@ async def test_a_full_disk_is_the_stores_trouble_and_never_counts_against_the_me
     errors = [log for log in logs if log["log_level"] in ("warning", "error")]
     assert any("database or disk is full" in str(log.get("error")) for log in errors), errors
     assert "no transaction is active" not in str(logs)
-    await writer.execute("PRAGMA max_page_count = 1073741823")  # space again
+    writer.execute("PRAGMA max_page_count = 1073741823")  # space again
     assert await gateway.inbox.process_pending() == 1

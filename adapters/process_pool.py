@@ -3,8 +3,9 @@
 A crafted mail can make a parser slow, and a thread cannot be stopped. Here each call runs in a pebble worker
 process (spawned, so nothing of the gateway's state is shared). A call that is cancelled (its reader gave up at the
 deadline) or that outlives `timeout` has its worker terminated and replaced; a worker that dies under a call (an OOM
-kill) is replaced and the call raises `WorkerDied`, so the caller can retry it; if the pool itself breaks, the next
-call builds a new one. `health()` is what /healthz shows.
+kill) is replaced and the call raises `WorkerDied`, so the caller can retry it; if the pool itself breaks (every
+worker killed at once, even before the call reached one), the call raises `WorkerDied` too and the next call builds
+a new pool. `health()` is what /healthz shows.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -54,6 +56,9 @@ class ReadPool:
         except ProcessExpired as error:
             self._counts["worker_deaths"] += 1
             raise WorkerDied(f"the reading process ended abnormally (exit code {error.exitcode})") from None
+        except BrokenProcessPool as error:  # every worker died before one took the call: not the mail's fault
+            self._counts["worker_deaths"] += 1
+            raise WorkerDied(f"the reading process ended abnormally (every worker: {error})") from None
 
     def health(self) -> dict[str, Any]:
         state = "idle" if self._pool is None else "ok" if self._pool.active else "broken (rebuilt on the next read)"

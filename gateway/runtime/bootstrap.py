@@ -255,6 +255,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
             config.inbox.read_workers,
             config.inbox.read_timeout_seconds,
             claim_seconds=config.inbox.claim_seconds,
+            side_by_side=sole,
         ),
         on_ingested=outbox_bell.notify,
         wakeup=inbox_bell,

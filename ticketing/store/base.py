@@ -43,12 +43,16 @@ class GroupCommitStore:
     def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
         raise NotImplementedError
 
+    def _intake_transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        """The transaction intake's batches run in (a store may let them go first)."""
+        return self.transaction()
+
     async def accept(self, request: AcceptRequest) -> AcceptResult:
         return await self._accepts.submit(request)
 
     async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
         try:
-            async with self.transaction() as tx:
+            async with self._intake_transaction() as tx:
                 results = []
                 for item in batch:
                     results.append(await tx.insert_inbox(item))

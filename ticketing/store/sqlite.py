@@ -1,5 +1,11 @@
 """The SQLite store: WAL, synchronous=FULL, one writer connection, migrations, group-committed accepts.
 
+Units of work share commits: a unit (`transaction()`) runs as a savepoint inside the transaction that is open,
+and the transaction commits when no other unit waits for the connection (or after `MAX_UNITS`, or
+`MAX_BATCH_SECONDS`); every unit returns only once that COMMIT is on disk, and a unit that fails is rolled back to
+its savepoint alone. Under load, dozens of tickets cost one fsync. The intake's batches take the connection before
+the pipeline's units (`turns`), so webhooks are not answered after a run of tickets.
+
 Statements run on the event loop's thread, on a plain `sqlite3` connection: a statement on the one writer's own
 connection takes microseconds, much less than handing it to a thread and back (a ticket's transaction is dozens
 of statements). What can take long runs in a thread instead: a COMMIT that wrote something (its fsync), a
@@ -16,7 +22,8 @@ import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -24,10 +31,13 @@ from ticketing.store.base import GroupCommitStore, StoreError
 from ticketing.store.codec import Row
 from ticketing.store.schema import apply_migrations
 from ticketing.store.sql import StoreTransaction
+from ticketing.store.turns import Turns
 
 T = TypeVar("T")
 LARGE = 256 * 1024  # a statement with a value this long runs in a thread: copying it would stall the loop
 BYTES_READ = re.compile(r"^\s*SELECT\b.*\bFROM\s+(inbox|attachments)\b", re.I | re.S)  # rows of raw bytes
+MAX_UNITS = 200  # a batch commits after this many units, or
+MAX_BATCH_SECONDS = 0.005  # this long after it began, even while more units wait
 PRAGMAS = ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "busy_timeout = 0")
 
 
@@ -75,6 +85,16 @@ def _first(cursor: sqlite3.Cursor) -> Row | None:
     return cast(Row | None, row)
 
 
+@dataclass
+class _Batch:
+    """One SQLite transaction shared by the units of work that ran while it was open."""
+
+    written: asyncio.Future[None]  # set when the COMMIT is on disk (or failed)
+    changes: int  # the connection's total_changes when it began: unchanged means read only
+    opened: float  # monotonic
+    units: int = 0
+
+
 class SqliteStore(GroupCommitStore):
     """A `Store` in one SQLite file. Transactions are serialized on one connection (SQLite has one writer)."""
 
@@ -85,7 +105,8 @@ class SqliteStore(GroupCommitStore):
         self._path = path
         self._busy_seconds = busy_seconds  # how long to wait for another process's write lock
         self._connection: sqlite3.Connection | None = None
-        self._lock = asyncio.Lock()
+        self._turns = Turns()  # who uses the connection next: intake first
+        self._batch: _Batch | None = None  # the transaction units join until it commits
         self._threaded: dict[str, bool] = {}
 
     async def open(self) -> None:
@@ -102,36 +123,88 @@ class SqliteStore(GroupCommitStore):
     async def close(self) -> None:
         await self._accepts.stop()
         if self._connection is not None:
-            async with self._lock:
-                self._connection.close()
-                self._connection = None
+            await self._turns.take()
+            self._connection.close()
+            self._connection = None
+            self._turns.give()
+
+    def transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        return self._unit(urgent=False)
+
+    def _intake_transaction(self) -> AbstractAsyncContextManager[StoreTransaction]:
+        return self._unit(urgent=True)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[StoreTransaction]:
-        async with self._lock:
+    async def _unit(self, urgent: bool) -> AsyncIterator[StoreTransaction]:
+        """One unit of work, as a savepoint in the batch being written (see the module docstring); it returns once
+        the batch's COMMIT is on disk, or raises `StoreError` when it failed (nothing of this unit was kept)."""
+        await self._turns.take(urgent)
+        batch: _Batch | None = None
+        try:
             connection = self._connection
             if connection is None:
                 raise StoreError("the store is not open")
-            await self._begin(connection)
-            changes = connection.total_changes
+            batch = self._batch or await self._open_batch(connection)
+            connection.execute("SAVEPOINT unit")
             try:
                 yield StoreTransaction(_Runner(connection, self._threaded))
-            except sqlite3.DatabaseError as error:
-                _roll_back(connection)
-                if _is_store_trouble(error):  # disk full, I/O error, a damaged file: the store's, not the caller's
-                    raise StoreError(f"the store failed: {error}") from error
+            except BaseException as error:
+                self._undo(connection, batch)
+                if isinstance(error, sqlite3.DatabaseError) and _is_store_trouble(error):
+                    raise StoreError(f"the store failed: {error}") from error  # disk full, I/O error, damaged file
                 raise
-            except BaseException:
+            connection.execute("RELEASE unit")
+        finally:
+            self._end_turn()
+        await asyncio.shield(batch.written)
+
+    async def _open_batch(self, connection: sqlite3.Connection) -> _Batch:
+        await self._begin(connection)
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        written.add_done_callback(lambda done: done.exception())  # a failure no unit waits for is not an error
+        self._batch = _Batch(written, connection.total_changes, time.monotonic())
+        return self._batch
+
+    def _undo(self, connection: sqlite3.Connection, batch: _Batch) -> None:
+        """Undo one unit. If SQLite ended the whole transaction by itself (disk full), the batch is lost."""
+        if connection.in_transaction:
+            connection.execute("ROLLBACK TO unit")
+            connection.execute("RELEASE unit")
+        elif self._batch is batch:
+            self._batch = None
+            batch.written.set_exception(StoreError("the store failed: the transaction was rolled back"))
+
+    def _end_turn(self) -> None:
+        """Give the connection to the next unit, or, when none is waiting (or the batch is big or old enough),
+        commit the batch first; the lock passes on once the COMMIT is done."""
+        batch = self._batch
+        due = batch is not None and (
+            self._turns.waiting == 0 or batch.units >= MAX_UNITS or time.monotonic() - batch.opened >= MAX_BATCH_SECONDS
+        )
+        if batch is None or not due:
+            if batch is not None:
+                batch.units += 1
+            self._turns.give()
+            return
+        self._batch = None
+        asyncio.ensure_future(self._commit(batch))  # not cancelled with the unit that happened to be last
+
+    async def _commit(self, batch: _Batch) -> None:
+        connection = self._connection
+        try:
+            assert connection is not None
+            if connection.total_changes == batch.changes:  # read only: nothing to write to disk
+                connection.execute("COMMIT")
+            else:
+                await asyncio.to_thread(connection.execute, "COMMIT")
+        except (sqlite3.Error, AssertionError) as error:
+            if connection is not None:
                 _roll_back(connection)
-                raise
-            try:
-                if connection.total_changes == changes:  # read only: nothing to write to disk
-                    connection.execute("COMMIT")
-                else:
-                    await asyncio.to_thread(connection.execute, "COMMIT")
-            except sqlite3.Error as error:
-                _roll_back(connection)
-                raise StoreError(f"commit failed: {error}") from error
+            batch.written.set_exception(StoreError(f"commit failed: {error}"))
+        else:
+            batch.written.set_result(None)
+        finally:
+            self._turns.give()
 
     async def _begin(self, connection: sqlite3.Connection) -> None:
         """Take the write lock, waiting (without blocking the loop) while another process holds it."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 
+@lru_cache(maxsize=4096)  # a desk's clients write again and again: libphonenumber's parse is the costly part
 def to_e164(value: str, default_region: str) -> str | None:
     """`whatsapp:+57 300 123 4567` -> `+573001234567`; None when it is not a possible phone number."""
     number = value.strip().removeprefix("whatsapp:").strip()

@@ -155,7 +155,7 @@ class SqliteStore(GroupCommitStore):
                 raise
             connection.execute("RELEASE unit")
         finally:
-            self._end_turn()
+            self._end_turn(urgent)
         await asyncio.shield(batch.written)
 
     async def _open_batch(self, connection: sqlite3.Connection) -> _Batch:
@@ -174,12 +174,16 @@ class SqliteStore(GroupCommitStore):
             self._batch = None
             batch.written.set_exception(StoreError("the store failed: the transaction was rolled back"))
 
-    def _end_turn(self) -> None:
-        """Give the connection to the next unit, or, when none is waiting (or the batch is big or old enough),
-        commit the batch first; the lock passes on once the COMMIT is done."""
+    def _end_turn(self, urgent: bool) -> None:
+        """Give the connection to the next unit, or commit the batch first: when no unit waits, when the batch is
+        big or old enough, or after the intake's unit (a webhook waits for it) unless more of the intake waits.
+        The connection passes on once the COMMIT is done."""
         batch = self._batch
         due = batch is not None and (
-            self._turns.waiting == 0 or batch.units >= MAX_UNITS or time.monotonic() - batch.opened >= MAX_BATCH_SECONDS
+            self._turns.waiting == 0
+            or (urgent and self._turns.waiting_urgent == 0)
+            or batch.units >= MAX_UNITS
+            or time.monotonic() - batch.opened >= MAX_BATCH_SECONDS
         )
         if batch is None or not due:
             if batch is not None:

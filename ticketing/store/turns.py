@@ -20,6 +20,10 @@ class Turns:
     def waiting(self) -> int:
         return sum(1 for queue in self._queues.values() for future in queue if not future.done())
 
+    @property
+    def waiting_urgent(self) -> int:
+        return sum(1 for future in self._queues[True] if not future.done())
+
     async def take(self, urgent: bool = False) -> None:
         """Wait for the connection; urgent takers go before the others."""
         if not self._taken and not self.waiting:

@@ -35,7 +35,12 @@ async def test_one_replica_reads_the_mailbox_and_the_other_takes_over_when_it_di
     await eventually(lambda: in_state(second, "standby"))
     await deliver(dovecot, mail(1), mail(2))
     await eventually(lambda: count_is(store, 2))
-    assert first.status()["last_uid"] == 2 and second.status()["last_uid"] is None  # read by the holder only
+
+    async def first_read_both() -> bool:  # the reader's thread notes the UID once the accept has returned to it
+        return bool(first.status()["last_uid"] == 2)
+
+    await eventually(first_read_both)
+    assert second.status()["last_uid"] is None  # read by the holder only
 
     running_first.cancel()
     await asyncio.gather(running_first, return_exceptions=True)

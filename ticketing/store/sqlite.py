@@ -65,7 +65,12 @@ class _Runner:
         if reads_bytes is None:
             reads_bytes = self._threaded[sql] = BYTES_READ.match(sql) is not None
         if reads_bytes or any(isinstance(value, bytes | str) and len(value) > LARGE for value in values):
-            return await asyncio.to_thread(_statement, self._connection, sql, values, read)
+            running = asyncio.ensure_future(asyncio.to_thread(_statement, self._connection, sql, values, read))
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:  # the unit rolls back next: never while the thread still uses the connection
+                await asyncio.wait({running})
+                raise
         return _statement(self._connection, sql, values, read)
 
 

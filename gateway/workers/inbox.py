@@ -138,7 +138,7 @@ class InboxProcessor(Worker):
     async def _ingest_together(self, requests: list[tuple[InboxItem, asyncio.Task[Read]]]) -> int:
         """Ticket a run of read requests, one after another or (`side_by_side`) at once: their transactions then
         start in inbox order and share commits (one fsync for the run, not one each). Empties `requests`."""
-        running = [(item, task) for item, task in requests]
+        running = list(requests)
         requests.clear()
         if not self._limits.side_by_side:
             return sum([await self._process(item, task) for item, task in running])

@@ -94,6 +94,7 @@ def _first(cursor: sqlite3.Cursor) -> Row | None:
 class _Batch:
     """One SQLite transaction shared by the units of work that ran while it was open."""
 
+    connection: sqlite3.Connection
     written: asyncio.Future[None]  # set when the COMMIT is on disk (or failed)
     changes: int  # the connection's total_changes when it began: unchanged means read only
     opened: float  # monotonic
@@ -167,7 +168,7 @@ class SqliteStore(GroupCommitStore):
         await self._begin(connection)
         written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         written.add_done_callback(lambda done: done.exception())  # a failure no unit waits for is not an error
-        self._batch = _Batch(written, connection.total_changes, time.monotonic())
+        self._batch = _Batch(connection, written, connection.total_changes, time.monotonic())
         return self._batch
 
     def _undo(self, connection: sqlite3.Connection, batch: _Batch) -> None:
@@ -184,31 +185,29 @@ class SqliteStore(GroupCommitStore):
         big or old enough, or after the intake's unit (a webhook waits for it) unless more of the intake waits.
         The connection passes on once the COMMIT is done."""
         batch = self._batch
-        due = batch is not None and (
+        if batch is None:
+            self._turns.give()
+        elif (
             self._turns.waiting == 0
             or (urgent and self._turns.waiting_urgent == 0)
             or batch.units >= MAX_UNITS
             or time.monotonic() - batch.opened >= MAX_BATCH_SECONDS
-        )
-        if batch is None or not due:
-            if batch is not None:
-                batch.units += 1
+        ):
+            self._batch = None
+            asyncio.ensure_future(self._commit(batch))  # not cancelled with the unit that happened to be last
+        else:
+            batch.units += 1
             self._turns.give()
-            return
-        self._batch = None
-        asyncio.ensure_future(self._commit(batch))  # not cancelled with the unit that happened to be last
 
     async def _commit(self, batch: _Batch) -> None:
-        connection = self._connection
+        connection = batch.connection
         try:
-            assert connection is not None
             if connection.total_changes == batch.changes:  # read only: nothing to write to disk
                 connection.execute("COMMIT")
             else:
                 await asyncio.to_thread(connection.execute, "COMMIT")
-        except (sqlite3.Error, AssertionError) as error:
-            if connection is not None:
-                _roll_back(connection)
+        except sqlite3.Error as error:
+            _roll_back(connection)
             batch.written.set_exception(StoreError(f"commit failed: {error}"))
         else:
             batch.written.set_result(None)

@@ -8,7 +8,11 @@ _CODES = {Language.SPANISH: "es", Language.ENGLISH: "en"}
 
 
 class LanguageDetector:
-    """lingua restricted to Spanish and English; short or ambiguous text gets the configured default."""
+    """lingua restricted to Spanish and English; short or ambiguous text gets the configured default.
+
+    lingua's low-accuracy mode (trigrams only): between two languages it is as right as the full models on the desk's
+    short requests, holds 10 MB instead of 92 MB and takes 80 µs a message instead of 700 (README, "Performance").
+    """
 
     def __init__(
         self, default: str = "es", min_confidence: float = 0.7, min_letters: int = 5, max_chars: int = 2000
@@ -19,7 +23,7 @@ class LanguageDetector:
         self._min_confidence = min_confidence
         self._min_letters = min_letters
         self._max_chars = max_chars
-        self._detector = LanguageDetectorBuilder.from_languages(*_CODES).build()
+        self._detector = LanguageDetectorBuilder.from_languages(*_CODES).with_low_accuracy_mode().build()
 
     def guess(self, text: str) -> str | None:
         """ "es" or "en"; None when lingua is less than `min_confidence` sure or the text is too short ("ok" is

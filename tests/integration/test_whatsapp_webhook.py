@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
 from adapters.whatsapp.read import parse_form
-from adapters.whatsapp.webhook import EMPTY_TWIML, StatusUpdate, twilio_webhooks
+from adapters.whatsapp.webhook import EMPTY_TWIML, StatusUpdate, signed_by_twilio, twilio_webhooks
 from tests.conftest import at
 from ticketing.intake import AcceptRequest, AcceptResult
 from ticketing.store.sqlite import SqliteStore
@@ -149,6 +149,14 @@ async def test_the_public_url_from_config_counts_not_the_host_behind_the_proxy(d
     assert desk.accepted[0].meta["url"] == WHATSAPP_URL + "?tenant=tl"
 
 
+async def test_a_signature_over_the_url_with_its_default_port_is_accepted_too(desk: Desk) -> None:
+    """Twilio signs some requests over "https://host:443/...": its own validator tries both forms, and so do we."""
+    params = inbound()
+    with_port = WHATSAPP_URL.replace("desk.example.com", "desk.example.com:443")
+    status, _, _ = await post(desk, "/webhooks/twilio/whatsapp", params, signed(params, url=with_port))
+    assert status == 200 and len(await desk.rows()) == 1
+
+
 async def test_oversized_body_is_refused_with_413(desk: Desk) -> None:
     params = inbound(Body="x" * 5000)
     status, _, _ = await post(desk, "/webhooks/twilio/whatsapp", params, signed(params))
@@ -229,5 +237,5 @@ def test_twilio_published_signatures_validate_on_our_parsed_form(
     token = json.loads(VECTORS.read_text(encoding="utf-8"))["twilio_x_twilio_signature"]["auth_token"]
     form = parse_form(urlencode(pairs).encode())
     validator = RequestValidator(token)
-    assert validator.validate(url, form, signature)
-    assert not validator.validate(url.replace("foo=1", "foo=2"), form, signature)
+    assert validator.validate(url, form, signature) and signed_by_twilio(validator, url, form, signature)
+    assert not signed_by_twilio(validator, url.replace("foo=1", "foo=2"), form, signature)

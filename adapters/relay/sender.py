@@ -100,7 +100,7 @@ class RelaySender:
             )
             raise TemporaryFailure(f"cannot reach relay {self._relay}: {type(error).__name__}: {error}") from error
         if 200 <= status < 300:
-            self._log.info("relay reply sent", relay=self._relay, ticket=reply.ticket_number, id=reply.idempotency_key)
+            self._log.debug("relay reply sent", relay=self._relay, ticket=reply.ticket_number, id=reply.idempotency_key)
             return reply.idempotency_key
         reason = f"relay {self._relay} answered HTTP {status}"
         self._log.warning("relay refused", relay=self._relay, ticket=reply.ticket_number, status=status)

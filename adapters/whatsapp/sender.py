@@ -201,7 +201,7 @@ class WhatsAppSender:
                     raise
                 self._log.info("whatsapp window closed (63016): sending the template", ticket=reply.ticket_number)
             else:
-                self._log.info("whatsapp reply sent", ticket=reply.ticket_number, sid=sids[0], parts=len(sids))
+                self._log.debug("whatsapp reply sent", ticket=reply.ticket_number, sid=sids[0], parts=len(sids))
                 return sids[0]
         if self._template is None:
             raise PermanentFailure("outside WhatsApp's 24-hour window and no approved template is configured")

@@ -153,7 +153,7 @@ class OutboxWorker(Worker):
                 await tx.set_provider_id(item.id, provider_id)
             await self._deliveries.attempted(tx, item, status, error)
         if status == "sent":
-            log.info("outbox.sent", attempt=attempt)
+            log.info("outbox.sent", attempt=attempt, provider_id=provider_id)
         elif status == "dead":
             log.error("outbox.dead", attempt=attempt, error=error)
         else:

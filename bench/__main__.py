@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.report import save
 from ticketing.intake import AcceptRequest
 from ticketing.store.sqlite import SqliteStore
 
@@ -44,9 +45,14 @@ async def main() -> None:
             one_by_one = await sequential(store)
         finally:
             await store.close()
-    print(f"accept, {MESSAGES} concurrent (group commit): {burst:,.0f} msg/s")
-    print(f"accept, one at a time (a commit each):       {one_by_one:,.0f} msg/s")
-    print(f"ratio: {burst / one_by_one:.1f}x")
+    text = "\n".join([
+        "### Store intake (SQLite, `synchronous=FULL`)",
+        "",
+        f"- accept, {MESSAGES} concurrent (group commit): **{burst:,.0f} msg/s**",
+        f"- accept, one at a time (a commit each): {one_by_one:,.0f} msg/s (ratio {burst / one_by_one:.1f}×)",
+    ])  # fmt: skip
+    print(text)
+    save("store", {"group_commit_per_second": burst, "one_by_one_per_second": one_by_one}, text)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,6 @@ acknowledged must be in the store, read, and on a ticket.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import re
 import shutil
 import sqlite3
@@ -31,6 +29,7 @@ from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
 
+from bench.report import save
 from tests.conftest import free_port
 from tests.e2e.harness import _env, gateway_process, write_config
 
@@ -38,7 +37,6 @@ ACCOUNT, TOKEN = "AC" + "0" * 32, "bench-auth-token"
 CUSTOMERS = 1_000
 CONNECTIONS = 32
 SCRIPT = Path(__file__).with_name("signed_requests.lua")
-RESULTS = Path(__file__).with_name("results")
 WHATSAPP = (
     '\n[channels.whatsapp]\nfrom_number = "+57 310 493 4656"\npublic_base_url = "http://127.0.0.1:{http}"\n'
     'api_base_url = "http://127.0.0.1:{api}"\n'
@@ -174,6 +172,8 @@ def table(results: dict[str, Any]) -> str:
         return f"| {name} | {run['per_second']:,.0f} | {milliseconds} | {errors} |"
 
     return "\n".join([
+        "### Webhooks: Twilio WhatsApp, signed, 32 connections (wrk)",
+        "",
         "| webhooks (32 connections) | per second | p50 ms | p99 ms | max ms | errors |",
         "|---|---:|---:|---:|---:|---:|",
         row("bare aiohttp", bare),
@@ -190,11 +190,6 @@ def table(results: dict[str, Any]) -> str:
     ])  # fmt: skip
 
 
-def machine() -> dict[str, Any]:
-    cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-    return {"cores": os.cpu_count(), "cpu": cpu.group(1) if cpu else "", "python": platform.python_version()}
-
-
 def main(seconds: int = 10) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("bench: error: wrk is not installed (apt-get install wrk)")
@@ -202,12 +197,9 @@ def main(seconds: int = 10) -> dict[str, Any]:
         workdir = Path(folder)
         (workdir / "gateway").mkdir()
         results = {"gateway": gateway_run(workdir / "gateway", seconds), "bare": bare_run(workdir, seconds)}
-    results["machine"] = machine()
     text = table(results)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    (RESULTS / "latest.md").write_text(text + "\n")
     print(text)
+    save("webhook", results, text)
     return results
 
 

@@ -113,6 +113,7 @@ class EmailChannel:
             return ChannelParts()
         from adapters.email.imap import ImapMailbox
         from adapters.email.reader import EmailReader, EmailReadOptions
+        from adapters.email.senders import SmtpRelaySender
         from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
         from adapters.lease import Lease
 
@@ -139,14 +140,16 @@ class EmailChannel:
             )
             for box in section.imap
         ]
+        sender = reply_sender(section, context)
+        relay = [sender.close] if isinstance(sender, SmtpRelaySender) else []  # QUIT the sessions kept open
 
         return ChannelParts(
             readers={CHANNEL: EmailReader(options, context.normalizer, pool)},
-            senders={CHANNEL: reply_sender(section, context)},
+            senders={CHANNEL: sender},
             receivers=[*([smtp] if smtp else []), *mailboxes],
             health=lambda: email_health(smtp, mailboxes, pool),
             banner=lambda _http: email_banner(section, smtp),
-            closers=[pool.close],
+            closers=[pool.close, *relay],
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import mailbox
+import time
 from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
@@ -17,6 +18,7 @@ import aiosmtplib
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.email.compose import compose_reply
+from adapters.email.smtp_sessions import SessionRules, SmtpSessions
 from ticketing.types import OutboundReply
 
 
@@ -65,7 +67,8 @@ def _smtp_failure(code: int, message: str) -> Exception:
 
 
 class SmtpRelaySender:
-    """Hands each reply to the configured relay; 4xx and network trouble are temporary, 5xx permanent."""
+    """Hands each reply to the configured relay, on a session kept open between replies (`SmtpSessions`); 4xx and
+    network trouble are temporary, 5xx permanent."""
 
     def __init__(
         self,
@@ -76,28 +79,31 @@ class SmtpRelaySender:
         password: str | None,
         timeout: float,
         compose: MailComposer,
+        rules: SessionRules | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._host = host
         self._port = port
-        self._security = security
-        self._username = username
-        self._password = password
-        self._timeout = timeout
         self._compose = compose
+
+        def client() -> aiosmtplib.SMTP:
+            return aiosmtplib.SMTP(
+                hostname=host,
+                port=port,
+                use_tls=security == "tls",
+                start_tls=True if security == "starttls" else False,
+                username=username,
+                password=password,
+                timeout=timeout,
+            )
+
+        self.sessions = SmtpSessions(client, rules or SessionRules(), clock)
 
     async def send(self, reply: OutboundReply) -> str | None:
         message = self._compose(reply)
         try:
-            errors, _ = await aiosmtplib.send(
-                message,
-                hostname=self._host,
-                port=self._port,
-                use_tls=self._security == "tls",
-                start_tls=True if self._security == "starttls" else False,
-                username=self._username,
-                password=self._password,
-                timeout=self._timeout,
-            )
+            async with self.sessions.session() as client:
+                errors, _ = await client.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as error:
             first = error.recipients[0]
             raise _smtp_failure(first.code, first.message) from error
@@ -109,3 +115,7 @@ class SmtpRelaySender:
             code, text = next(iter(errors.values()))
             raise _smtp_failure(code, text)
         return None
+
+    async def close(self) -> None:
+        """Ends the sessions kept open (the gateway's stop)."""
+        await self.sessions.close()

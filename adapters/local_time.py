@@ -8,6 +8,7 @@ every text follows.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Literal
@@ -63,37 +64,49 @@ class OpeningHours:
     holiday_country: str | None = None  # whose public holidays are closed, e.g. "CO"
 
     def text(self, language: str, short: bool = False) -> str:
-        """ "lunes a viernes de 8:00 a 16:30, GMT-5"; short: "lun–vie 8:00–16:30"."""
+        """ "lunes a viernes de 8:00 a 16:30, GMT-5"; short: "lun–vie 8:00–16:30". Spelled once per language (every
+        reply says it); only the zone's offset is read each time, as it may change with daylight saving."""
         language = language if language in HOURS else "en"
-        opens, closes = self._time(self.opens, language), self._time(self.closes, language)
         if short:
-            days = ", ".join(self._days(language, "abbreviated", "{first}–{last}"))
-            return f"{days} {opens}–{closes}"
-        pattern, span = HOURS[language]
-        days = format_list(self._days(language, "wide", span), locale=language)
-        zone = gmt_label(datetime.now(UTC).astimezone(self.tz))
-        return pattern.format(days=days, opens=opens, closes=closes, zone=zone)
-
-    def _days(self, language: str, width: Literal["abbreviated", "wide"], span: str) -> list[str]:
-        """The open days in words: three or more in a row as a span ("lunes a viernes"), others one by one."""
-        names = get_day_names(width, locale=language)
-        words: list[str] = []
-        for run in _runs(sorted(self.days)):
-            if len(run) > 2:
-                words.append(span.format(first=names[run[0]], last=names[run[-1]]))
-            else:
-                words.extend(names[day] for day in run)
-        return words
+            return _spelled(self, language, short=True)
+        return _spelled(self, language, short=False).replace("{zone}", gmt_label(datetime.now(UTC).astimezone(self.tz)))
 
     def holidays_in(self, language: str) -> str:
         """The country whose public holidays are closed, named in `language` ("Colombia"); "" when none."""
-        if not self.holiday_country:
-            return ""
-        return Locale.parse(language).territories.get(self.holiday_country.upper(), self.holiday_country)
+        return _country(self.holiday_country, language) if self.holiday_country else ""
 
-    @staticmethod
-    def _time(moment: time, language: str) -> str:
-        return format_time(moment, "H:mm", locale=language)
+
+@functools.cache
+def _spelled(hours: OpeningHours, language: str, short: bool) -> str:
+    """The opening hours in words, with "{zone}" left for the offset (not short)."""
+    opens, closes = _time(hours.opens, language), _time(hours.closes, language)
+    if short:
+        days = ", ".join(_days(hours.days, language, "abbreviated", "{first}–{last}"))
+        return f"{days} {opens}–{closes}"
+    pattern, span = HOURS[language]
+    days = format_list(_days(hours.days, language, "wide", span), locale=language)
+    return pattern.format(days=days, opens=opens, closes=closes, zone="{zone}")
+
+
+@functools.cache
+def _country(code: str, language: str) -> str:
+    return str(Locale.parse(language).territories.get(code.upper(), code))
+
+
+def _days(open_days: frozenset[int], language: str, width: Literal["abbreviated", "wide"], span: str) -> list[str]:
+    """The open days in words: three or more in a row as a span ("lunes a viernes"), others one by one."""
+    names = get_day_names(width, locale=language)
+    words: list[str] = []
+    for run in _runs(sorted(open_days)):
+        if len(run) > 2:
+            words.append(span.format(first=names[run[0]], last=names[run[-1]]))
+        else:
+            words.extend(names[day] for day in run)
+    return words
+
+
+def _time(moment: time, language: str) -> str:
+    return format_time(moment, "H:mm", locale=language)
 
 
 def _runs(days: list[int]) -> list[list[int]]:

@@ -68,6 +68,16 @@ def imap_config(mailbox: ImapMailboxSettings, context: ChannelContext) -> ImapMa
     )
 
 
+def imap_receiver(box: ImapMailboxSettings, context: ChannelContext) -> MailboxReceiver:
+    """One configured mailbox, read over IMAP (imapclient is loaded only by gateways that read one)."""
+    from adapters.email.imap import ImapMailbox
+    from adapters.lease import Lease
+
+    lease = Lease(context.store, f"imap:{box.name}", context.replica, context.clock)
+    mailbox = ImapMailbox(imap_config(box, context), context.store, context.accept, context.clock, lease=lease)
+    return MailboxReceiver(mailbox)
+
+
 def reply_sender(section: EmailSettings, context: ChannelContext) -> Sender:
     from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 
@@ -111,11 +121,9 @@ class EmailChannel:
     def build(self, section: EmailSettings | None, context: ChannelContext) -> ChannelParts:
         if section is None or not section.enabled:
             return ChannelParts()
-        from adapters.email.imap import ImapMailbox
         from adapters.email.reader import EmailReader, EmailReadOptions
         from adapters.email.senders import SmtpRelaySender
         from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
-        from adapters.lease import Lease
 
         desk = context.desk
         pool = ReadPool(context.read_workers, context.read_timeout + _POOL_GRACE_SECONDS)
@@ -128,18 +136,7 @@ class EmailChannel:
             smtp = SmtpIntake(
                 handler, intake.host, intake.port, section.max_message_bytes, sessions, intake.idle_timeout_seconds
             )
-        mailboxes = [
-            MailboxReceiver(
-                ImapMailbox(
-                    imap_config(box, context),
-                    context.store,
-                    context.accept,
-                    context.clock,
-                    lease=Lease(context.store, f"imap:{box.name}", context.replica, context.clock),
-                )
-            )
-            for box in section.imap
-        ]
+        mailboxes = [imap_receiver(box, context) for box in section.imap]
         sender = reply_sender(section, context)
         relay = [sender.close] if isinstance(sender, SmtpRelaySender) else []  # QUIT the sessions kept open
 

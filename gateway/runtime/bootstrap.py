@@ -45,7 +45,6 @@ from ticketing.service import ServiceOptions, TicketService
 from ticketing.sla import SlaPolicy, parse_target
 from ticketing.sla_monitor import SlaMonitor
 from ticketing.store.base import Store
-from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 from ticketing.timers import MonitorRules, TimerPlanner
 
@@ -57,6 +56,8 @@ def build_store(settings: Settings) -> Store:
     config = settings.file.store
     if config.backend == "sqlite":
         return SqliteStore(settings.data_path(config.path))
+    from ticketing.store.postgres import PostgresStore  # asyncpg is loaded only by gateways that use it
+
     dsn = settings.secret(config.url_env)
     if not dsn:  # check-config reports this too; say it again rather than fail obscurely
         raise ValueError(f"the postgresql store needs its URL in the environment variable {config.url_env}")

@@ -26,7 +26,7 @@ from adapters.email.reader import EmailReadOptions, read_in_worker
 from bench.corpus import SUPPORT, write_corpus
 from bench.helpdesk import run_helpdesk, smtp_sink
 from bench.report import save
-from bench.webhook import memory, pending, store_check, wait_until
+from bench.webhook import memory, store_check, wait_drained
 from tests.e2e.harness import gateway_process, sink_outgoing, write_config
 
 MAILS = 1_000
@@ -76,7 +76,7 @@ def gateway_run(workdir: Path, mails: list[tuple[str, bytes]], sink_port: int) -
         idle_rss, _ = memory(gateway.process.pid)
         started = time.monotonic()
         smtp_seconds = send_all(smtp_port, mails)
-        wait_until(lambda: pending(http_port) == 0, 600)
+        wait_drained(http_port)
         drained = time.monotonic() - started
         loaded_rss, peak_rss = memory(gateway.process.pid)
     check = store_check(workdir / "var" / "gateway.sqlite3", len(mails), len(mails))

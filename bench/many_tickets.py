@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.report import save
-from bench.webhook import ACCOUNT, TOKEN, WHATSAPP, memory, peer, pending, signed_requests, wait_until, wrk
+from bench.webhook import ACCOUNT, TOKEN, WHATSAPP, memory, peer, signed_requests, wait_drained, wrk
 from gateway.config.loader import load_settings
 from gateway.runtime.bootstrap import build_gateway
 from gateway.runtime.logs import configure_logging
@@ -84,7 +84,7 @@ def measured(workdir: Path, api_port: int, http_port: int, smtp_port: int, load:
         idle, _ = memory(gateway.process.pid)
         started = time.monotonic()
         burst = wrk(http_port, load, 10)
-        wait_until(lambda: pending(http_port) == 0, 600)
+        wait_drained(http_port)
         drained = time.monotonic() - started
         loaded, peak = memory(gateway.process.pid)
     return {"rss_idle_mb": idle, "rss_loaded_mb": loaded, "rss_peak_mb": peak, "burst_per_second": burst["per_second"],

@@ -89,13 +89,19 @@ def get(url: str) -> str | None:
         return None
 
 
-def wait_until(check: Any, timeout: float) -> Any:
+def wait_until(check: Any, timeout: float, every: float = 0.05) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := check():
             return value
-        time.sleep(0.05)
+        time.sleep(every)
     raise RuntimeError("timed out")
+
+
+def wait_drained(http_port: int, timeout: float = 600) -> None:
+    """Waits until the inbox and outbox are empty, asking /metrics four times a second (a scrape counts every
+    table by state: asked for much more often, it would be the load being measured)."""
+    wait_until(lambda: pending(http_port) == 0, timeout, every=0.25)
 
 
 def pending(http_port: int) -> int:
@@ -141,11 +147,11 @@ def gateway_run(workdir: Path, seconds: int) -> dict[str, Any]:
             idle_rss, _ = memory(gateway.process.pid)
             started = time.monotonic()
             full = wrk(http_port, full_load, seconds)
-            wait_until(lambda: pending(http_port) == 0, 600)
+            wait_drained(http_port)
             drained = time.monotonic() - started
             half_pause = max(0, int(2 * CONNECTIONS / full["per_second"] * 1000 - full["p50_us"] / 1000))
             half = wrk(http_port, half_load, seconds, half_pause)
-            wait_until(lambda: pending(http_port) == 0, 600)
+            wait_drained(http_port)
             loaded_rss, peak_rss = memory(gateway.process.pid)
             acks = json.loads(get(f"http://127.0.0.1:{api_port}/count") or "{}")["count"]
         acknowledged = full["acknowledged"] + half["acknowledged"]

@@ -7,7 +7,7 @@ them all, while a constructor's signature says exactly what it reads and writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -250,7 +250,7 @@ class ReadModel(TicketReading, AttachmentFiles, Protocol):
 
     async def get_inbox(self, inbox_id: int) -> InboxItem | None: ...
 
-    async def counts(self) -> dict[str, int]: ...
+    async def counts(self, only: Collection[str] = ()) -> dict[str, int]: ...
 
     async def unknown_outcomes(self) -> int: ...
 

@@ -18,6 +18,7 @@ ReadStore = UnitOfWork[ReadModel]
 STORE_KEY: web.AppKey[ReadStore] = web.AppKey("store")
 ChannelsReport = Callable[[], Mapping[str, Any]]
 CHANNELS_KEY: web.AppKey[ChannelsReport] = web.AppKey("channels")
+HEALTH_QUEUES = ("inbox_pending", "inbox_quarantined", "outbox_pending", "outbox_dead")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -27,15 +28,10 @@ async def healthz(request: web.Request) -> web.Response:
     channels = request.app[CHANNELS_KEY]()
     try:
         async with store.transaction() as tx:
-            counts = await tx.counts()
+            counts = await tx.counts(HEALTH_QUEUES)
     except Exception as error:
         return web.json_response({"status": "unavailable", "store": str(error), "channels": channels}, status=503)
-    queues = {
-        "inbox_pending": counts.get("inbox_pending", 0),
-        "inbox_quarantined": counts.get("inbox_quarantined", 0),
-        "outbox_pending": counts.get("outbox_pending", 0),
-        "outbox_dead": counts.get("outbox_dead", 0),
-    }
+    queues = {name: counts.get(name, 0) for name in HEALTH_QUEUES}
     return web.json_response({"status": "ok", "store": "ok", "queues": queues, "channels": channels})
 
 

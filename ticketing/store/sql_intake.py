@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -173,10 +174,15 @@ class IntakeQueries(Queries):
         rows = await self._db.fetchall("SELECT status, COUNT(*) AS n FROM tickets GROUP BY status")
         return {str(row["status"]): int(row["n"]) for row in rows}
 
-    async def counts(self) -> dict[str, int]:
-        """Queue depths for /healthz: pending/quarantined inbox, pending/dead outbox."""
+    async def counts(self, only: Collection[str] = ()) -> dict[str, int]:
+        """Inbox and outbox items by state ("inbox_pending", "outbox_dead", ...); with `only`, just those (the
+        states of few items: /healthz counts them off the status index without reading the done and sent ones)."""
         result: dict[str, int] = {}
         for table in ("inbox", "outbox"):
-            rows = await self._db.fetchall(f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status")
+            states = [key.removeprefix(f"{table}_") for key in only if key.startswith(f"{table}_")]
+            if only and not states:
+                continue
+            where = f"WHERE status IN ({placeholders(len(states))}) " if states else ""
+            rows = await self._db.fetchall(f"SELECT status, COUNT(*) AS n FROM {table} {where}GROUP BY status", states)
             result.update({f"{table}_{row['status']}": int(row["n"]) for row in rows})
         return result

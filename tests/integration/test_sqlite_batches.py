@@ -59,7 +59,8 @@ async def test_units_waiting_together_share_one_commit_and_each_returns_after_it
 
     assert all(await asyncio.gather(*(flag_and_look(address) for address in addresses)))
     commits = sum(1 for statement in seen if statement == "COMMIT")
-    assert 1 <= commits <= 3, seen  # without sharing: 50
+    # without sharing: 50; a batch also ends after 5 ms, so a busy machine may split the 50 in a few
+    assert 1 <= commits <= 10, seen
     assert sum(1 for statement in seen if statement == "SAVEPOINT unit") == 50
 
 

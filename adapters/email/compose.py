@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import email.policy
 import email.utils
 import re
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 
 from ticketing.replies import is_message_key
 from ticketing.types import OutboundReply
@@ -33,10 +35,15 @@ def _bracketed(message_id: str, domain: str) -> str | None:
 
 
 def compose_reply(
-    reply: OutboundReply, from_address: str, domain: str, now: datetime, transfer_encoding: str = "quoted-printable"
+    reply: OutboundReply,
+    from_address: str,
+    domain: str,
+    now: datetime,
+    transfer_encoding: str = "quoted-printable",
+    policy: EmailPolicy[EmailMessage] = email.policy.default,
 ) -> EmailMessage:
     """The email for one reply; `transfer_encoding` "8bit" keeps local copies readable as plain files."""
-    message = EmailMessage()
+    message = EmailMessage(policy=policy)
     message["From"] = from_address
     message["To"] = header_text(reply.recipient)
     if reply.cc:

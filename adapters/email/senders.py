@@ -18,6 +18,7 @@ import aiosmtplib
 
 from adapters.channel import PermanentFailure, TemporaryFailure
 from adapters.email.compose import compose_reply
+from adapters.email.header_classes import reply_policy
 from adapters.email.smtp_sessions import SessionRules, SmtpSessions
 from ticketing.types import OutboundReply
 
@@ -32,11 +33,12 @@ class MailComposer:
         self._domain = domain
         self._clock = clock
         self._transfer_encoding = transfer_encoding
+        self._policy = reply_policy()  # its header classes made once, for every reply
 
     def __call__(self, reply: OutboundReply) -> EmailMessage:
         """The email; a reply that cannot be written as one (a malformed address) fails for good, not for now."""
         try:
-            return compose_reply(reply, self._from, self._domain, self._clock(), self._transfer_encoding)
+            return compose_reply(reply, self._from, self._domain, self._clock(), self._transfer_encoding, self._policy)
         except (ValueError, TypeError, LookupError) as error:  # email's header errors are ValueErrors
             raise PermanentFailure(f"cannot compose the mail: {error}") from error
 

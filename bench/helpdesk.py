@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,8 +29,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.e2e.harness import SinkHandler
+from tests.e2e.harness import smtp_sink as harness_sink
 
 VERSION = "2.6.1"
 TAIL_LINES = 20
@@ -182,10 +183,11 @@ def run_helpdesk(mails: Path, smtp_port: int, cache: Path) -> dict[str, Any]:
     }
 
 
-class Sink:
-    """Takes any mail and counts it."""
+class Sink(SinkHandler):
+    """Takes any mail and counts it (without keeping it)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.received = 0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -195,16 +197,10 @@ class Sink:
 
 @contextmanager
 def smtp_sink() -> Iterator[tuple[Sink, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    """A counting SMTP sink on a free port, for the acknowledgements."""
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with harness_sink(sink) as (_, port):
         yield sink, port
-    finally:
-        controller.stop()
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ The limits are `SessionRules`:
 - One that waited longer than `check_after` seconds is checked with NOOP before use; one that waited longer than
   `idle_limit` is not used at all (relays drop idle sessions: Postfix after 300 s), and a fresh one is opened.
 - A session on which anything failed (a refusal, a timeout, a dropped line) is closed, never reused.
-- At most `keep` idle sessions are kept (the outbox's concurrency); `close()` ends them at the gateway's stop.
+- At most `keep` idle sessions are kept (4; the outbox sends up to 8 at once: in a burst the others open and QUIT
+  their own); `close()` ends them at the gateway's stop.
 """
 
 from __future__ import annotations
@@ -75,7 +76,11 @@ class SmtpSessions:
                     return session
             session.client.close()
         client = self._connect()
-        await client.connect()
+        try:
+            await client.connect()
+        except BaseException:  # refused, a failed login, cancelled: nothing half-open is left behind
+            client.close()
+            raise
         self.opened += 1
         return _Session(client)
 

@@ -22,23 +22,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.report import save
-from bench.webhook import ACCOUNT, TOKEN, WHATSAPP, memory, peer, signed_requests, wait_drained, wrk
+from bench.webhook import ACCOUNT, SECRETS, drained_after, memory, peer, signed_requests, whatsapp_config, wrk
 from gateway.config.loader import load_settings
 from gateway.runtime.bootstrap import build_gateway
 from gateway.runtime.logs import configure_logging
-from tests.e2e.harness import gateway_process, write_config
+from tests.e2e.harness import gateway_process
 from ticketing.intake import AcceptRequest
 
 TICKETS = 100_000
 CACHE = Path(__file__).with_name(".cache")
-SECRETS = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
-
-
-def configured(workdir: Path, api_port: int) -> tuple[int, int]:
-    smtp_port, http_port = write_config(workdir)
-    config = workdir / "config" / "gateway.toml"
-    config.write_text(config.read_text() + WHATSAPP.format(http=http_port, api=api_port))
-    return smtp_port, http_port
 
 
 def body(n: int) -> bytes:
@@ -82,10 +74,7 @@ def measured(workdir: Path, api_port: int, http_port: int, smtp_port: int, load:
     with gateway_process(workdir, smtp_port, http_port, env=SECRETS) as gateway:
         time.sleep(3)
         idle, _ = memory(gateway.process.pid)
-        started = time.monotonic()
-        burst = wrk(http_port, load, 10)
-        wait_drained(http_port)
-        drained = time.monotonic() - started
+        burst, drained = drained_after(http_port, lambda: wrk(http_port, load, 10))
         loaded, peak = memory(gateway.process.pid)
     return {"rss_idle_mb": idle, "rss_loaded_mb": loaded, "rss_peak_mb": peak, "burst_per_second": burst["per_second"],
             "end_to_end_per_second": burst["acknowledged"] / drained}  # fmt: skip
@@ -97,7 +86,7 @@ def main(tickets: int = TICKETS) -> dict[str, Any]:
         for name in ("empty", "many"):
             workdir = Path(folder) / name
             workdir.mkdir()
-            smtp_port, http_port = configured(workdir, api_port)
+            smtp_port, http_port = whatsapp_config(workdir, api_port)
             database = workdir / "var" / "gateway.sqlite3"
             database.parent.mkdir(exist_ok=True)
             if name == "many":

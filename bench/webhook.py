@@ -21,10 +21,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -34,6 +34,8 @@ from tests.conftest import free_port
 from tests.e2e.harness import _env, gateway_process, write_config
 
 ACCOUNT, TOKEN = "AC" + "0" * 32, "bench-auth-token"
+SECRETS = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
+T = TypeVar("T")
 CUSTOMERS = 1_000
 CONNECTIONS = 32
 SCRIPT = Path(__file__).with_name("signed_requests.lua")
@@ -98,6 +100,23 @@ def wait_until(check: Any, timeout: float, every: float = 0.05) -> Any:
     raise RuntimeError("timed out")
 
 
+def whatsapp_config(workdir: Path, api_port: int) -> tuple[int, int]:
+    """The example configuration on free ports, with WhatsApp sending to the fake Twilio on `api_port`; returns
+    (SMTP, HTTP)."""
+    smtp_port, http_port = write_config(workdir)
+    config = workdir / "config" / "gateway.toml"
+    config.write_text(config.read_text() + WHATSAPP.format(http=http_port, api=api_port))
+    return smtp_port, http_port
+
+
+def drained_after(http_port: int, load: Callable[[], T]) -> tuple[T, float]:
+    """What `load()` returns, and the seconds from its start until the gateway's inbox and outbox are drained."""
+    started = time.monotonic()
+    result = load()
+    wait_drained(http_port)
+    return result, time.monotonic() - started
+
+
 def wait_drained(http_port: int, timeout: float = 600) -> None:
     """Waits until the inbox and outbox are empty, asking /metrics four times a second (a scrape counts every
     table by state: asked for much more often, it would be the load being measured)."""
@@ -134,21 +153,15 @@ def store_check(database: Path, acknowledged: int, sent_at_most: int) -> dict[st
 
 def gateway_run(workdir: Path, seconds: int) -> dict[str, Any]:
     with peer("twilio") as api_port:
-        smtp_port, http_port = write_config(workdir)
-        config = workdir / "config" / "gateway.toml"
-        config.write_text(config.read_text() + WHATSAPP.format(http=http_port, api=api_port))
+        smtp_port, http_port = whatsapp_config(workdir, api_port)
         url = f"http://127.0.0.1:{http_port}/webhooks/twilio/whatsapp"
         full_load, half_load = workdir / "full.tsv", workdir / "half.tsv"
         signed_requests(full_load, url, 0, 12_000 * seconds)
         signed_requests(half_load, url, 12_000 * seconds, 12_000 * seconds)
-        env = {"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN}
-        with gateway_process(workdir, smtp_port, http_port, env=env) as gateway:
+        with gateway_process(workdir, smtp_port, http_port, env=SECRETS) as gateway:
             time.sleep(2)
             idle_rss, _ = memory(gateway.process.pid)
-            started = time.monotonic()
-            full = wrk(http_port, full_load, seconds)
-            wait_drained(http_port)
-            drained = time.monotonic() - started
+            full, drained = drained_after(http_port, lambda: wrk(http_port, full_load, seconds))
             half_pause = max(0, int(2 * CONNECTIONS / full["per_second"] * 1000 - full["p50_us"] / 1000))
             half = wrk(http_port, half_load, seconds, half_pause)
             wait_drained(http_port)

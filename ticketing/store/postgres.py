@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from ticketing.store.base import GroupCommitStore, StoreError
 from ticketing.store.codec import Row
@@ -105,19 +106,49 @@ class PostgresStore(GroupCommitStore):
 
     @asynccontextmanager
     async def _raw_transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        if self._pool is None:
-            raise StoreError("the store is not open")
+        pool = self._open_pool()
+        connection, transaction = await self._begin(pool)
         try:
-            connection = await self._pool.acquire()
-        except (*_UNAVAILABLE, TimeoutError) as error:  # no connection within connect_timeout: unreachable
-            raise StoreError(f"PostgreSQL unavailable: {error or type(error).__name__}") from error
-        try:
-            async with connection.transaction():
+            try:
                 yield connection
+            except BaseException:
+                await transaction.rollback()
+                raise
+            await transaction.commit()
         except _UNAVAILABLE as error:
             raise StoreError(f"PostgreSQL unavailable: {error}") from error
         finally:
-            await self._pool.release(connection)
+            await pool.release(connection)
+
+    def _open_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        return self._pool
+
+    async def _begin(self, pool: asyncpg.Pool) -> tuple[asyncpg.Connection, Transaction]:
+        """A pooled connection in a new transaction. A connection whose BEGIN fails was cut while idle in the pool
+        (a terminated backend, a failover) before the event loop heard of it; its siblings were most likely cut
+        with it, so all are replaced and BEGIN is tried once more on a new connection. Only BEGIN was sent, so
+        trying again is safe."""
+        for attempt in (1, 2):
+            try:
+                connection = await pool.acquire()
+            except (*_UNAVAILABLE, TimeoutError) as error:  # no connection within connect_timeout: unreachable
+                raise StoreError(f"PostgreSQL unavailable: {error or type(error).__name__}") from error
+            transaction = connection.transaction()
+            try:
+                await transaction.start()
+            except _UNAVAILABLE as error:
+                await pool.release(connection)
+                if attempt == 2:
+                    raise StoreError(f"PostgreSQL unavailable: {error}") from error
+                await pool.expire_connections()
+            except BaseException:  # cancelled while beginning: the connection still goes back
+                await pool.release(connection)
+                raise
+            else:
+                return connection, transaction
+        raise AssertionError("unreachable")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[StoreTransaction]:

@@ -51,6 +51,7 @@ def health(port: int) -> int:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
+        print(f"/healthz {error.code}: {error.read()[:300]!r}")  # shown when the test fails
         return int(error.code)
 
 

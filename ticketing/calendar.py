@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import holidays
+from ticketing.country_holidays import country_entry, public_holidays
 
 Interval = tuple[datetime, datetime]
 
@@ -64,11 +64,8 @@ class BusinessCalendar:
             raise ValueError(f"weekdays must be a non-empty set of 0 (Monday) … 6 (Sunday), got {sorted(weekdays)}")
         if opens >= closes:
             raise ValueError(f"opening time {opens:%H:%M} must be before closing time {closes:%H:%M}")
-        if holiday_country is not None:
-            try:
-                holidays.country_holidays(holiday_country)
-            except NotImplementedError:
-                raise ValueError(f"unknown holiday country {holiday_country!r}") from None
+        if holiday_country is not None and country_entry(holiday_country) is None:
+            raise ValueError(f"unknown holiday country {holiday_country!r}")
         self.tz = tz
         self.weekdays = frozenset(weekdays)
         self.opens = opens
@@ -82,7 +79,7 @@ class BusinessCalendar:
         if cached is None:
             cached = {}
             if self.holiday_country is not None:
-                cached = dict(holidays.country_holidays(self.holiday_country, years=year).items())
+                cached = public_holidays(self.holiday_country, year)
             self._holidays_by_year[year] = cached
         return cached
 

@@ -12,11 +12,11 @@ from datetime import date, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import Field, create_model, field_validator, model_validator
 
 from adapters.channel import Channel
 from adapters.settings import Port, Section
+from ticketing.country_holidays import country_entry
 from ticketing.sla import parse_target
 from ticketing.types import Priority
 
@@ -131,11 +131,8 @@ class SlaSection(Section):
     @field_validator("holiday_country")
     @classmethod
     def _known_country(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                holidays.country_holidays(value)
-            except NotImplementedError:
-                raise ValueError(f'the holidays package has no calendar for {value!r} (use e.g. "CO")') from None
+        if value is not None and country_entry(value) is None:
+            raise ValueError(f'the holidays package has no calendar for {value!r} (use e.g. "CO")')
         return value
 
     @field_validator("priorities")

@@ -84,6 +84,40 @@ async def test_a_reused_id_with_other_content_is_a_new_message_and_its_copies_du
     ]
 
 
+async def test_one_burst_of_retries_copies_and_reused_ids_is_told_apart_as_one_at_a_time(store: Store) -> None:
+    """Accepts that arrive together share one INSERT; what it could not insert (a retry of an earlier message, a
+    second copy in the same burst, a device's reused id) is told apart exactly as when they come one by one."""
+    earlier = await store.accept(request("old@x"))
+    burst = [
+        request("old@x", raw=b"retry"),
+        request("new@x"),
+        request("new@x", raw=b"copy"),
+        replace(request("scan@printer"), content_key="a" * 64),
+        replace(request("scan@printer", raw=b"next scan"), content_key="b" * 64),
+        request("new@x", channel="whatsapp"),
+    ]
+    results = await asyncio.gather(*(store.accept(item) for item in burst))
+    assert [(result.duplicate, result.reused_id) for result in results] == [
+        (True, False),
+        (False, False),
+        (True, False),
+        (False, False),
+        (False, True),
+        (False, False),
+    ]
+    assert results[0].inbox_id == earlier.inbox_id and results[2].inbox_id == results[1].inbox_id
+    assert len({result.inbox_id for result in results}) == 5
+    async with store.transaction() as tx:
+        pending = await tx.pending_inbox()
+    assert sorted((item.channel, item.native_id, item.raw) for item in pending) == [
+        ("email", "new@x", b"raw"),
+        ("email", "old@x", b"raw"),
+        ("email", "scan@printer", b"raw"),
+        ("email", "scan@printer#" + "b" * 16, b"next scan"),
+        ("whatsapp", "new@x", b"raw"),
+    ]
+
+
 async def test_concurrent_accepts_all_commit_once(store: Store) -> None:
     ids = [f"m{i}@x" for i in range(120)] * 2  # every message arrives twice, concurrently
     results = await asyncio.gather(*(store.accept(request(native_id)) for native_id in ids))

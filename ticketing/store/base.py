@@ -53,10 +53,7 @@ class GroupCommitStore:
     async def _accept_batch(self, batch: Sequence[AcceptRequest]) -> list[AcceptResult]:
         try:
             async with self._intake_transaction() as tx:
-                results = []
-                for item in batch:
-                    results.append(await tx.insert_inbox(item))
-                return results
+                return await tx.insert_inbox_batch(batch)
         except StoreError:
             raise
         except Exception as error:  # a driver error: the callers answer "try again later"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,31 @@ class IntakeQueries(Queries):
         if inserted is not None:
             return AcceptResult(inserted, duplicate=False, reused_id=True)
         return AcceptResult((await self._existing(request.channel, variant))[0], duplicate=True, reused_id=True)
+
+    async def insert_inbox_batch(self, requests: Sequence[AcceptRequest]) -> list[AcceptResult]:
+        """`insert_inbox` for each request, in order, the new ones written by one multi-row INSERT (one statement,
+        one round trip to PostgreSQL, for a burst). A request whose (channel, native_id) is already taken, by an
+        earlier message or by a copy earlier in the same batch, goes through `insert_inbox`, which tells a
+        duplicate from a reused id."""
+        if len(requests) < 2:
+            return [await self.insert_inbox(request) for request in requests]
+        values: list[Any] = []
+        for request in requests:
+            meta = {**request.meta, "content_key": request.content_key} if request.content_key else request.meta
+            received = codec.utc_text(request.received_at)
+            values += [request.channel, request.native_id, received, request.raw, json.dumps(meta), "pending"]
+        rows = await self._db.fetchall(
+            "INSERT INTO inbox (channel, native_id, received_at, raw, meta, status) VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(requests))
+            + " ON CONFLICT (channel, native_id) DO NOTHING RETURNING id, channel, native_id",
+            values,
+        )
+        inserted = {(row["channel"], row["native_id"]): int(row["id"]) for row in rows}
+        results = []
+        for request in requests:
+            new_id = inserted.pop((request.channel, request.native_id), None)
+            results.append(AcceptResult(new_id, False) if new_id is not None else await self.insert_inbox(request))
+        return results
 
     async def _existing(self, channel: str, native_id: str) -> tuple[int, str]:
         """(id, content key) of the inbox item stored under (channel, native_id)."""

@@ -11,9 +11,6 @@ import asyncio
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from bench.report import save
+from tests.contract.conftest import scratch_schema
 from ticketing.intake import AcceptRequest
 from ticketing.store.base import GroupCommitStore
 from ticketing.store.postgres import PostgresStore
@@ -48,22 +46,14 @@ async def sequential(store: GroupCommitStore) -> float:
     return (MESSAGES // 4) / (time.perf_counter() - start)
 
 
-@asynccontextmanager
-async def postgres_schema() -> AsyncIterator[str | None]:
-    """A new schema on the PostgreSQL server, dropped afterwards; None when no server answers."""
+async def postgres_reachable() -> bool:
     try:
         connection = await asyncpg.connect(POSTGRES_DSN, timeout=3)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         print(f"bench: PostgreSQL skipped, no server at {POSTGRES_DSN}: {error}")
-        yield None
-        return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    await connection.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield schema
-    finally:
-        await connection.execute(f"DROP SCHEMA {schema} CASCADE")
-        await connection.close()
+        return False
+    await connection.close()
+    return True
 
 
 async def rates(store: SqliteStore | PostgresStore) -> dict[str, float]:
@@ -86,10 +76,10 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         results: dict[str, Any] = dict(await rates(SqliteStore(Path(folder) / "bench.sqlite3")))
     text = ["### Store intake (SQLite `synchronous=FULL`; PostgreSQL on this machine)", "", *lines("SQLite", results)]
-    async with postgres_schema() as schema:
-        if schema is not None:
+    if await postgres_reachable():
+        async with scratch_schema(POSTGRES_DSN, "bench") as schema:
             results["postgresql"] = await rates(PostgresStore(POSTGRES_DSN, schema=schema))
-            text += lines("PostgreSQL", results["postgresql"])
+        text += lines("PostgreSQL", results["postgresql"])
     print("\n".join(text))
     save("store", results, "\n".join(text))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -32,19 +33,26 @@ async def _postgres_reachable() -> str | None:
     return None
 
 
-@pytest.fixture
-async def postgres_schema() -> AsyncIterator[str]:
-    problem = await _postgres_reachable()
-    if problem:
-        pytest.skip(problem)
-    schema = f"contract_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(POSTGRES_DSN)
+@asynccontextmanager
+async def scratch_schema(dsn: str, prefix: str) -> AsyncIterator[str]:
+    """A new schema on the server at `dsn`, named `prefix_<random>`, dropped with everything in it afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(dsn)
     await connection.execute(f"CREATE SCHEMA {schema}")
     try:
         yield schema
     finally:
         await connection.execute(f"DROP SCHEMA {schema} CASCADE")
         await connection.close()
+
+
+@pytest.fixture
+async def postgres_schema() -> AsyncIterator[str]:
+    problem = await _postgres_reachable()
+    if problem:
+        pytest.skip(problem)
+    async with scratch_schema(POSTGRES_DSN, "contract") as schema:
+        yield schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

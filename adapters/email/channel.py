@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Sender
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
 from adapters.connection_limit import fd_budget
 from adapters.email import CHANNEL
 from adapters.email.settings import EmailSettings, ImapMailboxSettings
@@ -21,6 +21,7 @@ from adapters.settings import named_secrets
 
 if TYPE_CHECKING:
     from adapters.email.imap import ImapMailbox, ImapMailboxConfig
+    from adapters.email.senders import MaildirSender, SmtpRelaySender
     from adapters.email.smtp_intake import SmtpIntake
 
 # The inbox gives up on a read at its deadline (which cancels the call and kills its worker); the pool's own limit,
@@ -78,7 +79,8 @@ def imap_receiver(box: ImapMailboxSettings, context: ChannelContext) -> MailboxR
     return MailboxReceiver(mailbox)
 
 
-def reply_sender(section: EmailSettings, context: ChannelContext) -> Sender:
+def reply_sender(section: EmailSettings, context: ChannelContext) -> MaildirSender | SmtpRelaySender:
+    """Where replies go: a Maildir folder, or the SMTP relay; either has `close()` for the gateway's stop."""
     from adapters.email.senders import MailComposer, MaildirSender, SmtpRelaySender
 
     domain = section.support_addresses[0].rsplit("@", 1)[1]
@@ -122,7 +124,6 @@ class EmailChannel:
         if section is None or not section.enabled:
             return ChannelParts()
         from adapters.email.reader import EmailReader, EmailReadOptions
-        from adapters.email.senders import SmtpRelaySender
         from adapters.email.smtp_intake import SmtpIntake, SupportMailHandler
 
         desk = context.desk
@@ -138,7 +139,6 @@ class EmailChannel:
             )
         mailboxes = [imap_receiver(box, context) for box in section.imap]
         sender = reply_sender(section, context)
-        relay = [sender.close] if isinstance(sender, SmtpRelaySender) else []  # QUIT the sessions kept open
 
         return ChannelParts(
             readers={CHANNEL: EmailReader(options, context.normalizer, pool)},
@@ -146,7 +146,7 @@ class EmailChannel:
             receivers=[*([smtp] if smtp else []), *mailboxes],
             health=lambda: email_health(smtp, mailboxes, pool),
             banner=lambda _http: email_banner(section, smtp),
-            closers=[pool.close, *relay],
+            closers=[pool.close, sender.close],  # the relay's sessions kept open are ended (QUIT)
         )
 
 

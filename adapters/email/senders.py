@@ -62,6 +62,9 @@ class MaildirSender:
             raise TemporaryFailure(f"cannot write to {self._path}: {error.strerror or error}") from error
         return None
 
+    async def close(self) -> None:
+        """Nothing is held open between replies."""
+
 
 def _smtp_failure(code: int, message: str) -> Exception:
     reason = f"SMTP {code} {message}".strip()

@@ -202,15 +202,28 @@ def parse_whatsapp_form(
     )
 
 
-class WhatsAppReader:
-    """The inbox pipeline's reader for WhatsApp: the committed form -> written request, in a worker thread."""
+# A form up to this size (a chat message of up to some 900 characters) is read on the event loop: it takes well
+# under 2 ms (0.2 ms for 40 characters), less than handing it to a thread and back under load. A longer one (25 ms
+# for a 64 KB form) is read in a thread, so the webhooks it would hold up are answered meanwhile.
+READ_ON_THE_LOOP_BYTES = 1024
 
-    def __init__(self, config: WhatsAppSettings, region: str, normalizer: Normalizer) -> None:
+
+class WhatsAppReader:
+    """The inbox pipeline's reader for WhatsApp: the committed form -> written request; a long one in a thread."""
+
+    def __init__(
+        self,
+        config: WhatsAppSettings,
+        region: str,
+        normalizer: Normalizer,
+        on_the_loop_bytes: int = READ_ON_THE_LOOP_BYTES,
+    ) -> None:
         sender = to_e164(config.from_number, region)
         self._our_numbers = frozenset({sender} if sender else set())
         self._services = frozenset(config.messaging_service_sids)
         self._region = region
         self._normalizer = normalizer
+        self._on_the_loop_bytes = on_the_loop_bytes
 
     def _read(self, item: InboxItem) -> WrittenRequest:
         message = parse_whatsapp_form(
@@ -223,4 +236,6 @@ class WhatsAppReader:
         return self._normalizer.normalize(message)
 
     async def __call__(self, item: InboxItem) -> WrittenRequest:
+        if len(item.raw) <= self._on_the_loop_bytes:
+            return self._read(item)
         return await asyncio.to_thread(self._read, item)

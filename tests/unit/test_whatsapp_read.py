@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import urlencode
 
 import pytest
 
-from adapters.whatsapp.read import WhatsAppFormError, parse_whatsapp_form
+from adapters.whatsapp.read import READ_ON_THE_LOOP_BYTES, WhatsAppFormError, WhatsAppReader, parse_whatsapp_form
+from adapters.whatsapp.settings import WhatsAppSettings
+from normalizer import Normalizer
+from normalizer.language import LanguageDetector
 from tests.conftest import at
+from ticketing.types import InboundMessage, InboxItem, WrittenRequest
 
 RECEIVED = at("2026-11-24T14:00:00")
 OURS = "+14155238886"
@@ -227,3 +232,31 @@ def test_without_our_numbers_any_recipient_is_read() -> None:
         parse_whatsapp_form(form(To="whatsapp:+573009999999", Body="x"), received_at=RECEIVED).recipient
         == "+573009999999"
     )
+
+
+class _ThreadNoting:
+    """A normalizer that notes the thread each message is read on."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def normalize(self, message: InboundMessage) -> WrittenRequest:
+        self.threads.append(threading.get_ident())
+        return Normalizer("TL", LanguageDetector("es"), frozenset()).normalize(message)
+
+
+async def test_a_chat_sized_message_is_read_on_the_loop_and_a_long_one_in_a_thread() -> None:
+    noting = _ThreadNoting()
+    settings = WhatsAppSettings(from_number=OURS, public_base_url="https://gw.tecnolinux.com")
+    reader = WhatsAppReader(settings, "CO", noting)  # type: ignore[arg-type]
+    short, long = form(Body="No imprime la impresora."), form(Body="La impresora no imprime. " * 60)
+    assert len(short) <= READ_ON_THE_LOOP_BYTES < len(long)
+    read = [
+        await reader(InboxItem(n, "whatsapp", f"SM{n}", raw, {}, RECEIVED, "pending", 0, ""))
+        for n, raw in enumerate((short, long))
+    ]
+    assert [request.body.strip()[:24] for request in read] == [
+        "No imprime la impresora.",
+        "La impresora no imprime.",
+    ]
+    assert noting.threads[0] == threading.get_ident() != noting.threads[1]

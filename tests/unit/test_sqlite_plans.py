@@ -1,6 +1,7 @@
-"""What the inbox worker runs on the event loop at every pass finds its rows through an index, not by walking the
-inbox: with a backlog of tens of thousands of pending messages a walk holds the loop for milliseconds a pass, and
-webhooks wait behind it. Checked on the store's own SQL (recorded as it runs), with SQLite's query planner."""
+"""What the pipeline runs on the event loop for every pass and every message finds its rows through an index, not
+by walking a table: with a backlog of tens of thousands of pending messages, or a chat ticket of hundreds of
+messages, a walk holds the loop for milliseconds, and webhooks wait behind it. Checked on the store's own SQL
+(recorded as it runs), with SQLite's query planner."""
 
 from __future__ import annotations
 
@@ -42,16 +43,28 @@ class PlanningRunner:
         return self._connection.execute(sql, tuple(params)).fetchall()
 
 
-async def test_renewing_and_giving_back_read_claims_does_not_walk_the_pending_inbox(tmp_path: Path) -> None:
-    connection = sqlite3.connect(tmp_path / "plans.sqlite3", isolation_level=None)
+def planning(path: Path) -> tuple[PlanningRunner, StoreTransaction]:
+    """A store's queries on a new database at `path`, every plan kept."""
+    connection = sqlite3.connect(path, isolation_level=None)
     connection.row_factory = sqlite3.Row
     for index in range(len(MIGRATIONS)):
         for statement in migration_statements(index, "sqlite"):
             connection.execute(statement)
     runner = PlanningRunner(connection)
-    tx = StoreTransaction(runner)
+    return runner, StoreTransaction(runner)
+
+
+async def test_renewing_and_giving_back_read_claims_does_not_walk_the_pending_inbox(tmp_path: Path) -> None:
+    runner, tx = planning(tmp_path / "plans.sqlite3")
     await tx.claim_inbox_reads("gateway-a", NOW, NOW + timedelta(seconds=20))
     await tx.release_inbox_reads("gateway-a")
     renewals = [plan for sql, plan in runner.plans if sql.startswith("UPDATE inbox") and "WHERE read_by = ?" in sql]
     assert len(renewals) == 2, runner.plans
     assert all("USING INDEX inbox_reading" in plan for plan in renewals), renewals
+
+
+async def test_a_chat_clients_open_ticket_is_found_without_reading_all_its_messages(tmp_path: Path) -> None:
+    runner, tx = planning(tmp_path / "plans.sqlite3")
+    await tx.find_recent_open_ticket("+573001234567", "whatsapp", NOW - timedelta(hours=24))
+    [(_, plan)] = runner.plans
+    assert "USING COVERING INDEX messages_ticket_in (ticket_id=? AND direction=? AND at>?)" in plan, plan

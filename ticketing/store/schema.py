@@ -243,10 +243,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX tickets_status ON tickets (status);
     CREATE INDEX outbox_unknown ON outbox (unknown_outcomes) WHERE unknown_outcomes > 0;
     """,
-    # 18: the read claims one replica holds, found without walking every pending item (each inbox pass renews
-    # them: with a backlog of 40,000 the walk held the event loop for 5 ms a pass, and webhooks waited behind it)
+    # 18: what the pipeline looks up for every message, found without walks: the read claims one replica holds
+    # (each inbox pass renews them: with a backlog of 40,000 the walk held the event loop for 5 ms a pass), and a
+    # chat client's latest message on an open ticket (a ticket of 440 messages took 255 µs to search, now 14 µs)
     """
     CREATE INDEX inbox_reading ON inbox (read_by) WHERE status = 'pending';
+    CREATE INDEX messages_ticket_in ON messages (ticket_id, direction, at);
     """,
 )
 

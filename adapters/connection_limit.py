@@ -38,7 +38,12 @@ class _Busy(asyncio.Protocol):
 
 
 class ConnectionLimit:
-    """A protocol factory: the real protocol while fewer than `limit` connections are open, else "busy"."""
+    """A protocol factory: the real protocol while fewer than `limit` connections are open, else "busy".
+
+    `open_now` counts a connection from its protocol's `connection_made`, which the event loop runs a step after
+    the factory; a flood is accepted a backlog at a time (100 or more connections in one step), so the connections
+    handed a real protocol and not yet made count too, until the step after (a timer, which the loop runs after
+    the callbacks already scheduled, `connection_made` among them)."""
 
     def __init__(
         self, factory: Callable[[], asyncio.BaseProtocol], limit: int, busy: bytes, open_now: Callable[[], int]
@@ -47,6 +52,7 @@ class ConnectionLimit:
         self.limit = limit
         self._busy = busy
         self._open_now = open_now
+        self._starting = 0  # handed a real protocol, not yet counted by `open_now`
         self.refused = 0
 
     def report(self) -> dict[str, int]:
@@ -54,10 +60,15 @@ class ConnectionLimit:
         return {"open": self._open_now(), "limit": self.limit, "refused": self.refused}
 
     def __call__(self) -> asyncio.BaseProtocol:
-        if self._open_now() >= self.limit:
+        if self._open_now() + self._starting >= self.limit:
             self.refused += 1
             return _Busy(self._busy)
+        self._starting += 1
+        asyncio.get_running_loop().call_later(0, self._started)
         return self._factory()
+
+    def _started(self) -> None:
+        self._starting -= 1
 
 
 def fd_budget(share: float) -> int:

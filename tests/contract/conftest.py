@@ -16,11 +16,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.conftest import at
+from ticketing.intake import AcceptRequest
 from ticketing.store.base import Store
 from ticketing.store.postgres import PostgresStore
 from ticketing.store.sqlite import SqliteStore
 
 StoreFactory = Callable[[], Store]
+ACCEPTED_AT = at("2026-11-24T14:00:00")  # when the contract tests' messages arrive
 POSTGRES_DSN = os.environ.get("GATEWAY_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -71,3 +74,7 @@ async def store(store_factory: StoreFactory) -> AsyncIterator[Store]:
     await opened.open()
     yield opened
     await opened.close()
+
+
+def request(native_id: str, channel: str = "email", raw: bytes = b"raw") -> AcceptRequest:
+    return AcceptRequest(channel, native_id, raw, {"rcpt_tos": ["soporte@tecnolinux.com"]}, ACCEPTED_AT)

@@ -15,6 +15,11 @@ from ticketing.types import (
 )
 
 
+def _stored_meta(request: AcceptRequest) -> dict[str, Any]:
+    """The request's meta as the inbox keeps it: with its content key, when the channel gives one."""
+    return {**request.meta, "content_key": request.content_key} if request.content_key else request.meta
+
+
 class IntakeQueries(Queries):
     # --- inbox -------------------------------------------------------------------------------------
 
@@ -23,7 +28,7 @@ class IntakeQueries(Queries):
 
         The same id with another content key (a device that reuses its Message-IDs) is a new message, stored under
         the id with the key's start appended."""
-        meta = {**request.meta, "content_key": request.content_key} if request.content_key else request.meta
+        meta = _stored_meta(request)
         inserted = await self._insert_new(request, request.native_id, meta)
         if inserted is not None:
             return AcceptResult(inserted, duplicate=False)
@@ -45,9 +50,15 @@ class IntakeQueries(Queries):
             return [await self.insert_inbox(request) for request in requests]
         values: list[Any] = []
         for request in requests:
-            meta = {**request.meta, "content_key": request.content_key} if request.content_key else request.meta
             received = codec.utc_text(request.received_at)
-            values += [request.channel, request.native_id, received, request.raw, json.dumps(meta), "pending"]
+            values += [
+                request.channel,
+                request.native_id,
+                received,
+                request.raw,
+                json.dumps(_stored_meta(request)),
+                "pending",
+            ]
         rows = await self._db.fetchall(
             "INSERT INTO inbox (channel, native_id, received_at, raw, meta, status) VALUES "
             + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(requests))

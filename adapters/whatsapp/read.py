@@ -212,19 +212,12 @@ READ_ON_THE_LOOP_BYTES = 1024
 class WhatsAppReader:
     """The inbox pipeline's reader for WhatsApp: the committed form -> written request; a long one in a thread."""
 
-    def __init__(
-        self,
-        config: WhatsAppSettings,
-        region: str,
-        normalizer: Normalizer,
-        on_the_loop_bytes: int = READ_ON_THE_LOOP_BYTES,
-    ) -> None:
+    def __init__(self, config: WhatsAppSettings, region: str, normalizer: Normalizer) -> None:
         sender = to_e164(config.from_number, region)
         self._our_numbers = frozenset({sender} if sender else set())
         self._services = frozenset(config.messaging_service_sids)
         self._region = region
         self._normalizer = normalizer
-        self._on_the_loop_bytes = on_the_loop_bytes
 
     def _read(self, item: InboxItem) -> WrittenRequest:
         message = parse_whatsapp_form(
@@ -237,6 +230,6 @@ class WhatsAppReader:
         return self._normalizer.normalize(message)
 
     async def __call__(self, item: InboxItem) -> WrittenRequest:
-        if len(item.raw) <= self._on_the_loop_bytes:
+        if len(item.raw) <= READ_ON_THE_LOOP_BYTES:
             return self._read(item)
         return await asyncio.to_thread(self._read, item)

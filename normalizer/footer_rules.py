@@ -29,12 +29,15 @@ STRONG_SIGN_OFFS = (
     r"|(?:med )?vanlig(?:a)? halsning(?:ar)?|halsningar|pozdrawiam|z powazaniem|do widzenia|(?:ystavallisin )?terveisin"
     r"|hyvasti",
 )
-# Thanks only close a message with a comma after them ("Gracias, pero …" is caught by the name check).
+# Thanks close a message alone on their line or with a comma after them ("Gracias, pero …" is caught by the name
+# check).
 WEAK_SIGN_OFFS = (
     r"(?:(?:muchas|mil|much[ií]simas) )?gracias(?: de antemano)?|(?:many )?thanks(?: in advance)?"
     r"|thank you(?: in advance)?|danke|merci|obrigad[oa]|grazie"
 )
-SIGN_OFF = re.compile(rf"^\s*(?:(?:{'|'.join(STRONG_SIGN_OFFS)})(?!\w)\s*[,.!]*|(?:{WEAK_SIGN_OFFS})\s*,)(?P<rest>.*)$")
+SIGN_OFF = re.compile(
+    rf"^\s*(?:(?:{'|'.join(STRONG_SIGN_OFFS)})(?!\w)\s*[,.!]*|(?:{WEAK_SIGN_OFFS})\s*(?:,|[.!]*(?=\s*$)))(?P<rest>.*)$"
+)
 
 # Phone and webmail footers: the whole line, a device of a few words and at most a link after it.
 DEVICE_FOOTER_STARTS = (
@@ -74,6 +77,12 @@ DISCLAIMER = re.compile(
     r"|this (?:e-?mail|message|communication)\b.{0,60}?\b(?:is|are|may contain|contains) (?:confidential|intended"
     r"|privileged|strictly|solely)"
     r"|the information (?:contained|included) in this"
+    r"|aviso de privacidad|politica de privacidad|proteccion de datos|habeas data"
+    r"|(?:de conformidad con|en cumplimiento de|conforme a|segun lo dispuesto en)(?: lo dispuesto en)? la ley"
+    r"|.{0,300}?(?:politica de tratamiento de (?:la informacion|datos)|tratamiento de (?:sus |los )?datos personales"
+    r"|ley (?:estatutaria )?(?:n\W{0,2}\s?)?(?:1581|1266|29733)|ley federal de proteccion de datos)"
+    r"|to unsubscribe|you received this message because you are subscribed"
+    r"|para (?:darse de baja|desuscribirse|cancelar (?:la|su) suscripcion)|recibiste este mensaje porque"
     r"|le informazioni contenute in questo|les informations contenues dans ce)"
 )
 
@@ -83,3 +92,6 @@ BANNER = re.compile(
     r".{0,200}?\b(?:e-?mail|message|sender|correo|mensaje|remitente)\b.{0,120}?\b(?:originated|outside|external"
     r"|extern[oa]|fuera de)"
 )
+
+# A mailing list's footer names the list or how to leave it.
+LIST_WORDS = re.compile(r"lista|list|unsubscribe|suscri|subscri|darse de baja|archiv|mailing|grupo|group")

@@ -25,7 +25,7 @@ import re
 
 from mailparser_reply import EmailMessage
 
-from normalizer.reply_headers import first_header
+from normalizer.reply_headers import first_header, forwarded
 from normalizer.signatures import drop_banners, drop_footers
 
 LANGUAGES = ("es", "en")
@@ -48,6 +48,10 @@ _HEADER_FROM_LINE = re.compile(r"(?:^|\n)[>\s*]*(?:de|from)\s*\*?:", re.IGNORECA
 _HEADER_WROTE = re.compile(r"(?:wrote|escribi[oó])\s*:\s*$", re.IGNORECASE)
 _HEADER_ORIGINAL = re.compile(r"original message", re.IGNORECASE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# Invisible characters mail programs leave in the text: zero-width spaces and joiners (a joiner inside an emoji
+# sequence stays), word joiners, byte-order marks; and Gmail's tracking glyph "ᐧ" on a line of its own.
+_INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff]|\u200d(?![\u2600-\u27bf\U0001f000-\U0010ffff])")
+_TRACKER = "\u1427"
 
 
 def _is_soft_break_tail(lines: list[str], index: int) -> bool:
@@ -178,11 +182,14 @@ def _for_library(lines: list[str]) -> list[str]:
     return cut
 
 
-def _reply(lines: list[str], depth: int = 0) -> list[str]:
+def _reply(lines: list[str], depth: int = 0, forward: bool = False) -> list[str]:
     """The lines above the first reply header; under a header block with nothing above it, the text below it."""
     interleaved = _interleaved(lines)
     if interleaved is not None:
         return interleaved
+    forwarded_text = _forward(lines, depth, forward)
+    if forwarded_text is not None:
+        return forwarded_text
     reply = lines[: _library_reply_end(lines)]
     header = first_header(reply)
     if header is None:
@@ -191,6 +198,21 @@ def _reply(lines: list[str], depth: int = 0) -> list[str]:
     if kind == "block" and depth < _MAX_FORWARD_DEPTH and not any(line.strip() for line in reply[:first]):
         return _reply(drop_banners(lines[last + 1 :]), depth + 1)
     return reply[:first]
+
+
+def _forward(lines: list[str], depth: int, forward: bool) -> list[str] | None:
+    """A forward, when the first reply header is a forward's separator (or any header, when the subject says the
+    mail is a forward): the client's lines above it (without their closing's contact block or footers) and the
+    forwarded message's text below its header block, read the same way."""
+    header = first_header(lines)
+    if header is None or depth >= _MAX_FORWARD_DEPTH:
+        return None
+    body = forwarded(lines, header, forward)
+    first = header[1]
+    if body is None or _library_reply_end(lines[:first]) < first:
+        return None
+    above = drop_footers(lines[:first])
+    return [*above, "", *_reply(drop_banners(lines[body:]), depth + 1)] if above else _reply(lines[body:], depth + 1)
 
 
 def _drop_trailing_quotes(lines: list[str]) -> list[str]:
@@ -212,18 +234,22 @@ def _tidy(lines: list[str]) -> str:
     return _BLANK_RUNS.sub("\n\n", text).strip()
 
 
-def strip_quotes(text: str) -> str:
-    """The part of `text` the client wrote in this message (the original, trimmed, if nothing would remain)."""
+def strip_quotes(text: str, forward: bool = False) -> str:
+    """The part of `text` the client wrote in this message (the original, trimmed, if nothing would remain); with
+    `forward` (the subject says "RV:" or "Fwd:"), the first quoted header is a forward's, and what it heads stays."""
+    text = _INVISIBLE.sub("", text)
     original = text.strip()
     if not original:
         return ""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [
+        "" if line.strip() == _TRACKER else line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
     if len(lines) > MAX_ANALYSED_LINES:  # a pasted log, or a crafted mail: the reply is found near the top or not
         head = lines[:MAX_ANALYSED_LINES]
         if first_header(head) is None and _library_reply_end(head) == len(head):
             return _tidy(lines)  # no quoted history near the top: all of it is what the client sent
         lines = head
-    reply = _reply(drop_banners(lines))
+    reply = _reply(drop_banners(lines), forward=forward)
     for _ in range(_MAX_TRIM_PASSES):  # footers under quotes under footers: a real mail has a few layers
         trimmed = drop_footers(_drop_trailing_quotes(reply))
         if trimmed == reply:

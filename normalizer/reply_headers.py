@@ -80,6 +80,20 @@ _SEPARATOR = re.compile(
     r"|debut du message reexpedie|anfang der weitergeleiteten nachricht|inizio messaggio inoltrato)\s*:\s*$"
 )
 _RULE_LINE = re.compile(r"^[>\s]*[_\-=*~—]{3,}\s*$")  # above a header block, so short ones count
+# The separators that start a forwarded message (the client asks about it: its text is kept, see `forwarded`).
+_FORWARD = re.compile(
+    r"forwarded message|mensaje reenviado|message transfere|weitergeleitete nachricht|videresendt meddelelse"
+    r"|doorgestuurd bericht|messaggio inoltrato|mensagem encaminhada|vidarebefordrat meddelande"
+    r"|пересылаемое сообщение|begin forwarded message|comienzo del mensaje reenviado|debut du message reexpedie"
+    r"|anfang der weitergeleiteten nachricht|inizio messaggio inoltrato"
+)
+# The client saying, above a header block, that what follows is forwarded ("les reenvío el error", "forwarding").
+_FORWARD_INTENT = re.compile(
+    r"(?<!\w)(?:reenvi[oe]|reenviamos|reenvio|forward(?:ing)?|fwd|encaminho|weiterleite|je (?:te |vous )?transfere"
+    r"|te paso (?:el|este) correo|les? comparto (?:el|este) correo"
+    r"|(?:ver|miren?) (?:el )?(?:correo|mensaje) (?:de )?abajo|see (?:the )?(?:e-?mail|message) below)(?!\w)"
+)
+_EMPHASIS = re.compile(r"^[*_]+|[*_]+$")  # "*-------- Original Message --------*" from an HTML conversion
 
 
 def clean(line: str) -> str:
@@ -90,6 +104,25 @@ def clean(line: str) -> str:
 def fold_lines(lines: list[str]) -> list[str]:
     """Every line cleaned and folded, the form all rules here read (long lines are cut: headers are short)."""
     return [fold(clean(line[:_FOLD_LIMIT])) for line in lines]
+
+
+def forwarded(lines: list[str], header: tuple[HeaderKind, int, int], forward: bool = False) -> int | None:
+    """If `header` (from `first_header`) starts a forwarded message, the first line of its text: under the header
+    block that follows the separator, if there is one. A forward's separator says so; when the subject does
+    (`forward`: "RV:", "Fwd:") or the client's lines above ("les reenvío el error"), so does any separator or header
+    block ("-----Mensaje original-----", "De: …")."""
+    kind, first, last = header
+    folded = fold_lines(lines[first : min(len(lines), last + 2 + _MAX_BLOCK_GAP + _MAX_BLOCK_LINES)])
+    forward = forward or any(_FORWARD_INTENT.search(line) for line in fold_lines(lines[:first]))
+    if kind == "block" and forward:
+        return last + 1
+    if kind != "separator" or not (forward or _FORWARD.search(folded[0])):
+        return None
+    start = last + 1
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    block_end = block_at(folded, start - first) if start - first < len(folded) else None
+    return start if block_end is None else first + block_end + 1
 
 
 def _is_attribution(text: str) -> bool:
@@ -179,7 +212,7 @@ def block_at(folded: list[str], index: int) -> int | None:
 
 
 def is_separator(folded_line: str) -> bool:
-    return bool(_SEPARATOR.match(folded_line))
+    return bool(_SEPARATOR.match(_EMPHASIS.sub("", folded_line)))
 
 
 def is_rule_line(line: str) -> bool:

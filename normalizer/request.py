@@ -14,6 +14,8 @@ from ticketing.types import InboundMessage, WrittenRequest
 
 # "RE: RV: [TL-000123]" carry no language; lingua reads "RE" as English.
 _SUBJECT_PREFIXES = re.compile(r"^\s*(?:(?:re|rv|aw|fw|fwd|tr)\s*:\s*|\[[^\]]*\]\s*)*", re.IGNORECASE)
+# A forward's subject, in the mail clients' languages ("RE: RV: …" is a reply to a forward, not a forward).
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]]*\]\s*)?(?:fwd?|rv|reenv|tr|wg|enc|i|vs|vb|doorst|fs)\s*:", re.IGNORECASE)
 
 
 class Normalizer:
@@ -29,7 +31,7 @@ class Normalizer:
     def normalize(self, message: InboundMessage) -> WrittenRequest:
         """The request as the client wrote it now. `original_body` keeps the full text, quotes included."""
         text = message.text if message.text.strip() else html_to_text(message.html)
-        body = strip_quotes(text)
+        body = strip_quotes(text, forward=bool(_FORWARD_SUBJECT.match(message.subject)))
         priority, reason = detect_priority(message.subject, body)
         restated, restated_reason = detect_priority("", body)
         ticket_ref = find_ticket_ref(message.subject, body, self._ticket_prefix) or find_ticket_ref(

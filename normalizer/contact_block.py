@@ -1,8 +1,8 @@
 """Contact blocks: the name, title, company, phones and address a client's mail program puts under the text.
 
 A block of two or more such lines is not what the client wrote now and goes, name included; a lone name under the
-closing ("Saludos,\\nAna") is how agents know who wrote and stays (`tests/fixtures/quotes/CONVENTION.md`). Lines are
-matched on folded text (`normalizer.folding`); the tables are Spanish and English first.
+closing ("Saludos,\\nAna") is how agents know who wrote and stays (`tests/fixtures/quotes/CONVENTION.md`). What marks
+a contact line is the table in `normalizer.contact_rules`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from normalizer.folding import fold
+from normalizer.contact_rules import CONTACT
+from normalizer.folding import fold, line_memo
 
 _FOLD_LIMIT = 200
 MAX_BLOCK_LINES = 12
@@ -18,28 +19,6 @@ _MAX_LINE_WORDS = 10
 _MAX_CONTACT_LINE_WORDS = 20
 _MAX_NAME_WORDS = 4
 
-# What only a contact line carries: a phone, an address, a web site, a job title, a company form, a logo.
-_CONTACT = re.compile(
-    r"(?<!\w)(?:tel|telf|tel[eé]fono|telefono|fono|cel|celular|movil|m[oó]vil|phone|mobile|cell|fax|pbx|ext|whatsapp"
-    r"|direct|office|oficina|tlf|handy|telefone|fone)(?!\w)\.?\s*[:.]?"
-    r"|\+?\(?\d{1,4}\)?[\s.-]?\d{2,4}[\s.-]?\d{3,4}(?:[\s.-]?\d{2,4})?"  # a phone number
-    r"|\S@\S+\.\w"  # an address
-    r"|https?://|www\.|\w\.(?:com|net|org|co|ec|pe|mx|cl|ar|es|de|br|io)(?:\.\w\w)?(?!\w)"  # a web site
-    r"|^\s*\[(?:logo|image|imagen|cid:|firma|signature)|^\s*<?image\d*\.(?:png|jpe?g|gif)"  # a logo placeholder
-    r"|(?<!\w)(?:s\.?a\.?s|s\.a|ltda|cia|inc|llc|ltd|gmbh|corp|plc|s\.?r\.?l|s\.? de r\.?l|e\.?i\.?r\.?l|s\.?a\.?c)"
-    r"(?!\w)\.?"
-    r"|(?<!\w)(?:calle|carrera|cra|cll|kra|av|avda|avenida|diagonal|transversal|piso|edificio|torre|local|barrio"
-    r"|street|st|suite|floor|road|avenue|ave|blvd|zip|c\.?p|apartado|oficina|of)(?!\w)\.?\s*\S*\d"  # an address
-    r"|^(?:calle|carrera|cra|cll|av|avda|avenida|blvd|bulevar|boulevard|diagonal|transversal|paseo|camino|km)(?!\w)"
-    r"|(?:colombia|ecuador|peru|mexico|chile|argentina|venezuela|bolivia|uruguay|paraguay|guatemala|costa rica|panama"
-    r"|espana|brasil|brazil|usa|united states)\.?$"  # a city line ends with its country
-    r"|(?<!\w)(?:jefe|jefa|gerente|director|directora|coordinador|coordinadora|analista|ingeniero|ingeniera|ing"
-    r"|asistente|auxiliar|administrador|administradora|contador|contadora|tecnico|tecnica|especialista|lider|supervisor"
-    r"|supervisora|departamento|area|division|gerencia|subgerente|presidente|vicepresidente|secretaria|recepcion"
-    r"|manager|engineer|director|head|specialist|assistant|administrator|department|officer|coordinator|analyst"
-    r"|ceo|cto|cfo|coo|cio|vp|it|ti|rrhh|hr|sistemas|tecnologia|soporte|support|operaciones|operations|ventas|sales"
-    r"|compras|finanzas|contabilidad|accounting|logistica|gerente)(?!\w)"
-)
 RULE = re.compile(
     r"^(?:--\s?|[_\-=*~—]{3,}|(?:[*·•.]\s*){3,})$"
 )  # a delimiter or a drawn rule ends a paragraph of the block
@@ -53,20 +32,23 @@ def _folded(line: str) -> str:
     return fold(line.strip()[:_FOLD_LIMIT])
 
 
+@line_memo
 def is_contact_line(line: str) -> bool:
     """A line that names a phone, an address, a site, a title, a company form or a logo."""
-    return bool(_CONTACT.search(_folded(line)))
+    return bool(CONTACT.search(_folded(line)))
 
 
+@line_memo
 def is_name_line(line: str) -> bool:
     """One to four words, each starting with a capital ("Ana", "Manuel Pineda", "J. Miller"), no digits; particles
     inside a name do not count ("María de los Ángeles Ruiz")."""
-    words = [word for word in line.strip().rstrip(",.").split() if word not in _PARTICLES]
+    words = [word.strip("\"'“”()") for word in line.strip().rstrip(",.").split() if word not in _PARTICLES]
     if not 1 <= len(words) <= _MAX_NAME_WORDS or line.strip().split()[0] in _PARTICLES:
         return False
     return all(word[:1].isupper() and _NAME_WORD.match(word) for word in words)
 
 
+@line_memo
 def could_be_in_block(line: str) -> bool:
     """Short (a contact line may be longer: an address, a row of phones) and not a sentence or a question: a line a
     contact block can hold."""

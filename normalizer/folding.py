@@ -7,7 +7,10 @@ folded character, the index of the original character it came from, so a match c
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 
 class _FoldTable(dict[int, str]):
@@ -47,3 +50,21 @@ def original_span(text: str, positions: list[int], start: int, end: int) -> str:
     if start >= end or not positions:
         return ""
     return text[positions[start] : positions[end - 1] + 1]
+
+
+T = TypeVar("T")
+MEMO_LINES = 4096
+MEMO_LINE_CHARS = 300
+
+
+def line_memo(function: Callable[[str], T]) -> Callable[[str], T]:
+    """`function` (a pure reading of one line) with its answers for lines up to `MEMO_LINE_CHARS` kept, the last
+    `MEMO_LINES` of them: the footer rules ask about the same lines pass after pass, and closings repeat from mail
+    to mail. A longer line is tested each time, so no kept key holds a large string."""
+    kept = functools.lru_cache(maxsize=MEMO_LINES)(function)
+
+    @functools.wraps(function)
+    def test(line: str) -> T:
+        return kept(line) if len(line) <= MEMO_LINE_CHARS else function(line)
+
+    return test

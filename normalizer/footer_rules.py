@@ -13,7 +13,7 @@ import re
 STRONG_SIGN_OFFS = (
     # Spanish
     r"(?:(?:un|muchos|afectuosos|cordiales) )?saludos?(?: cordiales| afectuosos)?|(?:un )?cordial(?:es)? saludos?"
-    r"|atentamente|cordialmente|respetuosamente|afectuosamente|atte\.?|quedo atent[oa]|quedamos atentos"
+    r"|atentamente|cordialmente|respetuosamente|afectuosamente|atte?\.?|quedo atent[oa]|quedamos atentos"
     r"|(?:un )?abrazos?|salud",
     # English
     r"all the best|best(?: regards| wishes)?|(?:kind|warm|warmest|many) regards|regards|(?:yours )?sincerely(?: yours)?"
@@ -66,31 +66,45 @@ DEVICE_FOOTER_SENTENCE = re.compile(r"(?<!\w)(?:pero|porque|que|cuando|y|but|bec
 # Hungarian puts the verb last: "Az iPhone-omról küldve".
 DEVICE_FOOTER_VERB_LAST = re.compile(r"^\s*az \S+ kuldve\s*$")
 
-# Legal notices start a paragraph of their own.
+# Legal notices start a paragraph of their own, or come glued under a contact block (`signatures._disclaimer`).
 DISCLAIMER = re.compile(
-    r"^[\s*]*(?:aviso de confidencialidad|aviso legal|nota de confidencialidad|clausula de confidencialidad"
-    r"|confidentiality notice|privileged (?:and|&) confidential|antes de imprimir|please consider the environment"
-    r"|(?:confidencialidad|confidential|confidentiality|disclaimer|aviso|advertencia)\s*(?::|$)"
-    r"|(?:este|el presente) (?:correo|mensaje|e-?mail)(?: electronico)?(?: y (?:sus|cualquier) (?:anexos|adjuntos"
-    r"|archivos? adjuntos?))? (?:es|son|contiene|puede contener|y cualquier|esta dirigido|va dirigido|estan dirigidos)"
-    r"|la informacion (?:contenida|incluida) en este"
-    r"|this (?:e-?mail|message|communication)\b.{0,60}?\b(?:is|are|may contain|contains) (?:confidential|intended"
-    r"|privileged|strictly|solely)"
-    r"|the information (?:contained|included) in this"
-    r"|aviso de privacidad|politica de privacidad|proteccion de datos|habeas data"
-    r"|(?:de conformidad con|en cumplimiento de|conforme a|segun lo dispuesto en)(?: lo dispuesto en)? la ley"
+    r"^[\s*]*(?:aviso de confidencialidad|aviso legal|legal notice|nota de confidencialidad"
+    r"|clausula de confidencialidad|confidentiality notice|privileged (?:and|&) confidential|antes de imprimir"
+    r"|please consider the environment"
+    r"|(?:confidencialidad|confidential|confidentiality|disclaimer|aviso|advertencia|haftungsausschluss)\s*(?::|/|$)"
+    # "This message (and its attachments) is/contains/may contain …", in the clients' languages
+    r"|(?:este|el presente|esta|this|ce|cet|questo|il presente|diese|dieser) (?:correo|mensaje|e-?mail|mensagem"
+    r"|message|communication|courriel|messaggio|nachricht)(?: electronico| eletronica)?"
+    r"(?:,? (?:y|e|and|et|und) (?:sus|seus|cualquier|its|any|toutes les|ses|i suoi|eventuali|alle|etwaige) .{0,60}?)?,?"
+    r" (?:es|son|e|sao|contiene|contem|puede contener|pode conter|y cualquier|esta dirigido|va dirigido"
+    r"|estan dirigidos|is|are|may contain|contains|est|sont|peut contenir|contient|puo contenere|contiene"
+    r"|enthalt|kann|ist|sind)\b.{0,100}?(?:confiden|privileg|destinatari|intended|recipient|reservad|riservat"
+    r"|vertraulich|exclusiv|protegid|protected|legal)"  # "Este correo es para pedirles …" is the client's
+    r"|(?:la|a|the|le|l'|die) (?:informacion|informacao|information|informations|informazioni|informationen)"
+    r" (?:contenida|incluida|contida|contained|included|contenues|contenute|enthaltenen) (?:en|in|neste|nesta|dans)"
+    r"|aviso de privacidad|politica de privacidad|proteccion de datos|habeas data|aviso de confidencialidade"
+    r"|(?:de conformidad con|en cumplimiento de|conforme a|segun lo dispuesto en|em conformidade com|nos termos d"
+    r"|ai sensi d|conformement a|gema(?:ss|ß))(?: lo dispuesto en)? (?:la|el|a|o|the|au|al|der|dem)? ?(?:ley|lei|legge"
+    r"|loi|gesetz|reglamento|regulamento|regolamento|reglement|regulation|verordnung|decreto|d\.lgs)"
     r"|.{0,300}?(?:politica de tratamiento de (?:la informacion|datos)|tratamiento de (?:sus |los )?datos personales"
-    r"|ley (?:estatutaria )?(?:n\W{0,2}\s?)?(?:1581|1266|29733)|ley federal de proteccion de datos)"
+    r"|ley (?:estatutaria )?(?:n\W{0,2}\s?)?(?:1581|1266|29733)|ley federal de proteccion de datos|\(?(?:rgpd|gdpr"
+    r"|lgpd|lopdgdd|dsgvo)\)?(?!\w)|lei geral de protecao de dados|(?:reglamento|regulation|regolamento) \(?ue\)?"
+    r" ?2016/679)"
+    r"|geschaftsfuhrer(?:in)?:|sitz der gesellschaft|amtsgericht|registergericht|handelsregister"
+    r"|pensez a l'environnement|p pensez|mentions legales|think before (?:you )?print|save a tree"
     r"|to unsubscribe|you received this message because you are subscribed"
-    r"|para (?:darse de baja|desuscribirse|cancelar (?:la|su) suscripcion)|recibiste este mensaje porque"
-    r"|le informazioni contenute in questo|les informations contenues dans ce)"
+    r"|para (?:darse de baja|desuscribirse|cancelar (?:la|su) suscripcion)|recibiste este mensaje porque)"
 )
 
-# "This message comes from outside the organisation" banners that mail servers put above the text.
+# "This message comes from outside the organisation" banners that mail servers put above the text, and Outlook's
+# "first contact" tip ("You don't often get email from …. Learn why this is important").
 BANNER = re.compile(
-    r"^[\s*\[]*(?:caution|warning|external|\[external\]|precaucion|advertencia|atencion|aviso|correo externo)\b"
-    r".{0,200}?\b(?:e-?mail|message|sender|correo|mensaje|remitente)\b.{0,120}?\b(?:originated|outside|external"
-    r"|extern[oa]|fuera de)"
+    r"^[\s*\[]*(?:caution|warning|external|externo|externa|extern|precaucion|advertencia|atencion|atencao|aviso"
+    r"|correo externo|achtung|attention|attenzione)\b"
+    r".{0,200}?\b(?:e-?mail|message|sender|correo|mensaje|remitente|mensagem|remetente|nachricht|absender|courriel"
+    r"|expediteur|messaggio|mittente)\b.{0,120}?\b(?:originated|outside|external|extern[oa]|externen|fuera de"
+    r"|fora d[ae]|ausserhalb|au(?:ss|ß)erhalb|exterieur|esterno|esterna|se origino)"
+    r"|.{0,300}?aka\.ms/learnaboutsenderidentification"
 )
 
 # A mailing list's footer names the list or how to leave it.

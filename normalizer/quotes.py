@@ -1,18 +1,22 @@
-"""The text the client wrote now: quoted history, reply headers, signatures and phone footers removed.
+"""The text the client wrote now: quoted history, reply headers, contact blocks, legal and phone footers removed; the
+closing and a lone name stay (`tests/fixtures/quotes/CONVENTION.md` is the convention).
 
 mailparser_reply (`EmailReplyParser`, Spanish and English) splits a mail into its replies; we keep the first. Its
 splits are checked (an Outlook-style block must name the sender, a "wrote:" line must carry a date or address), and
 the rules it lacks are added:
 
-- reply headers in the many forms `normalizer.reply_headers` knows: attributions wrapped over two or three lines or
+- reply headers in the many forms `normalizer.reply_headers` knows: attributions wrapped over up to four lines or
   written in other languages, Outlook blocks split by blank lines or with the fields run together, separators;
 - a header block with nothing above it (a bare forward, a reply written under the quoted header): what follows it
   is read as the message;
+- a forward (its separator, "RV:" in the subject, or the client saying "les reenvío"): the client's lines and the
+  forwarded text under the header block, read the same way;
+- invisible characters (zero-width spaces, Gmail's tracking glyph) are removed first;
 - interleaved and bottom-posted replies: the client's lines between and below the "> " lines are kept and the quoted
   lines dropped, except a short quoted paste the client introduced with a line ending in ":";
 - a trailing run of "> " lines without a header (again unless it is a short paste introduced by ":"); quoted lines
   with no reply header above them otherwise stay, since pasted shell prompts and logs look the same;
-- banners, footers and closings, see `normalizer.signatures`.
+- banners, footers and contact blocks, see `normalizer.signatures` and `normalizer.contact_block`.
 
 The library strips leading whitespace from every line; we map its split back onto the original lines so pasted
 logs and commands keep their indentation. If stripping would leave nothing, the original text is returned, trimmed
@@ -25,7 +29,7 @@ import re
 
 from mailparser_reply import EmailMessage
 
-from normalizer.reply_headers import first_header, forwarded
+from normalizer.reply_headers import HeaderKind, first_header, forwarded
 from normalizer.signatures import drop_banners, drop_footers
 
 LANGUAGES = ("es", "en")
@@ -97,14 +101,14 @@ def _without_quotes(lines: list[str]) -> list[str]:
     return kept
 
 
-def _interleaved(lines: list[str]) -> list[str] | None:
+def _interleaved(lines: list[str], header: tuple[HeaderKind, int, int] | None) -> list[str] | None:
     """The reply when the client wrote below or between the quoted lines of an attributed quote, else None.
 
     Bottom-posted (all quotes, then the client's text, nothing above the attribution) and interleaved (answers
     between quoted lines): the client's lines stay and the quoted ones go. Text above the attribution, quotes, and
-    text under them with no more quotes is a top-posted reply with a footer some server added: None.
+    text under them with no more quotes is a top-posted reply with a footer some server added: None. `header` is
+    the text's first reply header.
     """
-    header = first_header(lines)
     if header is None or header[0] != "attribution" or _QUOTED.match(lines[header[1]]):
         return None
     _, first, last = header
@@ -184,10 +188,11 @@ def _for_library(lines: list[str]) -> list[str]:
 
 def _reply(lines: list[str], depth: int = 0, forward: bool = False) -> list[str]:
     """The lines above the first reply header; under a header block with nothing above it, the text below it."""
-    interleaved = _interleaved(lines)
+    header = first_header(lines)
+    interleaved = _interleaved(lines, header)
     if interleaved is not None:
         return interleaved
-    forwarded_text = _forward(lines, depth, forward)
+    forwarded_text = _forward(lines, header, depth, forward)
     if forwarded_text is not None:
         return forwarded_text
     reply = lines[: _library_reply_end(lines)]
@@ -200,11 +205,12 @@ def _reply(lines: list[str], depth: int = 0, forward: bool = False) -> list[str]
     return reply[:first]
 
 
-def _forward(lines: list[str], depth: int, forward: bool) -> list[str] | None:
+def _forward(
+    lines: list[str], header: tuple[HeaderKind, int, int] | None, depth: int, forward: bool
+) -> list[str] | None:
     """A forward, when the first reply header is a forward's separator (or any header, when the subject says the
     mail is a forward): the client's lines above it (without their closing's contact block or footers) and the
-    forwarded message's text below its header block, read the same way."""
-    header = first_header(lines)
+    forwarded message's text below its header block, read the same way. `header` is the text's first reply header."""
     if header is None or depth >= _MAX_FORWARD_DEPTH:
         return None
     body = forwarded(lines, header, forward)

@@ -5,7 +5,7 @@ passed through other locales, so the rules here are tables of words, matched on 
 no bidirectional marks):
 
 - an attribution ("On … wrote:", "El … escribió:", "Am … schrieb …:", "W dniu … napisał:"), on one line or wrapped
-  over up to three, with a time, a year, a date or an address in it;
+  over up to four, with a time, a year, a date or an address in it;
 - a header block: three or more "Field: value" lines (blank lines and one wrapped line between them allowed), one of
   them naming the sender ("De:", "From:", "Von:", "Od:", "От:"), or the same fields run together on one line;
 - a separator ("-----Mensaje original-----", "---------- Forwarded message ---------", "Inicio del mensaje
@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from normalizer.folding import fold
+from normalizer.folding import fold, line_memo
 
 HeaderKind = Literal["attribution", "block", "separator"]
 
-_MAX_LINES = 3
+_MAX_LINES = 4  # Gmail wraps a long name and address, with its <mailto:…> piece, over four
 _MAX_CHARS = 400
 _FOLD_LIMIT = 500  # header lines are short: never fold more of a (possibly huge) line than this
 _MAX_BLOCK_GAP = 2  # blank lines allowed between two fields of one header block
@@ -38,6 +38,8 @@ _WROTE = (
 )
 _WROTE_AT_END = re.compile(rf"(?<!\w)(?:{_WROTE})(?!\w)(?:\s*\([\w/]+\))?\s*:$")
 _WROTE_ANYWHERE = re.compile(rf"(?<!\w)(?:{_WROTE})(?!\w)")
+_WROTE_AT_THE_VERY_END = re.compile(rf"(?<!\w)(?:{_WROTE})$")  # checked on the last characters, before the rest
+_WROTE_TAIL = 24
 _WROTE_NO_COLON = re.compile(rf"^(?:on|el|em|le|am|op)\s.*<[^<>\s]+@[^<>\s]+>\s*(?:{_WROTE})$")
 _OPENER = re.compile(r"^(?:\d|(?:on|el|em|le|am|op|il|den|dne|dnia|w dniu|в|στις|في)\s)")
 _TIME = re.compile(r"\d{1,2}[:.h]\d{2}")
@@ -89,7 +91,7 @@ _FORWARD = re.compile(
 )
 # The client saying, above a header block, that what follows is forwarded ("les reenvío el error", "forwarding").
 _FORWARD_INTENT = re.compile(
-    r"(?<!\w)(?:reenvi[oe]|reenviamos|reenvio|forward(?:ing)?|fwd|encaminho|weiterleite|je (?:te |vous )?transfere"
+    r"(?<!\w)(?:reenvi[oe]|reenviamos|reenvio|forward(?:ing)?|fwd?|rv|encaminho|weiterleite|je (?:te |vous )?transfere"
     r"|te paso (?:el|este) correo|les? comparto (?:el|este) correo"
     r"|(?:ver|miren?) (?:el )?(?:correo|mensaje) (?:de )?abajo|see (?:the )?(?:e-?mail|message) below)(?!\w)"
 )
@@ -129,17 +131,17 @@ def _is_attribution(text: str) -> bool:
     """Whether folded, joined `text` is a whole attribution line."""
     if len(text) > _MAX_CHARS:
         return False
-    if text.endswith(":"):
-        if _WROTE_AT_END.search(text) and _WHEN_OR_WHO.search(text):
+    if text.endswith(":"):  # the cheap tests first: a crafted mail has thousands of lines ending so
+        if _WROTE_AT_END.search(text[-_WROTE_TAIL * 2 :]) and _WHEN_OR_WHO.search(text):
             return True
-        if _WROTE_ANYWHERE.search(text) and _TIME.search(text):
+        if _TIME.search(text) and _WROTE_ANYWHERE.search(text):
             return True
-        return bool(_ADDRESS_ATTRIBUTION.match(text))
-    return bool(_WROTE_NO_COLON.match(text))
+        return "@" in text and bool(_ADDRESS_ATTRIBUTION.match(text))
+    return bool(_WROTE_AT_THE_VERY_END.search(text[-_WROTE_TAIL:]) and _WROTE_NO_COLON.match(text))
 
 
 def attribution_at(folded: list[str], index: int) -> int | None:
-    """If an attribution starts at `index`, the index of its last line (it may be wrapped over three)."""
+    """If an attribution starts at `index`, the index of its last line (it may be wrapped over four)."""
     joined = folded[index]
     if not joined:
         return None
@@ -165,6 +167,7 @@ def _starts_later(folded: list[str], index: int, last: int) -> bool:
     )
 
 
+@line_memo  # a block is looked for at every line, and each look reads up to `_MAX_BLOCK_LINES` lines
 def _field(folded_line: str) -> str | None:
     """'from' or 'other' if the line starts with a header field name ("De:", "*Sent:*", "Enviado el :"), else None."""
     for pattern in (_TWO_WORD_FIELD, _ONE_WORD_FIELD):

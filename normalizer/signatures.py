@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from normalizer.contact_block import could_be_in_block, is_contact_line, kept_under_closing, trailing_block
-from normalizer.folding import fold, fold_with_positions
+from normalizer.folding import fold, fold_with_positions, line_memo
 from normalizer.footer_rules import (
     BANNER,
     DEVICE_FOOTER,
@@ -38,6 +38,7 @@ _MAX_RULE_CHARS = 200
 _MAX_LIST_FOOTER_LINES = 6
 _MAX_SIGNATURE_LINES = 8
 _MAX_FOOTER_BLOCKS = 12
+_MAX_BANNERS = 3
 _MAX_SIGNATURE_LINE_WORDS = 8
 _MAX_NAME_WORDS = 4
 _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
@@ -95,6 +96,7 @@ def _signature_separator(lines: list[str]) -> int | None:
     return None
 
 
+@line_memo
 def is_device_footer(line: str) -> bool:
     """A phone or webmail footer line: "Enviado desde mi iPhone", "Get Outlook for iOS<https://…>"."""
     folded = _folded(line.strip().strip("\u202a\u202b\u202c\u200e\u200f"))
@@ -116,14 +118,20 @@ def _starts_paragraph(lines: list[str], index: int) -> bool:
 
 
 def _disclaimer(lines: list[str]) -> int | None:
+    """A legal notice: at the start of a paragraph, or glued under a contact line ("Tel. 601 …\nEste mensaje …")."""
     for index, line in enumerate(lines):
-        if index > 0 and line.strip() and _starts_paragraph(lines, index) and DISCLAIMER.match(_folded(line)):
+        if index == 0 or not line.strip() or not DISCLAIMER.match(_folded(line)):
+            continue
+        if _starts_paragraph(lines, index) or is_contact_line(lines[index - 1]):
             return index
     return None
 
 
+@line_memo
 def is_sign_off(line: str) -> bool:
     """A closing line ("Saludos,", "Cordialmente", "Best regards, Ann", "Mit freundlichen Grüßen")."""
+    if not SIGN_OFF.match(_folded(line)):  # most lines: folded once, without the positions
+        return False
     folded, positions = fold_with_positions(line[:_FOLD_LIMIT])
     found = SIGN_OFF.match(folded)
     if not found:
@@ -205,15 +213,20 @@ def drop_footers(lines: list[str]) -> list[str]:
 
 
 def drop_banners(lines: list[str]) -> list[str]:
-    """`lines` without an "external sender" warning paragraph or a phone footer above the client's text."""
-    start = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
-    if start == len(lines):
-        return lines
-    end = start + 1
-    if BANNER.match(_folded(lines[start].strip())):
-        while end < len(lines) and lines[end].strip():
-            end += 1
-    elif not is_device_footer(lines[start]):
-        return lines
-    rest = lines[end:]
-    return rest if any(line.strip() for line in rest) else lines
+    """`lines` without the "external sender" warnings (a server may add two: "CAUTION: …" and Outlook's first-contact
+    tip) or a phone footer above the client's text."""
+    for _ in range(_MAX_BANNERS):
+        start = next((index for index, line in enumerate(lines) if line.strip()), len(lines))
+        if start == len(lines):
+            return lines
+        end = start + 1
+        if BANNER.match(_folded(lines[start].strip())):
+            while end < len(lines) and lines[end].strip():
+                end += 1
+        elif not is_device_footer(lines[start]):
+            return lines
+        rest = lines[end:]
+        if not any(line.strip() for line in rest):
+            return lines
+        lines = rest
+    return lines

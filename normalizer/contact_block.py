@@ -87,14 +87,14 @@ def trailing_block(lines: list[str], is_closing: Callable[[str], bool]) -> int |
     """The first line of a contact block ending the text with no closing above it: the last lines of its last
     paragraph that a block can hold, two or more, starting with a name or a contact line, a contact line among the
     others. Closings
-    (`is_closing`) and the text's first line are never taken."""
+    (`is_closing`), delimiters and the text's first line are never taken."""
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1
     start = end
     while start > 1 and lines[start - 1].strip() and could_be_in_block(lines[start - 1]):
-        if is_closing(lines[start - 1]):
-            break
+        if is_closing(lines[start - 1]) or RULE.match(lines[start - 1].strip()):
+            break  # a closing stays, and a delimiter's own rule (`signatures`) takes what is under it
         start -= 1
     while start < end and not (is_name_line(lines[start]) or is_contact_line(lines[start])):
         start += 1  # the block starts at its name, or at its first contact line
@@ -102,3 +102,25 @@ def trailing_block(lines: list[str], is_closing: Callable[[str], bool]) -> int |
     if not 2 <= len(block) <= MAX_BLOCK_LINES or not any(map(is_contact_line, block[1:])):
         return None
     return start
+
+
+def without_inner_blocks(lines: list[str], is_closing: Callable[[str], bool]) -> list[str]:
+    """`lines` without a contact block under a closing that the client's text goes on under ("Thanks,\nMark Ellis\n
+    IT Coordinator\n+1 305 …\n\nP.S. …"): the paragraph under the closing, two or more lines a block can hold, a
+    name or a contact line first and a contact line in it."""
+    dropped: set[int] = set()
+    for index, line in enumerate(lines):
+        if not line.strip() or not is_closing(line):
+            continue
+        start = index + 1
+        while start < len(lines) and not lines[start].strip():
+            start += 1
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        block = lines[start:end]
+        fits = 2 <= len(block) <= MAX_BLOCK_LINES and all(map(could_be_in_block, block))
+        if fits and (is_name_line(block[0]) or is_contact_line(block[0])) and any(map(is_contact_line, block)):
+            if any(line.strip() for line in lines[end:]):
+                dropped.update(range(start, end))
+    return [line for index, line in enumerate(lines) if index not in dropped] if dropped else lines

@@ -66,12 +66,26 @@ DEVICE_FOOTER_SENTENCE = re.compile(r"(?<!\w)(?:pero|porque|que|cuando|y|but|bec
 # Hungarian puts the verb last: "Az iPhone-omról küldve".
 DEVICE_FOOTER_VERB_LAST = re.compile(r"^\s*az \S+ kuldve\s*$")
 
-# Legal notices start a paragraph of their own, or come glued under a contact block (`signatures._disclaimer`).
-DISCLAIMER = re.compile(
+# Legal notices (`normalizer.notices`). A heading is one by itself; so is "This message … is confidential" (a legal
+# word must follow: "Este correo es para pedirles …" is the client's). A generic "Aviso:", a privacy heading or a
+# law named anywhere in the line is one only in a sentence addressed to the reader (`NOTICE_VOICE`): a client may
+# write about a data-protection request or a notice they want in everyone's signature.
+NOTICE_HEADING = re.compile(
     r"^[\s*]*(?:aviso de confidencialidad|aviso legal|legal notice|nota de confidencialidad"
-    r"|clausula de confidencialidad|confidentiality notice|privileged (?:and|&) confidential|antes de imprimir"
-    r"|please consider the environment"
-    r"|(?:confidencialidad|confidential|confidentiality|disclaimer|aviso|advertencia|haftungsausschluss)\s*(?::|/|$)"
+    r"|clausula de confidencialidad|confidentiality notice|privileged (?:and|&) confidential|aviso de confidencialidade"
+    r"|haftungsausschluss|mentions legales|(?:confidencialidad|confidential|confidentiality|disclaimer)\s*$"
+    r"|think before (?:you )?print|save a tree|p pensez|pensez a l'environnement"
+    r"|aviso de privacidad|aviso de privacidade|privacy notice|politica de privacidad\s*:"
+    r"|(?:por favor )?(?:considere|piense en|cuide) (?:el|al) medio ambiente|cuidemos el (?:medio ambiente|planeta)"
+    r"|no imprima (?:este|el) (?:correo|mensaje)|(?:please )?consider the environment|please don'?t print"
+    r"|libre de virus|sin virus|livre de virus|virus-free|(?:este|el) (?:correo|mensaje|e-?mail)(?: electronico)?"
+    r" (?:ha sido|fue) (?:analizad|escanead|revisad|verificad)|this (?:e-?mail|message) (?:has been|was) (?:scanned"
+    r"|checked)|esta mensagem foi (?:verificad|analisad)"
+    r"|(?:antes de imprimir|before printing|please consider the environment).{0,100}?(?:ambiente"
+    r"|planeta|naturaleza|arbol|necesario|environment|papel|paper|tree)"
+    r"|geschaftsfuhrer(?:in)?:|sitz der gesellschaft|amtsgericht|registergericht|handelsregister"
+    r"|to unsubscribe|you received this message because you are subscribed"
+    r"|para (?:darse de baja|desuscribirse|cancelar (?:la|su) suscripcion)|recibiste este mensaje porque"
     # "This message (and its attachments) is/contains/may contain …", in the clients' languages
     r"|(?:este|el presente|esta|this|ce|cet|questo|il presente|diese|dieser) (?:correo|mensaje|e-?mail|mensagem"
     r"|message|communication|courriel|messaggio|nachricht)(?: electronico| eletronica)?"
@@ -79,21 +93,32 @@ DISCLAIMER = re.compile(
     r" (?:es|son|e|sao|contiene|contem|puede contener|pode conter|y cualquier|esta dirigido|va dirigido"
     r"|estan dirigidos|is|are|may contain|contains|est|sont|peut contenir|contient|puo contenere|contiene"
     r"|enthalt|kann|ist|sind)\b.{0,100}?(?:confiden|privileg|destinatari|intended|recipient|reservad|riservat"
-    r"|vertraulich|exclusiv|protegid|protected|legal)"  # "Este correo es para pedirles …" is the client's
+    r"|vertraulich|exclusiv|protegid|protected|legal))"
+)
+NOTICE_START = re.compile(
+    r"^[\s*]*(?:(?:confidencialidad|confidential|confidentiality|disclaimer|aviso|advertencia)\s*(?::|/|$)"
     r"|(?:la|a|the|le|l'|die) (?:informacion|informacao|information|informations|informazioni|informationen)"
     r" (?:contenida|incluida|contida|contained|included|contenues|contenute|enthaltenen) (?:en|in|neste|nesta|dans)"
-    r"|aviso de privacidad|politica de privacidad|proteccion de datos|habeas data|aviso de confidencialidade"
-    r"|(?:de conformidad con|en cumplimiento de|conforme a|segun lo dispuesto en|em conformidade com|nos termos d"
-    r"|ai sensi d|conformement a|gema(?:ss|ß))(?: lo dispuesto en)? (?:la|el|a|o|the|au|al|der|dem)? ?(?:ley|lei|legge"
-    r"|loi|gesetz|reglamento|regulamento|regolamento|reglement|regulation|verordnung|decreto|d\.lgs)"
-    r"|.{0,300}?(?:politica de tratamiento de (?:la informacion|datos)|tratamiento de (?:sus |los )?datos personales"
+    r"|politica de privacidad|proteccion de datos|habeas data"
+    r"|(?:de conformidad con|en cumplimiento de|conforme a|segun lo dispuesto en|de acuerdo con|en virtud de|segun"
+    r"|in accordance with|pursuant to|em conformidade com|nos termos d|ai sensi d|conformement a|gema(?:ss|ß))"
+    r"(?: lo dispuesto en)? (?:la|el|lo|a|o|the|au|al|der|dem)? ?(?:ley|lei"
+    r"|legge|loi|gesetz|reglamento|regulamento|regolamento|reglement|regulation|verordnung|decreto|d\.lgs))"
+)
+LAW_MENTION = re.compile(
+    r"politica de tratamiento de (?:la informacion|datos)|tratamiento de (?:sus |los )?datos personales"
     r"|ley (?:estatutaria )?(?:n\W{0,2}\s?)?(?:1581|1266|29733)|ley federal de proteccion de datos|\(?(?:rgpd|gdpr"
     r"|lgpd|lopdgdd|dsgvo)\)?(?!\w)|lei geral de protecao de dados|(?:reglamento|regulation|regolamento) \(?ue\)?"
-    r" ?2016/679)"
-    r"|geschaftsfuhrer(?:in)?:|sitz der gesellschaft|amtsgericht|registergericht|handelsregister"
-    r"|pensez a l'environnement|p pensez|mentions legales|think before (?:you )?print|save a tree"
-    r"|to unsubscribe|you received this message because you are subscribed"
-    r"|para (?:darse de baja|desuscribirse|cancelar (?:la|su) suscripcion)|recibiste este mensaje porque)"
+    r" ?2016/679"
+)
+NOTICE_VOICE = re.compile(
+    r"(?<!\w)(?:les? informamos|le informa|informa(?:mos)? que|we inform|inform you|sus datos|seus dados"
+    r"|your (?:personal )?(?:data|information)|si (?:usted )?(?:no es|ha recibido|recibio|lo ha recibido)"
+    r"|if you (?:are not|have received|received)|se voce (?:nao e|recebeu)|destinatari"
+    r"|intended (?:only )?(?:for|recipient)|addressee|(?:pode|podera) exercer|(?:puede|podra) ejercer"
+    r"|you (?:may|can) exercise"
+    r"|usted (?:puede|podra)|titular(?:es)? de (?:los )?datos|confidencial|confidential|riservat|vertraulich"
+    r"|privilegiad|privileged|le informazioni|vos donnees|ihre daten)"
 )
 
 # "This message comes from outside the organisation" banners that mail servers put above the text, and Outlook's

@@ -29,8 +29,10 @@ import re
 
 from mailparser_reply import EmailMessage
 
-from normalizer.reply_headers import HeaderKind, first_header, forwarded
-from normalizer.signatures import drop_banners, drop_footers
+from normalizer.contact_block import without_inner_blocks
+from normalizer.notices import without_inner_notices
+from normalizer.reply_headers import HeaderKind, first_header, fold_lines, forwarded, is_pasted
+from normalizer.signatures import drop_banners, drop_footers, is_sign_off
 
 LANGUAGES = ("es", "en")
 _MAX_PASTE_LINES = 3
@@ -53,9 +55,10 @@ _HEADER_WROTE = re.compile(r"(?:wrote|escribi[oó])\s*:\s*$", re.IGNORECASE)
 _HEADER_ORIGINAL = re.compile(r"original message", re.IGNORECASE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # Invisible characters mail programs leave in the text: zero-width spaces and joiners (a joiner inside an emoji
-# sequence stays), word joiners, byte-order marks; and Gmail's tracking glyph "ᐧ" on a line of its own.
+# sequence stays), word joiners, byte-order marks.
 _INVISIBLE = re.compile("[\u200b\u200c\u2060\ufeff]|\u200d(?![\u2600-\u27bf\U0001f000-\U0010ffff])")
-_TRACKER = "\u1427"
+# Lines with nothing visible on them: Gmail's tracking glyph "ᐧ", or "&nbsp;" entities an HTML conversion left.
+_EMPTY_LOOKING = re.compile(r"\s*(?:\u1427|(?:&nbsp;?\s*)+)\s*")
 
 
 def _is_soft_break_tail(lines: list[str], index: int) -> bool:
@@ -167,6 +170,9 @@ def _library_reply_end(lines: list[str]) -> int:
         if index == len(lines):
             return len(lines)  # the library changed a line in a way we cannot map: keep everything
         index += 1
+    split = next((i for i in range(index, len(lines)) if lines[i].strip()), len(lines))
+    if split < len(lines) and is_pasted(fold_lines(lines[: split + 1]), split):
+        return len(lines)  # header fields the client pasted under "…:": our own rules look further down
     return index
 
 
@@ -248,7 +254,8 @@ def strip_quotes(text: str, forward: bool = False) -> str:
     if not original:
         return ""
     lines = [
-        "" if line.strip() == _TRACKER else line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        "" if _EMPTY_LOOKING.fullmatch(line) else line
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     ]
     if len(lines) > MAX_ANALYSED_LINES:  # a pasted log, or a crafted mail: the reply is found near the top or not
         head = lines[:MAX_ANALYSED_LINES]
@@ -261,4 +268,5 @@ def strip_quotes(text: str, forward: bool = False) -> str:
         if trimmed == reply:
             break
         reply = trimmed
+    reply = without_inner_blocks(without_inner_notices(reply), is_sign_off)
     return _tidy(reply) or _tidy(drop_footers(lines)) or original

@@ -50,14 +50,24 @@ _ADDRESS_ATTRIBUTION = re.compile(r"^.*\d.*<\s?[^<>@\s]+@[^<>\s]+\s?>\)?(?:\s+[^
 # Header field names (folded when compiled). The sender's field makes a block of fields a quoted header.
 _FROM_NAMES = "de from von van da fra från od от من nadawca afzender remitente expéditeur absender"
 _OTHER_NAMES = (
-    "enviado enviados sent fecha date datum dato data para to an aan a à til till do кому إلى asunto subject betreff"
+    "enviado enviados enviada sent fecha date datum dato data para to an aan a à til till do кому إلى asunto assunto"
+    " subject betreff"
     " onderwerp oggetto objet sujet emne ämne temat тема الموضوع cc cco bcc copia gesendet verzonden inviato envoyé"
     " sendt skickat wysłano отправлено adresat destinatario destinataire importancia importance organization kopie"
 )
 _FROM_FIELDS = frozenset(fold(name) for name in [*_FROM_NAMES.split(), "от кого"])
 _OTHER_FIELDS = frozenset(
     fold(name)
-    for name in [*_OTHER_NAMES.split(), "enviado el", "envoyé le", "copie à", "message du", "تم الإرسال", "reply-to"]
+    for name in [
+        *_OTHER_NAMES.split(),
+        "enviado el",
+        "enviada em",
+        "envoyé le",
+        "copie à",
+        "message du",
+        "تم الإرسال",
+        "reply-to",
+    ]
 )
 _ONE_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]*)\s*\**\s*:")
 _TWO_WORD_FIELD = re.compile(r"^[\s*_]*([^\W\d_][\w'’-]* [^\W\d_][\w'’-]*)\s*\**\s*:")
@@ -243,12 +253,15 @@ def header_at(folded: list[str], index: int) -> tuple[HeaderKind, int] | None:
 def first_header(lines: list[str], start: int = 0) -> tuple[HeaderKind, int, int] | None:
     """(kind, first line, last line) of the earliest reply header at or after `start`.
 
-    A block takes with it the rule line, separator or colon-less attribution just above it.
+    A block takes with it the rule line, separator or colon-less attribution just above it. A block right under the
+    client's line ending in ":" is a paste ("Here are the headers I copied:"), not a header: it is passed over.
     """
     folded = fold_lines(lines)
-    for index in range(start, len(lines)):
+    index = start
+    while index < len(lines):
         found = header_at(folded, index)
         if found is None:
+            index += 1
             continue
         kind, last = found
         first = index
@@ -260,5 +273,28 @@ def first_header(lines: list[str], start: int = 0) -> tuple[HeaderKind, int, int
                 is_rule_line(lines[above]) or is_separator(folded[above]) or _mentions_wrote(folded[above])
             ):
                 first = above
+            elif is_pasted(folded, index):
+                index = last + 1
+                continue
         return kind, first, last
     return None
+
+
+def is_pasted(folded: list[str], index: int) -> bool:
+    """Whether the header fields from line `index` on are the client's paste: under the client's line ending in ":"
+    ("Here are the headers I copied:"), right above them or above their paragraph (Received: lines first)."""
+    start = index
+    while start > 0 and folded[start - 1]:
+        start -= 1
+    for line in (index, start):
+        above = line - 1
+        while above >= 0 and not folded[above]:
+            above -= 1
+        if above >= 0 and _introduces_a_paste(folded[above]):
+            return True
+    return False
+
+
+def _introduces_a_paste(folded_line: str) -> bool:
+    """The client's own line introducing what follows ("Los encabezados son:"), not a header's line."""
+    return folded_line.endswith(":") and _field(folded_line) is None and not _is_attribution(folded_line)

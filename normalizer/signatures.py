@@ -19,10 +19,10 @@ from normalizer.footer_rules import (
     DEVICE_FOOTER_SENTENCE,
     DEVICE_FOOTER_VERB_LAST,
     DEVICE_FOOTER_WORDS,
-    DISCLAIMER,
     LIST_WORDS,
     SIGN_OFF,
 )
+from normalizer.notices import notice_cut
 
 _FOLD_LIMIT = 300  # footers are short lines: never fold more of a (possibly huge) line than this
 # "-- " is the standard separator; some clients and HTML conversions drop the trailing space or use a dash.
@@ -112,19 +112,8 @@ def _device_footer(lines: list[str]) -> int | None:
     return next((index for index in range(first + 1, len(lines)) if is_device_footer(lines[index])), None)
 
 
-def _starts_paragraph(lines: list[str], index: int) -> bool:
-    previous = lines[index - 1]
-    return not previous.strip() or _rule(_SEPARATOR_LINE, previous)
-
-
-def _disclaimer(lines: list[str]) -> int | None:
-    """A legal notice: at the start of a paragraph, or glued under a contact line ("Tel. 601 …\nEste mensaje …")."""
-    for index, line in enumerate(lines):
-        if index == 0 or not line.strip() or not DISCLAIMER.match(_folded(line)):
-            continue
-        if _starts_paragraph(lines, index) or is_contact_line(lines[index - 1]):
-            return index
-    return None
+def _notices(lines: list[str]) -> int | None:
+    return notice_cut(lines, is_device_footer)
 
 
 @line_memo
@@ -194,7 +183,7 @@ def drop_footers(lines: list[str]) -> list[str]:
     from the end; a real mail has a few (signature, contact block, list footer), so the passes are capped: a crafted
     mail of ten thousand "Saludos," lines costs a few passes, not ten thousand."""
     lines = _without_trailing_blanks(lines)
-    cuts = [cut for rule in (_device_footer, _disclaimer) if (cut := rule(lines)) is not None]
+    cuts = [cut for rule in (_device_footer, _notices) if (cut := rule(lines)) is not None]
     if cuts:
         lines = _without_trailing_blanks(lines[: min(cuts)])
     at_the_end = (

@@ -75,7 +75,9 @@ def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: 
                 gateway.smtp_port,
                 client_mail(
                     "RE: [TL-000001] Servidor de facturación caído",
-                    "Adjunto más detalles: el error es 503.\n\nEl lun, 23 nov 2026 a las 9:00, Soporte escribió:\n> Recibimos su solicitud",
+                    "Adjunto más detalles: el error es 503.\n\nSaludos,\nAna Gómez\nJefa de Sistemas\nAndina S.A.S.\n"
+                    "Tel. +57 601 555 0101\n\nAVISO DE CONFIDENCIALIDAD: Este mensaje y sus anexos son confidenciales.\n\n"
+                    "El lun, 23 nov 2026 a las 9:00, Soporte escribió:\n> Recibimos su solicitud",
                     "<second-2@andina.com.co>",
                     in_reply_to=ack["Message-ID"],
                 ),
@@ -100,7 +102,9 @@ def test_mail_becomes_a_ticket_acknowledged_threaded_and_deduplicated(tmp_path: 
                 what="the reply on TL-000001",
             )
             bodies = [m["body"] for m in shown["messages"] if m["direction"] == "in"]
-            assert "503" in bodies[1] and "Recibimos su solicitud" not in bodies[1]  # the quote is stripped
+            assert bodies[0].endswith("Prioridad: alta\n\nGracias")  # the client's closing stays
+            # the quote, the contact block under the closing and the legal notice go; the closing stays
+            assert bodies[1] == "Adjunto más detalles: el error es 503.\n\nSaludos,"
             assert [m["delivery_state"] for m in shown["messages"] if m["direction"] == "out"] == ["sent"]
             tickets = gateway.cli_json("tickets", "list")
             assert sorted((t["number"], t["status"]) for t in tickets) == [

@@ -86,6 +86,23 @@ CLEANED: list[tuple[str, str, str]] = [
         "Hola\u200b, el Wi\u2060-Fi se cae.\ufeff\n\u00a0\u00a0\n\u1427\n",
         "Hola, el Wi-Fi se cae.",
     ),
+    (
+        "a-notice-the-clients-comment-goes-on-under",
+        "Estimado cliente, adjuntamos la constancia.\n\nEste correo es confidencial y está dirigido exclusivamente a "
+        "su destinatario. Si lo ha recibido por error, elimínelo.\n\n¿Lo pueden revisar?\n\nGracias,\nMilagros",
+        "Estimado cliente, adjuntamos la constancia.\n\n¿Lo pueden revisar?\n\nGracias,\nMilagros",
+    ),
+    (
+        "a-contact-block-the-clients-postscript-goes-on-under",
+        f"{TEXT}\n\nThanks,\nMark Ellis\nIT Coordinator | Ridgeway Foods\n+1 305 555 0147\n\nP.S. It is INC-20418.",
+        f"{TEXT}\n\nThanks,\n\nP.S. It is INC-20418.",
+    ),
+    (
+        "a-delimiter-keeps-the-closing-above-it",
+        f"{TEXT}\n\nSlds,\nNico\n-- \nNicolás Ferreyra\nTel: +54 11 4302-5566\n\nEste correo fue analizado por ESET.",
+        f"{TEXT}\n\nSlds,\nNico",
+    ),
+    ("nbsp-entity-lines-go", "La impresora no imprime.\n&nbsp;\n&nbsp; &nbsp;\n", "La impresora no imprime."),
     ("a-joiner-inside-an-emoji-stays", "Gracias 👨\u200d💻", "Gracias 👨\u200d💻"),
 ]
 
@@ -96,6 +113,27 @@ KEPT = [
     ("postscript-under-the-name", f"{TEXT}\n\nSaludos,\nAna\n\nP.D. también falla el correo."),
     ("a-line-under-the-name", f"{TEXT}\n\nSaludos,\nAna\n\nAdjunto el log del error."),
     ("pasted-config-in-new-mail", "Configuré así:\n> server=10.0.0.1\n> port=8080\nY no conecta."),
+    (
+        "a-data-protection-request",
+        "Señores Soporte TI:\n\nEn ejercicio de mi derecho de habeas data, conforme a la Ley 1581 de 2012, solicito que "
+        "se eliminen mis datos personales de la plataforma.\n\nAgradezco confirmar la supresión, de acuerdo con su "
+        "política de tratamiento de datos personales.\n\nAtentamente,\nJaime Villamizar",
+    ),
+    (
+        "a-notice-the-client-wants-in-the-signatures",
+        "Hola,\n\nEl jurídico pidió incluir este texto en el pie de todos los correos:\n\nAviso de privacidad: sus "
+        "datos personales serán tratados conforme a la Ley 1581 de 2012.\n\n¿Lo pueden aplicar en Exchange?",
+    ),
+    (
+        "printing-as-the-problem",
+        "Hola,\n\nAntes de imprimir este correo o cualquier otro, Outlook se congela.\n\nGracias,",
+    ),
+    (
+        "headers-the-client-pasted",
+        "Me llegó este correo falso. Los encabezados son:\n\nReturn-Path: <a@falso.top>\nReceived: from mx.falso.top\n"
+        "From: Banco <a@falso.top>\nTo: pagos@andina.com.co\nSubject: Verifique su cuenta\nDate: Tue, 1 Dec 2026\n\n"
+        "¿Pueden bloquear ese dominio?",
+    ),
 ]
 
 

@@ -3,14 +3,12 @@ legal and list footers dropped, forwards kept below their header, invisible char
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from normalizer.language import LanguageDetector
 from normalizer.quotes import strip_quotes
 from normalizer.request import Normalizer
-from ticketing.types import InboundMessage
+from tests.unit.test_normalizer import inbound
 
 TEXT = "La VPN no conecta desde la casa, sale el error 809."
 OUTLOOK_BLOCK = (
@@ -169,17 +167,7 @@ def test_the_client_saying_it_forwards_makes_a_block_a_forward() -> None:
     ],
 )
 def test_the_normalizer_reads_a_forward_from_the_subject(subject: str, forwarded_text_kept: bool) -> None:
-    message = InboundMessage(
-        channel="email",
-        native_id="id-1",
-        sender_address="ana@andina.com.co",
-        sender_name="Ana",
-        recipient="soporte@tecnolinux.com",
-        subject=subject,
-        text=f"¿Esto es grave?\n\n{OUTLOOK_BLOCK}La copia nocturna falló.\n",
-        html="",
-        received_at=datetime.now(UTC),
-    )
+    message = inbound(subject, f"¿Esto es grave?\n\n{OUTLOOK_BLOCK}La copia nocturna falló.\n")
     body = Normalizer("TL", LanguageDetector("es")).normalize(message).body
     assert ("La copia nocturna falló." in body) is forwarded_text_kept
     assert body.startswith("¿Esto es grave?")

@@ -86,8 +86,7 @@ def kept_under_closing(below: list[str]) -> int | None:
 def trailing_block(lines: list[str], is_closing: Callable[[str], bool]) -> int | None:
     """The first line of a contact block ending the text with no closing above it: the last lines of its last
     paragraph that a block can hold, two or more, starting with a name or a contact line, a contact line among the
-    others. Closings
-    (`is_closing`), delimiters and the text's first line are never taken."""
+    others. Closings (`is_closing`), delimiters and the text's first line are never taken."""
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1
@@ -105,9 +104,10 @@ def trailing_block(lines: list[str], is_closing: Callable[[str], bool]) -> int |
 
 
 def without_inner_blocks(lines: list[str], is_closing: Callable[[str], bool]) -> list[str]:
-    """`lines` without a contact block under a closing that the client's text goes on under ("Thanks,\nMark Ellis\n
-    IT Coordinator\n+1 305 …\n\nP.S. …"): the paragraph under the closing, two or more lines a block can hold, a
-    name or a contact line first and a contact line in it."""
+    """`lines` without a contact block under a closing that the client's text goes on under ("Thanks,\\nMark Ellis\\n
+    IT Coordinator\\n+1 305 …\\n\\nP.S. …"): the paragraph under the closing, two to `MAX_BLOCK_LINES` lines a block
+    can hold, a name or a contact line first and a contact line in it."""
+    last_text = max((index for index, line in enumerate(lines) if line.strip()), default=-1)
     dropped: set[int] = set()
     for index, line in enumerate(lines):
         if not line.strip() or not is_closing(line):
@@ -116,11 +116,10 @@ def without_inner_blocks(lines: list[str], is_closing: Callable[[str], bool]) ->
         while start < len(lines) and not lines[start].strip():
             start += 1
         end = start
-        while end < len(lines) and lines[end].strip():
+        while end < len(lines) and lines[end].strip() and end - start <= MAX_BLOCK_LINES:
             end += 1
         block = lines[start:end]
-        fits = 2 <= len(block) <= MAX_BLOCK_LINES and all(map(could_be_in_block, block))
+        fits = 2 <= len(block) <= MAX_BLOCK_LINES and all(map(could_be_in_block, block)) and end <= last_text
         if fits and (is_name_line(block[0]) or is_contact_line(block[0])) and any(map(is_contact_line, block)):
-            if any(line.strip() for line in lines[end:]):
-                dropped.update(range(start, end))
+            dropped.update(range(start, end))
     return [line for index, line in enumerate(lines) if index not in dropped] if dropped else lines

@@ -48,8 +48,10 @@ def _starts_notice(lines: list[str], index: int) -> bool:
     above = lines[index - 1]
     if above.strip() and not (_RULE_OR_SYMBOLS.match(above.strip()) or is_contact_line(above)):
         return False  # inside a paragraph of the client's text
-    previous = next((line for line in reversed(lines[:index]) if line.strip()), "")
-    return not previous.rstrip().endswith(":")
+    previous = index - 1
+    while previous > 0 and not lines[previous].strip():
+        previous -= 1
+    return not lines[previous].rstrip().endswith(":")  # "… el texto de abajo:" introduces the client's quote
 
 
 def _segments(lines: list[str]) -> list[tuple[int, int]]:
@@ -68,10 +70,13 @@ def _segments(lines: list[str]) -> list[tuple[int, int]]:
     return found
 
 
-def notice_cut(lines: list[str], is_footer: Callable[[str], bool]) -> int | None:
-    """The first line of the notices that end `lines`, with only footers after them (`is_footer`: phone footers)."""
+def notice_cut(lines: list[str], is_footer: Callable[[str], bool], is_closing: Callable[[str], bool]) -> int | None:
+    """The first line of the notices that end `lines`, with only footers after them: contact and name lines, drawn
+    rules, phone footers (`is_footer`). A closing under a notice (`is_closing`) is the client's: nothing is cut."""
 
     def footer_like(line: str) -> bool:
+        if is_closing(line):
+            return False
         stripped = line.strip()
         return is_contact_line(line) or is_name_line(line) or is_footer(line) or bool(_RULE_OR_SYMBOLS.match(stripped))
 
@@ -85,7 +90,8 @@ def notice_cut(lines: list[str], is_footer: Callable[[str], bool]) -> int | None
 
 
 def without_inner_notices(lines: list[str]) -> list[str]:
-    """`lines` without the notice paragraphs addressed to the reader that the client's text goes on under."""
+    """`lines` without the notice paragraphs addressed to the reader: run after `notice_cut`, those left are the ones
+    the client's text goes on under."""
     dropped = {
         index
         for start, end in _segments(lines)

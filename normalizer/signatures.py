@@ -1,10 +1,13 @@
-"""What clients and their mail servers add around a message: signatures, phone footers, legal notices, banners.
+"""What clients and their mail servers add around a message: signatures, contact blocks, phone footers, legal
+notices, banners. The client's closing ("Saludos,") and a lone name under it are the client's and stay.
 
-`drop_footers` removes them from the end of a reply, one block at a time, until the last block is the client's
-own text; a phone footer ("Enviado desde mi iPhone") ends the client's text wherever it stands, since what a phone
-puts below it is the quoted history. `drop_banners` removes what goes above the text: an "external sender" warning and
-a phone footer some clients put first. A rule that would remove the first line of the text does not fire: a message
-that is nothing but a footer is still a message. The patterns are tables in `normalizer.footer_rules`.
+`drop_footers` removes them from the end of a reply: first a phone footer ("Enviado desde mi iPhone"), which ends the
+client's text wherever it stands since what a phone puts below it is the quoted history, and the legal notices that
+end the text (`normalizer.notices`); then one block at a time (a `-- ` signature, the contact block under the closing
+or at the end, a list footer) until the last block is the client's own text. `drop_banners` removes what goes above
+the text: "external sender" warnings and a phone footer some clients put first. A rule that would remove the first
+line of the text does not fire: a message that is nothing but a footer is still a message. The patterns are tables
+in `normalizer.footer_rules` and `normalizer.contact_rules`.
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def _device_footer(lines: list[str]) -> int | None:
 
 
 def _notices(lines: list[str]) -> int | None:
-    return notice_cut(lines, is_device_footer)
+    return notice_cut(lines, is_device_footer, is_sign_off)
 
 
 @line_memo

@@ -100,6 +100,11 @@ CLEANED: list[tuple[str, str, str]] = [
         f"{TEXT}\n\nSlds,\nNico\n-- \nNicolás Ferreyra\nTel: +54 11 4302-5566\n\nEste correo fue analizado por ESET.",
         f"{TEXT}\n\nSlds,\nNico",
     ),
+    (
+        "a-closing-under-a-notice-stays",
+        f"{TEXT}\n\nAVISO DE CONFIDENCIALIDAD: este mensaje es confidencial.\n\nSaludos,\nAna",
+        f"{TEXT}\n\nSaludos,\nAna",
+    ),
     ("nbsp-entity-lines-go", "La impresora no imprime.\n&nbsp;\n&nbsp; &nbsp;\n", "La impresora no imprime."),
     ("a-joiner-inside-an-emoji-stays", "Gracias 👨\u200d💻", "Gracias 👨\u200d💻"),
 ]

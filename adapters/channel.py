@@ -79,6 +79,31 @@ class FindsSent(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """One finding of `gateway doctor`: what it tried on whom, whether that worked, what it saw (never a secret),
+    and what to do when it did not."""
+
+    subject: str  # "IMAP soporte", "SMTP relay", "store"
+    check: str
+    ok: bool
+    detail: str = ""
+    hint: str = ""
+
+
+SecretLookup = Callable[[str | None], str | None]
+
+
+@runtime_checkable
+class Checkable(Protocol):
+    """A channel whose peers `gateway doctor` can try for real: connect, log in, say hello; nothing is read, moved
+    or sent."""
+
+    async def check(
+        self, section: Any, secret: SecretLookup, data_path: Callable[[str], Path]
+    ) -> Sequence[CheckResult]: ...
+
+
 class AgentCommand(Protocol):
     """What an agent did in a channel (a thread reply, a button): run instead of ingesting a client request."""
 

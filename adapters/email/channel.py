@@ -8,10 +8,11 @@ Large mail is read in a worker process of the channel's own (started on first us
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, CheckResult, SecretLookup
 from adapters.connection_limit import fd_budget
 from adapters.email import CHANNEL
 from adapters.email.settings import EmailSettings, ImapMailboxSettings
@@ -119,6 +120,16 @@ class EmailChannel:
             reply_facts={"support_address": section.support_addresses[0]},
             template_folders={CHANNEL: (CHANNEL,)},
         )
+
+    async def check(
+        self, section: EmailSettings | None, secret: SecretLookup, data_path: Callable[[str], Path]
+    ) -> Sequence[CheckResult]:
+        """`gateway doctor`: the IMAP mailboxes and the way replies leave, tried for real (`adapters.email.doctor`)."""
+        if section is None or not section.enabled:
+            return []
+        from adapters.email.doctor import email_checks  # imapclient and aiosmtplib's clients, for the doctor only
+
+        return await email_checks(section, secret, data_path)
 
     def build(self, section: EmailSettings | None, context: ChannelContext) -> ChannelParts:
         if section is None or not section.enabled:

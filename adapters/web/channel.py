@@ -4,9 +4,11 @@ that finishes a submission whose ticket could not be made at once (`[channels.we
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
-from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, CheckResult, SecretLookup
 from adapters.labels import Texts
 from adapters.web import CHANNEL, MOUNT_PATH
 from adapters.web.settings import WebSettings
@@ -19,6 +21,12 @@ class WebChannel:
 
     def facts(self, section: WebSettings | None, texts: Texts) -> ChannelFacts:
         return ChannelFacts()  # csrf_secret_env is optional: unset, a random secret is made at start
+
+    async def check(
+        self, section: WebSettings | None, secret: SecretLookup, data_path: Callable[[str], Path]
+    ) -> Sequence[CheckResult]:
+        """`gateway doctor`: the form is served by the gateway itself, with no server or account to try."""
+        return []
 
     def build(self, section: WebSettings | None, context: ChannelContext) -> ChannelParts:
         if section is None or not section.enabled:

@@ -1,5 +1,5 @@
-"""The `gateway` command: run the gateway, check the configuration, and look at SLAs, mail, tickets, the outbox and
-the SLA monitor's timers.
+"""The `gateway` command: run the gateway, check the configuration and (`doctor`) the servers and accounts it uses,
+and look at SLAs, mail, tickets, the outbox and the SLA monitor's timers.
 
 Every error is one clear line on stderr (exit 1; 2 for a bad argument), never a traceback.
 """
@@ -184,6 +184,14 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return asyncio.run(_with_store(settings, lambda store: list_inbox(store, settings, args.status, args.json)))
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from gateway.cli.doctor import doctor
+
+    status, text = doctor(_settings(args), args.json)
+    print(text)
+    return status
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from gateway.runtime.bootstrap import build_gateway
     from gateway.runtime.supervisor import Supervisor, install_signal_handlers
@@ -222,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", parents=[config], help="start the gateway").set_defaults(handler=cmd_run)
+    commands.add_parser(
+        "doctor", parents=[config, json_flag], help="try the store and every channel's servers and accounts for real"
+    ).set_defaults(handler=cmd_doctor)
     commands.add_parser("check-config", parents=[config], help="report every configuration problem").set_defaults(
         handler=cmd_check_config
     )

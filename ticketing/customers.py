@@ -35,6 +35,11 @@ class CustomerDirectory:
             for domain in org.domains:
                 self._by_domain[domain.lower()] = org
 
+    def adopt(self, other: CustomerDirectory) -> None:
+        """Take `other`'s organisations (a reloaded customers.toml). Every lookup holds one reference to an index
+        for its whole run, and the indexes are replaced, never edited: a lookup sees all old or all new."""
+        self._by_id, self._by_address, self._by_domain = other._by_id, other._by_address, other._by_domain
+
     def lookup(self, address: str) -> Organisation | None:
         key = address.strip().lower()
         found = self._by_address.get(key)

@@ -151,6 +151,12 @@ class SlaPolicy:
             plan: AlwaysOpenCalendar(cal.tz) for plan, cal in self._calendars.items() if cal is not None
         }
 
+    def adopt(self, other: SlaPolicy) -> None:
+        """Take `other`'s targets and calendars (a reloaded configuration): deadlines computed from now on use them;
+        those stored on tickets stay as they were promised."""
+        self._targets, self._calendars = other._targets, other._calendars
+        self.immediate_minutes, self._immediate_clocks = other.immediate_minutes, other._immediate_clocks
+
     def plans(self) -> list[str]:
         return list(self._calendars)
 

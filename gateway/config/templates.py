@@ -1,6 +1,8 @@
 """The admin's reply templates (`config/templates/<lang>/<channel>/<kind>.txt`, Jinja2): worded with a ticket's
-facts, and checked before any client reads them. A channel without templates of its own answers in the chat
-wording (`<lang>/chat/`: short, nothing about mail subjects), never in email's (`<lang>/email/`).
+facts, and checked before any client reads them. They are read once, when the gateway starts or reloads its
+configuration: an edit counts once `check-config`'s checks passed on it. A channel without templates of its own
+answers in the chat wording (`<lang>/chat/`: short, nothing about mail subjects), never in email's
+(`<lang>/email/`).
 
 Besides the ticket's facts (`ticketing.replies.ReplyFacts`), every template may use `company`, what the channels
 add (`support_address`), `labels` (the language's labels: `labels.priority(priority)`), `opening_hours` and
@@ -58,7 +60,14 @@ class TemplateComposer:
         self._common = dict(common)
         self._folders = dict(folders or {})
         self._environments: dict[str, jinja2.Environment] = {}
-        self._loader = jinja2.FileSystemLoader(templates_dir)
+        # The templates as they were read: an edit on disk counts only once a reload has checked it (`adopt`).
+        self._loader = jinja2.DictLoader(read_templates(templates_dir))
+
+    def adopt(self, other: TemplateComposer) -> None:
+        """Take `other`'s templates, words and channel folders (a reloaded configuration, checked already)."""
+        self._tz, self._texts, self._default_language = other._tz, other._texts, other._default_language
+        self._common, self._folders = other._common, other._folders
+        self._environments, self._loader = other._environments, other._loader
 
     def _environment(self, language: str) -> jinja2.Environment:
         if language not in self._environments:
@@ -112,6 +121,12 @@ class TemplateComposer:
             if not any(_exists(environment, name) for name in names):
                 missing.append(channel)
         return missing
+
+
+def read_templates(templates_dir: Path) -> dict[str, str]:
+    """Every template under `templates_dir` by its name (`es/email/acknowledgement.txt`), read once."""
+    found = sorted(templates_dir.rglob("*.txt")) if templates_dir.is_dir() else []
+    return {path.relative_to(templates_dir).as_posix(): path.read_text(encoding="utf-8") for path in found}
 
 
 def _exists(environment: jinja2.Environment, name: str) -> bool:

@@ -26,6 +26,7 @@ from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
 from gateway.config.templates import TemplateComposer
 from gateway.runtime.file_links import FileLinks
+from gateway.runtime.reload import ConfigReloader, LiveParts
 from gateway.workers.inbox import InboxProcessor, ReadLimits
 from gateway.workers.media import MediaWorker
 from gateway.workers.monthly_report import MonthlyReports
@@ -173,6 +174,7 @@ class Gateway:
     channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
     file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
     reports: MonthlyReports | None = None  # the monthly report, posted in Slack (`monthly_report_channel`)
+    config: ConfigReloader | None = None  # reloads config/ on SIGHUP or a change to its files
 
     @property
     def webhooks(self) -> dict[str, Any]:
@@ -281,7 +283,22 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)
     timers = TimerWorker(sla_monitor(settings, store, sla, clock, observer, notices), clock)
     reports = monthly_reports(settings, store, sla, clock, directory)
-    return Gateway(settings, store, accept, service, agents, inbox, outbox, media, timers, channels, links, reports)
+    config_reloader = ConfigReloader(settings, LiveParts(directory, sla, words), clock)
+    return Gateway(
+        settings,
+        store,
+        accept,
+        service,
+        agents,
+        inbox,
+        outbox,
+        media,
+        timers,
+        channels,
+        links,
+        reports,
+        config_reloader,
+    )
 
 
 def monthly_reports(

@@ -18,21 +18,24 @@ ReadStore = UnitOfWork[ReadModel]
 STORE_KEY: web.AppKey[ReadStore] = web.AppKey("store")
 ChannelsReport = Callable[[], Mapping[str, Any]]
 CHANNELS_KEY: web.AppKey[ChannelsReport] = web.AppKey("channels")
+ConfigReport = Callable[[], Mapping[str, Any]]
+CONFIG_KEY: web.AppKey[ConfigReport] = web.AppKey("config")  # the loaded configuration's version, reload errors
 HEALTH_QUEUES = ("inbox_pending", "inbox_quarantined", "outbox_pending", "outbox_dead")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """`ok` with queue depths when the store answers; 503 when it does not."""
+    """`ok` with queue depths when the store answers; 503 when it does not. Both carry the channels' state and the
+    configuration's version and last reload error."""
     store = request.app[STORE_KEY]
-    channels = request.app[CHANNELS_KEY]()
+    shown = {"channels": request.app[CHANNELS_KEY](), "config": request.app[CONFIG_KEY]()}
     try:
         async with store.transaction() as tx:
             counts = await tx.counts(HEALTH_QUEUES)
     except Exception as error:
-        return web.json_response({"status": "unavailable", "store": str(error), "channels": channels}, status=503)
+        return web.json_response({"status": "unavailable", "store": str(error), **shown}, status=503)
     queues = {name: counts.get(name, 0) for name in HEALTH_QUEUES}
-    return web.json_response({"status": "ok", "store": "ok", "queues": queues, "channels": channels})
+    return web.json_response({"status": "ok", "store": "ok", "queues": queues, **shown})
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -69,12 +72,14 @@ def create_app(
     webhooks: Mapping[str, web.Application],
     file_links: FileLinks | None = None,
     request_timeout: float = 60.0,
+    config: ConfigReport = dict,
 ) -> web.Application:
     """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix, and agents'
     download links (`/archivos/…`) when the gateway has a public URL."""
     app = web.Application(client_max_size=1024 * 1024, middlewares=[answer_within(request_timeout)])
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels
+    app[CONFIG_KEY] = config
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     if file_links is not None:

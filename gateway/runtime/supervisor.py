@@ -1,8 +1,8 @@
 """Runs the assembled gateway: the store, the workers, every channel's receivers and the HTTP server.
 
-Shutdown (SIGTERM/SIGINT) stops accepting first (receivers, then HTTP), lets messages being committed finish,
-lets the pipeline and the outbox finish the item in hand, closes what the channels opened, and closes the store
-last: nothing acknowledged is lost.
+SIGHUP reloads the configuration (`gateway.runtime.reload`). Shutdown (SIGTERM/SIGINT) stops accepting first
+(receivers, then HTTP), lets messages being committed finish, lets the pipeline and the outbox finish the item in
+hand, closes what the channels opened, and closes the store last: nothing acknowledged is lost.
 """
 
 from __future__ import annotations
@@ -31,10 +31,14 @@ class Supervisor:
         gateway = self._gateway
         http = gateway.settings.file.http
         receivers = gateway.receivers
+        if gateway.config is not None:  # from the start: SIGHUP's default would end the process
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gateway.config.request)
         await gateway.store.open()
         workers = [gateway.inbox, gateway.outbox, gateway.media, gateway.timers]
         if gateway.reports is not None:
             workers.append(gateway.reports)
+        if gateway.config is not None:
+            workers.append(gateway.config)
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(QuietAcceptErrors())
@@ -51,6 +55,7 @@ class Supervisor:
             gateway.webhooks,
             gateway.file_links,
             http.request_timeout_seconds,
+            gateway.config.status if gateway.config is not None else dict,
         )
         runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=http.idle_timeout_seconds)
         server: asyncio.Server | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,10 +58,27 @@ def relay_port() -> Iterator[int]:
         controller.stop()
 
 
-def secrets(monkeypatch: pytest.MonkeyPatch, *values: str) -> None:
-    """The IMAP user and password, then the relay's, in the gateway's environment."""
-    for name, value in zip(IMAP_SECRETS + RELAY_SECRETS, values, strict=True):
-        monkeypatch.setenv(name, value)
+@dataclass
+class Peers:
+    """The Dovecot and the relay the configuration in `workdir` points at, and the environment to set."""
+
+    workdir: Path
+    dovecot: DovecotServer
+    relay_port: int
+    monkeypatch: pytest.MonkeyPatch
+
+    def configure(self, folder: str = "INBOX") -> None:
+        write_config(self.workdir, outgoing=relay_outgoing(self.relay_port), extra=mailbox(self.dovecot.port, folder))
+
+    def secrets(self, *values: str) -> None:
+        """The IMAP user and password, then the relay's, in the gateway's environment."""
+        for name, value in zip(IMAP_SECRETS + RELAY_SECRETS, values, strict=True):
+            self.monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def peers(tmp_path: Path, dovecot: DovecotServer, relay_port: int, monkeypatch: pytest.MonkeyPatch) -> Peers:
+    return Peers(tmp_path, dovecot, relay_port, monkeypatch)
 
 
 def doctor(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> tuple[int, str]:
@@ -69,33 +87,23 @@ def doctor(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> t
     return status, captured.out + captured.err
 
 
-def test_everything_good_passes_and_no_secret_is_printed(
-    tmp_path: Path,
-    dovecot: DovecotServer,
-    relay_port: int,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    write_config(tmp_path, outgoing=relay_outgoing(relay_port), extra=mailbox(dovecot.port))
-    secrets(monkeypatch, dovecot.user, dovecot.password, RELAY_USER, RELAY_PASSWORD)
-    status, out = doctor(tmp_path, capsys)
+def test_everything_good_passes_and_no_secret_is_printed(peers: Peers, capsys: pytest.CaptureFixture[str]) -> None:
+    peers.configure()
+    peers.secrets(peers.dovecot.user, peers.dovecot.password, RELAY_USER, RELAY_PASSWORD)
+    status, out = doctor(peers.workdir, capsys)
     assert status == 0, out
     assert "ok  IMAP soporte" in out and "logged in, 'INBOX' found" in out
     assert "ok  SMTP relay" in out and "logged in" in out
     assert "ok  store" in out and "not created yet" in out
-    assert dovecot.password not in out and RELAY_PASSWORD not in out
+    assert peers.dovecot.password not in out and RELAY_PASSWORD not in out
 
 
 def test_wrong_passwords_fail_with_the_servers_words_and_a_hint(
-    tmp_path: Path,
-    dovecot: DovecotServer,
-    relay_port: int,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    peers: Peers, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_config(tmp_path, outgoing=relay_outgoing(relay_port), extra=mailbox(dovecot.port))
-    secrets(monkeypatch, dovecot.user, "not-it", RELAY_USER, "not-it-either")
-    status, out = doctor(tmp_path, capsys)
+    peers.configure()
+    peers.secrets(peers.dovecot.user, "not-it", RELAY_USER, "not-it-either")
+    status, out = doctor(peers.workdir, capsys)
     assert status == 1
     assert "FAIL  IMAP soporte" in out and "login refused: [AUTHENTICATIONFAILED] Authentication failed." in out
     assert f"check {IMAP_SECRETS[0]} and {IMAP_SECRETS[1]}" in out
@@ -103,19 +111,10 @@ def test_wrong_passwords_fail_with_the_servers_words_and_a_hint(
     assert "not-it" not in out
 
 
-def test_a_missing_folder_and_unset_secrets_are_named(
-    tmp_path: Path,
-    dovecot: DovecotServer,
-    relay_port: int,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    write_config(tmp_path, outgoing=relay_outgoing(relay_port), extra=mailbox(dovecot.port, folder="Soporte"))
-    monkeypatch.setenv(IMAP_SECRETS[0], dovecot.user)
-    monkeypatch.setenv(IMAP_SECRETS[1], dovecot.password)
-    for name in RELAY_SECRETS:
-        monkeypatch.delenv(name, raising=False)
-    status, out = doctor(tmp_path, capsys, "--json")
+def test_a_missing_folder_and_unset_secrets_are_named(peers: Peers, capsys: pytest.CaptureFixture[str]) -> None:
+    peers.configure(folder="Soporte")
+    peers.secrets(peers.dovecot.user, peers.dovecot.password, "", "")
+    status, out = doctor(peers.workdir, capsys, "--json")
     assert status == 1
     assert '"detail": "no folder \'Soporte\'"' in out
     assert f'"detail": "{RELAY_SECRETS[0]}, {RELAY_SECRETS[1]} is not set"' in out

@@ -3,7 +3,8 @@
 `POST|GET /api/{method}` reads the arguments from the query string, a form or a JSON body (slack_sdk sends JSON to
 `chat.*`, query parameters to `conversations.members`), checks the bearer token (`not_authed` / `invalid_auth`, HTTP
 200 like Slack), and answers `{"ok": true, ...}` or `{"ok": false, "error": ...}`:
-- `auth.test` — the bot's identity (`user_id`, `bot_id`, `team_id`).
+- `auth.test` — the bot's identity (`user_id`, `bot_id`, `team_id`), the token's `scopes` in `X-OAuth-Scopes`.
+- `conversations.info` — a channel of `channels`, with `is_member` false for those in `outside`.
 - `chat.postMessage` / `chat.update` — keep the channel's messages (channel, ts, thread_ts, text, blocks); unknown
   channel `channel_not_found`, unknown ts `message_not_found`, text over 40,000 `msg_too_long`, blocks breaking
   Slack's limits `invalid_blocks`.
@@ -33,6 +34,10 @@ from typing import Any
 from aiohttp import web
 
 TEXT_LIMIT = 40_000
+
+
+# What the gateway's Slack app asks for (README, "Agents work in Slack"): a token with all of them by default.
+SCOPES = "chat:write,channels:history,groups:history,im:history,im:write,channels:read,groups:read,commands,files:write"
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ class FakeSlack:
     bot_id: str = "B0BOT"
     channels: set[str] = field(default_factory=lambda: {"C0CONSOLE"})
     members: dict[str, list[str]] = field(default_factory=dict)
+    outside: set[str] = field(default_factory=set)  # channels of `channels` the bot is not a member of
+    scopes: str = SCOPES  # the token's scopes, as Slack sends them in X-OAuth-Scopes
     delay: float = 0.0  # seconds before every answer, to make a client time out
     calls: list[Call] = field(default_factory=list)
     messages: list[Posted] = field(default_factory=list)
@@ -159,6 +166,7 @@ class FakeSlack:
             "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral,
             "conversations.members": self._members,
+            "conversations.info": self._info,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
             "views.open": self._views_open,
@@ -170,15 +178,16 @@ class FakeSlack:
         return handler(args)
 
     def _auth_test(self, args: dict[str, Any]) -> web.Response:
-        return _ok(
-            url="https://tecnolinux.slack.com/",
-            team="TecnoLinux",
-            user="gateway",
-            team_id=self.team_id,
-            user_id=self.bot_user_id,
-            bot_id=self.bot_id,
-            is_enterprise_install=False,
-        )
+        identity = {"url": "https://tecnolinux.slack.com/", "team": "TecnoLinux", "user": "gateway"}
+        ids = {"team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+        body = {"ok": True, **identity, **ids, "is_enterprise_install": False}
+        return web.json_response(body, headers={"X-OAuth-Scopes": self.scopes})
+
+    def _info(self, args: dict[str, Any]) -> web.Response:
+        channel = str(args.get("channel"))
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        return _ok(channel={"id": channel, "name": channel.lower(), "is_member": channel not in self.outside})
 
     def _next_ts(self) -> str:
         return f"1764511200.{next(self._ts):06d}"

@@ -6,7 +6,9 @@ error 20003 otherwise). `fail_next()` scripts the next N answers: 429 with Retry
 error JSON (code, message, more_info, status). Free-form text to a number in `closed_windows` is refused with
 63016, as WhatsApp refuses it outside the 24-hour window. Every request is recorded.
 
-`GET` on any other path serves what `media`, `redirects` and `statuses` say, for the media download tests; start it
+`GET /2010-04-01/Accounts/{AccountSid}.json` and `GET /v1/Services/{sid}` answer as Twilio does for the account
+(`account_status`) and the Messaging Services in `services`. `GET` on any other path serves what `media`,
+`redirects` and `statuses` say, for the media download tests; start it
 with an `ssl.SSLContext` to serve https.
 """
 
@@ -52,6 +54,8 @@ class FakeTwilio:
     statuses: dict[str, int] = field(default_factory=dict)
     # Numbers that have not written to us within 24 hours: free-form text to them is refused (63016), as WhatsApp does.
     closed_windows: set[str] = field(default_factory=set)
+    account_status: str = "active"  # the account resource's status (`gateway doctor` reads it)
+    services: dict[str, str] = field(default_factory=dict)  # Messaging Service SID -> friendly name
     port: int = field(default=0, init=False)
     scheme: str = field(default="http", init=False)
     _failures: list[ScriptedFailure] = field(default_factory=list, init=False)
@@ -80,6 +84,8 @@ class FakeTwilio:
     async def start(self, ssl_context: ssl.SSLContext | None = None) -> FakeTwilio:
         app = web.Application()
         app.router.add_post(API_PREFIX + "{account}/Messages.json", self._create_message)
+        app.router.add_get(API_PREFIX + "{account}.json", self._account)
+        app.router.add_get("/v1/Services/{service}", self._service)
         app.router.add_get("/{path:.*}", self._get)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -131,6 +137,24 @@ class FakeTwilio:
             "uri": request.path,
         }
         return web.json_response(resource, status=201)
+
+    async def _account(self, request: web.Request) -> web.Response:
+        """The account resource, for the right credentials (`gateway doctor` reads it)."""
+        recorded = await self._record(request)
+        account = request.match_info["account"]
+        if recorded.auth != (self.account_sid, self.auth_token) or account != self.account_sid:
+            return _error(401, 20003, "Authenticate", {})
+        return web.json_response({"sid": account, "friendly_name": "TecnoLinux", "status": self.account_status})
+
+    async def _service(self, request: web.Request) -> web.Response:
+        """A Messaging Service of `services` (by SID, its friendly name), else Twilio's 404."""
+        recorded = await self._record(request)
+        if recorded.auth != (self.account_sid, self.auth_token):
+            return _error(401, 20003, "Authenticate", {})
+        sid = request.match_info["service"]
+        if sid not in self.services:
+            return _error(404, 20404, f"The requested resource /Services/{sid} was not found", {})
+        return web.json_response({"sid": sid, "friendly_name": self.services[sid], "account_sid": self.account_sid})
 
     async def _get(self, request: web.Request) -> web.StreamResponse:
         await self._record(request)

@@ -3,9 +3,11 @@ attachment fetcher per bridge (`[channels.relay.<name>]`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
-from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, Reader
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, CheckResult, Reader, SecretLookup
 from adapters.labels import Texts
 from adapters.relay import CHANNEL, MOUNT_PATH, channel_for
 from adapters.relay.settings import RelayName, RelaySettings
@@ -36,6 +38,17 @@ class RelayChannel:
             },
             template_folders={channel_for(name): (f"{CHANNEL}/{name}", CHANNEL) for name in relays},
         )
+
+    async def check(
+        self, section: Relays, secret: SecretLookup, data_path: Callable[[str], Path]
+    ) -> Sequence[CheckResult]:
+        """`gateway doctor`: each enabled bridge's secret and callback (`.doctor`)."""
+        relays = _enabled(section)
+        if not relays:
+            return []
+        from adapters.relay.doctor import relay_checks
+
+        return await relay_checks(relays, secret)
 
     def build(self, section: Relays, context: ChannelContext) -> ChannelParts:
         relays = _enabled(section)

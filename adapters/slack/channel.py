@@ -4,9 +4,11 @@ the reader of what that sub-app commits, and the sender of replies to clients on
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
-from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, CheckResult, SecretLookup
 from adapters.labels import Texts
 from adapters.settings import named_secrets
 from adapters.slack import CHANNEL, CONSOLE_CHANNEL, MOUNT_PATH
@@ -37,6 +39,16 @@ class SlackChannel:
             agent_names=dict(section.agents),
             observer=ConsoleObserver(CONSOLE_CHANNEL, section.agents_channel, texts(CONSOLE_LANGUAGE)),
         )
+
+    async def check(
+        self, section: SlackSettings | None, secret: SecretLookup, data_path: Callable[[str], Path]
+    ) -> Sequence[CheckResult]:
+        """`gateway doctor`: the bot token, its scopes and the bot's channels, as Slack has them (`.doctor`)."""
+        if section is None or not section.enabled:
+            return []
+        from adapters.slack.doctor import slack_checks
+
+        return await slack_checks(section, secret)
 
     def build(self, section: SlackSettings | None, context: ChannelContext) -> ChannelParts:
         if section is None or not section.enabled:

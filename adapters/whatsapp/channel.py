@@ -3,9 +3,11 @@ the media fetcher, built from `[channels.whatsapp]`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from adapters.channel import ChannelContext, ChannelFacts, ChannelParts
+from adapters.channel import ChannelContext, ChannelFacts, ChannelParts, CheckResult, SecretLookup
 from adapters.labels import Texts
 from adapters.phone_numbers import to_e164
 from adapters.settings import named_secrets
@@ -26,6 +28,16 @@ class WhatsAppChannel:
             continue_within={CHANNEL: timedelta(hours=section.continue_conversation_hours)},
             template_folders={CHANNEL: (CHANNEL,)},
         )
+
+    async def check(
+        self, section: WhatsAppSettings | None, secret: SecretLookup, data_path: Callable[[str], Path]
+    ) -> Sequence[CheckResult]:
+        """`gateway doctor`: the Twilio account and Messaging Services, as Twilio has them (`.doctor`)."""
+        if section is None or not section.enabled:
+            return []
+        from adapters.whatsapp.doctor import whatsapp_checks
+
+        return await whatsapp_checks(section, secret)
 
     def build(self, section: WhatsAppSettings | None, context: ChannelContext) -> ChannelParts:
         if section is None or not section.enabled:

@@ -8,7 +8,7 @@
 - Errors: `TwilioRestException` 429 and 5xx are temporary (Retry-After honoured), other 4xx permanent with Twilio's
   code and message (63016 outside the window, 21211 invalid number); network trouble is temporary.
 
-How the client reaches Twilio (`_TwilioHttpClient`): the twilio package lets a caller pass its own HTTP client
+How the client reaches Twilio (`TwilioHttpClient`): the twilio package lets a caller pass its own HTTP client
 (`Client(http_client=...)`, the "custom HTTP client" route Twilio documents); ours is a small
 `AsyncTwilioHttpClient` subclass that (1) applies a request timeout (the stock one passes none to aiohttp),
 (2) remembers, per asyncio task, the headers of the last response, because `TwilioRestException` does not carry
@@ -90,7 +90,7 @@ def split_text(text: str, limit: int = BODY_LIMIT) -> list[str]:
     return parts
 
 
-class _TwilioHttpClient(AsyncTwilioHttpClient):
+class TwilioHttpClient(AsyncTwilioHttpClient):
     """The twilio package's aiohttp client with a timeout, per-task response headers and an optional origin."""
 
     def __init__(self, *, timeout: float, api_base_url: str | None) -> None:
@@ -166,7 +166,7 @@ class WhatsAppSender:
         api_base_url: str | None = None,
         timeout: float = 30.0,
     ) -> None:
-        self._http = _TwilioHttpClient(timeout=timeout, api_base_url=api_base_url)
+        self._http = TwilioHttpClient(timeout=timeout, api_base_url=api_base_url)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         if api_base_url:  # a fake API has no edges or regions (TWILIO_EDGE/TWILIO_REGION would rewrite hosts)
             self._client.edge = None

@@ -192,6 +192,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from gateway.cli.backup import backup_store
+
+    done = backup_store(_settings(args), Path(args.to))
+    print(f"{done['path']}: {done['bytes']:,} bytes, {done['tickets']} tickets, integrity ok")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from gateway.runtime.bootstrap import build_gateway
     from gateway.runtime.supervisor import Supervisor, install_signal_handlers
@@ -233,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "doctor", parents=[config, json_flag], help="try the store and every channel's servers and accounts for real"
     ).set_defaults(handler=cmd_doctor)
+    backup = commands.add_parser("backup", parents=[config], help="copy the SQLite store, safely while it runs")
+    backup.add_argument("--to", required=True, help="the backup's file (never overwritten)")
+    backup.set_defaults(handler=cmd_backup)
     commands.add_parser("check-config", parents=[config], help="report every configuration problem").set_defaults(
         handler=cmd_check_config
     )

@@ -25,6 +25,7 @@ from adapters.slack.console_events import REPORT
 from gateway.config.loader import Settings, composer
 from gateway.config.sla_policy import build_sla_policy
 from gateway.config.templates import TemplateComposer
+from gateway.runtime.counters import GatewayMetrics
 from gateway.runtime.file_links import FileLinks
 from gateway.runtime.reload import ConfigReloader, LiveParts
 from gateway.workers.inbox import InboxProcessor, ReadLimits
@@ -76,11 +77,11 @@ def build_normalizer(settings: Settings) -> Normalizer:
     return Normalizer(gateway.ticket_prefix, LanguageDetector(gateway.default_language), settings.own_domains())
 
 
-def build_observer(settings: Settings, sla: SlaPolicy) -> TicketObserver:
+def build_observer(settings: Settings, sla: SlaPolicy, *more: TicketObserver) -> TicketObserver:
     """What follows every ticket's events: the SLA monitor's planner, then the channels' observers (the agents'
-    console)."""
+    console), then `more` (the metrics' count of SLA warnings and breaches)."""
     observers = [facts.observer for facts in settings.facts.values() if facts.observer is not None]
-    return ObserverGroup([TimerPlanner(sla, monitor_rules(settings)), *observers])
+    return ObserverGroup([TimerPlanner(sla, monitor_rules(settings)), *observers, *more])
 
 
 def monitor_rules(settings: Settings) -> MonitorRules:
@@ -129,7 +130,7 @@ def desk_facts(settings: Settings) -> DeskFacts:
     )
 
 
-def committing(store: Store, inbox: Wakeup) -> Accept:
+def committing(store: Store, inbox: Wakeup, metrics: GatewayMetrics | None = None) -> Accept:
     """Commit a raw message, then ring the inbox pipeline's bell (the channel acks after this returns)."""
 
     log = structlog.get_logger("gateway.intake")
@@ -138,6 +139,8 @@ def committing(store: Store, inbox: Wakeup) -> Accept:
         result = await store.accept(request)
         if not result.duplicate:
             inbox.notify()
+        if metrics is not None:
+            metrics.accepted(request.channel, result.duplicate)
         if result.reused_id:  # a device reusing its ids; a second copy of the same message would be a duplicate
             log.warning(
                 "intake.reused_id", channel=request.channel, native_id=request.native_id, inbox_id=result.inbox_id
@@ -175,6 +178,7 @@ class Gateway:
     file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
     reports: MonthlyReports | None = None  # the monthly report, posted in Slack (`monthly_report_channel`)
     config: ConfigReloader | None = None  # reloads config/ on SIGHUP or a change to its files
+    metrics: GatewayMetrics | None = None  # what this process counted, served by /metrics
 
     @property
     def webhooks(self) -> dict[str, Any]:
@@ -205,7 +209,8 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     store = build_store(settings)
     sla = build_sla_policy(settings)
     directory = CustomerDirectory(settings.organisations)
-    observer = build_observer(settings, sla)
+    metrics = GatewayMetrics()
+    observer = build_observer(settings, sla, metrics)
     service = build_service(settings, store, clock, sla, directory, observer)
     subject = FALLBACK_SUBJECTS[config.gateway.default_language]
     words = composer(settings)
@@ -223,7 +228,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
     )
     deliveries = Deliveries(store, clock, observer)
     inbox_bell, outbox_bell = Wakeup(), Wakeup()
-    accept = committing(store, inbox_bell)
+    accept = committing(store, inbox_bell, metrics)
     links = file_links(settings, store, clock)
     context = ChannelContext(
         desk=desk_facts(settings),
@@ -261,6 +266,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
             side_by_side=sole,
         ),
         on_ingested=outbox_bell.notify,
+        on_ticketed=metrics.ticketed,
         wakeup=inbox_bell,
         owner=replica,
         sole_reader=sole,
@@ -277,13 +283,15 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         lease_seconds=config.outbox.lease_seconds,
         owner=replica,
         sole_sender=sole,
+        on_attempt=metrics.attempted,
     )
     fetchers = merged((p.fetchers for p in parts), "media channel")
     fetched = FetchedAttachments(clock, observer)
     media = MediaWorker(store, fetchers, policy, clock, fetched=fetched, on_stored=outbox_bell.notify)
     timers = TimerWorker(sla_monitor(settings, store, sla, clock, observer, notices), clock)
     reports = monthly_reports(settings, store, sla, clock, directory)
-    config_reloader = ConfigReloader(settings, LiveParts(directory, sla, words), clock)
+    config_reloader = ConfigReloader(settings, LiveParts(directory, sla, words), clock, on_reload=metrics.reloaded)
+    metrics.expect(readers, senders)
     return Gateway(
         settings,
         store,
@@ -298,6 +306,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         links,
         reports,
         config_reloader,
+        metrics,
     )
 
 

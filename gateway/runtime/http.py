@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from prometheus_client import CollectorRegistry
 
 from gateway.runtime.file_links import FileLinks
 from gateway.runtime.metrics import render_metrics
@@ -20,6 +21,7 @@ ChannelsReport = Callable[[], Mapping[str, Any]]
 CHANNELS_KEY: web.AppKey[ChannelsReport] = web.AppKey("channels")
 ConfigReport = Callable[[], Mapping[str, Any]]
 CONFIG_KEY: web.AppKey[ConfigReport] = web.AppKey("config")  # the loaded configuration's version, reload errors
+COUNTED_KEY: web.AppKey[CollectorRegistry | None] = web.AppKey("counted")  # what this process counted
 HEALTH_QUEUES = ("inbox_pending", "inbox_quarantined", "outbox_pending", "outbox_dead")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -48,7 +50,7 @@ async def metrics(request: web.Request) -> web.Response:
             tickets = await tx.ticket_counts()
     except Exception as error:
         return web.Response(status=503, text=f"store unavailable: {error}")
-    return render_metrics(counts, tickets, request.app[CHANNELS_KEY]())
+    return render_metrics(counts, tickets, request.app[CHANNELS_KEY](), request.app[COUNTED_KEY])
 
 
 def answer_within(seconds: float) -> Middleware:
@@ -73,6 +75,7 @@ def create_app(
     file_links: FileLinks | None = None,
     request_timeout: float = 60.0,
     config: ConfigReport = dict,
+    counted: CollectorRegistry | None = None,
 ) -> web.Application:
     """The gateway's one HTTP application; each channel's webhooks are a sub-app under its URL prefix, and agents'
     download links (`/archivos/…`) when the gateway has a public URL."""
@@ -80,6 +83,7 @@ def create_app(
     app[STORE_KEY] = store
     app[CHANNELS_KEY] = channels
     app[CONFIG_KEY] = config
+    app[COUNTED_KEY] = counted
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     if file_links is not None:

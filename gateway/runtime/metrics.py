@@ -1,7 +1,9 @@
-"""`GET /metrics`: the gateway's state for Prometheus — queue depths, tickets by status, each channel's health.
+"""`GET /metrics`: the gateway's state for Prometheus — queue depths, tickets by status, each channel's health —
+then what this process counted since it started (`gateway.runtime.counters`: messages in, replies, latencies, SLA
+warnings and breaches, reloads).
 
-Read from the store at scrape time (nothing is counted in memory, so a restart loses nothing), rendered with
-prometheus_client into a registry of this request's own.
+The state is read from the store at scrape time (a restart loses nothing of it), rendered with prometheus_client
+into a registry of this request's own.
 """
 
 from __future__ import annotations
@@ -51,9 +53,16 @@ class Snapshot(Collector):
         yield mailboxes
 
 
-def render_metrics(counts: Mapping[str, int], tickets: Mapping[str, int], channels: Mapping[str, Any]) -> web.Response:
+def render_metrics(
+    counts: Mapping[str, int],
+    tickets: Mapping[str, int],
+    channels: Mapping[str, Any],
+    counted: CollectorRegistry | None = None,
+) -> web.Response:
+    """The store's state, then what this process counted (`gateway.runtime.counters`)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(Snapshot(counts, tickets, channels))
-    response = web.Response(body=generate_latest(registry))
+    body = generate_latest(registry) + (generate_latest(counted) if counted is not None else b"")
+    response = web.Response(body=body)
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response

@@ -86,6 +86,7 @@ class ConfigReloader(Worker):
         clock: Callable[[], datetime],
         poll_seconds: float = POLL_SECONDS,
         load: Callable[[Path, Any], Settings] = lambda path, env: load_settings(path, env),
+        on_reload: Callable[[bool], None] = lambda applied: None,
     ) -> None:
         super().__init__("config", error_wait=poll_seconds)
         self._settings = settings
@@ -94,6 +95,7 @@ class ConfigReloader(Worker):
         self._clock = clock
         self._poll = poll_seconds
         self._load = load
+        self._on_reload = on_reload  # each reload's outcome: applied or refused (metrics)
         self._folder = settings.path.parent
         self._version = fingerprint(self._folder)
         self._loaded_at = clock()
@@ -139,6 +141,7 @@ class ConfigReloader(Worker):
             if refusal != self._last_error:  # once per refusal, not at every pass while the file stays broken
                 self._log.error("config.reload_refused", version=version, problems=problems)
             self._last_error, self._version = refusal, version
+            self._on_reload(False)
             return False
         restart = [name for name in changed_settings(self._started, settings.file) if name not in LIVE_SETTINGS]
         self._live.directory.adopt(fresh.directory)  # these three in one step of the event loop
@@ -146,6 +149,7 @@ class ConfigReloader(Worker):
         self._live.words.adopt(fresh.words)
         self._settings, self._version, self._loaded_at = settings, version, self._clock()
         self._last_error, self._needs_restart = None, restart
+        self._on_reload(True)
         self._log.info(
             "config.reloaded", version=version, organisations=len(settings.organisations), needs_restart=restart
         )

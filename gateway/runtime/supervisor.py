@@ -56,6 +56,7 @@ class Supervisor:
             gateway.file_links,
             http.request_timeout_seconds,
             gateway.config.status if gateway.config is not None else dict,
+            gateway.metrics.registry if gateway.metrics is not None else None,
         )
         runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=http.idle_timeout_seconds)
         server: asyncio.Server | None = None

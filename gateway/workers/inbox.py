@@ -56,6 +56,7 @@ class InboxProcessor(Worker):
         clock: Callable[[], datetime],
         limits: ReadLimits = ReadLimits(),
         on_ingested: Callable[[], None] = lambda: None,
+        on_ticketed: Callable[[str, float], None] = lambda channel, seconds: None,
         wakeup: Wakeup | None = None,
         owner: str = "gateway",
         sole_reader: bool = False,
@@ -69,6 +70,7 @@ class InboxProcessor(Worker):
         self._reading: dict[int, tuple[InboxItem, asyncio.Task[Read]]] = {}  # by inbox id, until ticketed
         self._passed_over: set[int] = set()  # reads that outlasted the patience once: not waited for again
         self._on_ingested = on_ingested  # e.g. wake the outbox worker so the acknowledgement leaves at once
+        self._on_ticketed = on_ticketed  # a request ticketed: its channel and seconds since its commit (metrics)
         self._owner = owner  # this replica, as its read claims name it
         self._lapse_claims = sole_reader  # at the first pass: the claims of a killed predecessor end at once
         super().__init__("inbox", error_wait=limits.retry_seconds, wakeup=wakeup)
@@ -173,6 +175,7 @@ class InboxProcessor(Worker):
         try:
             if isinstance(read, WrittenRequest):
                 outcome = await self._service.ingest(item.id, read)  # finishes the inbox item in its transaction
+                self._on_ticketed(item.channel, (self._clock() - item.received_at).total_seconds())
             else:
                 outcome = await read.run()  # idempotent: a crash before the line below only repeats it
                 async with self._store.transaction() as tx:

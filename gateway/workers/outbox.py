@@ -25,7 +25,7 @@ from adapters.channel import FindsSent, PermanentFailure, Sender, TemporaryFailu
 from gateway.workers.worker import Wakeup, Worker
 from ticketing.deliveries import Deliveries
 from ticketing.ports import OutboxWork, UnitOfWork
-from ticketing.types import OutboxItem
+from ticketing.types import OutboundReply, OutboxItem
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,10 @@ class OutboxWorker(Worker):
         lease_seconds: float = 120.0,
         owner: str | None = None,
         sole_sender: bool = False,
+        on_attempt: Callable[[OutboundReply, str, float | None], None] = lambda reply, result, seconds: None,
     ) -> None:
         self._store = store
+        self._on_attempt = on_attempt  # each attempt's result (sent, retry, dead) and, sent, seconds since queued
         self._senders = senders
         self._policy = policy
         self._clock = clock
@@ -152,6 +154,8 @@ class OutboxWorker(Worker):
             if provider_id:
                 await tx.set_provider_id(item.id, provider_id)
             await self._deliveries.attempted(tx, item, status, error)
+        waited = (self._clock() - item.created_at).total_seconds() if status == "sent" else None
+        self._on_attempt(reply, "retry" if status == "pending" else status, waited)
         if status == "sent":
             log.info("outbox.sent", attempt=attempt, provider_id=provider_id)
         elif status == "dead":

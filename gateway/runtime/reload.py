@@ -135,8 +135,12 @@ class ConfigReloader(Worker):
         """Read, check and apply the configuration whose files have digest `version`; False when it was refused."""
         try:
             settings, fresh = await asyncio.to_thread(self._prepare)
-        except ConfigError as error:
-            problems = [str(problem) for problem in error.problems]
+        except Exception as error:  # a ConfigError's problems; anything else (a file being replaced) as itself
+            problems = (
+                [str(problem) for problem in error.problems]
+                if isinstance(error, ConfigError)
+                else [f"cannot read the configuration: {type(error).__name__}: {error}"]
+            )
             refusal = f"{len(problems)} problem(s): " + "; ".join(problems)
             if refusal != self._last_error:  # once per refusal, not at every pass while the file stays broken
                 self._log.error("config.reload_refused", version=version, problems=problems)

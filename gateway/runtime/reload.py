@@ -3,9 +3,9 @@ everything as `check-config` does.
 
 - A valid change is applied at once to what can change live: the organisations (`customers.toml`), the reply
   templates and their labels, the plans and the SLA's targets and calendar (`[plans]`, `[sla]` priorities, business
-  hours, holidays, immediate minutes). The running parts adopt the new ones in one step of the event loop, so a
-  message is handled wholly under the old configuration or wholly under the new: nothing in flight is dropped or
-  handled twice, and deadlines already promised stay as they were.
+  hours, holidays, immediate minutes). The running parts adopt the new ones together, in one step of the event
+  loop, each whole (a lookup sees all the old organisations or all the new): nothing in flight is dropped or handled
+  twice, and deadlines already promised stay as they were.
 - Any other changed setting (ports, the store, a channel's section, `[http]`, the SLA monitor's rules) is named as
   "needs a restart" in the log and in /healthz; the rest of the change still applies.
 - An invalid change is refused: its problems are logged once, with the same file and line as `check-config`, and

@@ -102,7 +102,8 @@ class GatewayMetrics:
         self._reloads.labels(RELOAD_RESULTS[0] if applied else RELOAD_RESULTS[1]).inc()
 
     async def ticket_changed(self, work: ObserverWork, change: TicketChange, now: datetime) -> None:
-        """As a ticket observer: count the SLA warnings and breaches the monitor appended."""
+        """As a ticket observer: count the SLA warnings and breaches the monitor appended (when it appends them,
+        before its commit: a transaction that fails after that, and is fired again, counts twice)."""
         for event in change.events:
             kind = SLA_EVENTS.get(event.kind)
             if kind is not None:

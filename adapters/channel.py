@@ -94,6 +94,14 @@ class CheckResult:
 SecretLookup = Callable[[str | None], str | None]
 
 
+def unset_secrets(subject: str, check: str, secret: SecretLookup, *names: str | None) -> CheckResult | None:
+    """The failed check naming the environment variables among `names` that are not set, or None when all are."""
+    unset = [name for name in names if name and not secret(name)]
+    if not unset:
+        return None
+    return CheckResult(subject, check, False, f"{', '.join(unset)} is not set", "set it in the gateway's environment")
+
+
 @runtime_checkable
 class Checkable(Protocol):
     """A channel whose peers `gateway doctor` can try for real: connect, log in, say hello; nothing is read, moved

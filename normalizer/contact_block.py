@@ -61,26 +61,39 @@ def could_be_in_block(line: str) -> bool:
     return not (_SENTENCE_END.search(stripped) and len(words) > _MAX_SENTENCE_WORDS and not is_contact_line(line))
 
 
+def _paragraph_at(lines: list[str], start: int, limit: int | None = None, rules_end_it: bool = True) -> tuple[int, int]:
+    """(first, end) of the paragraph at or after line `start`: blank lines skipped, then the run of lines up to a
+    blank one (or a drawn rule, with `rules_end_it`), at most `limit` + 1 lines read (enough to tell a run is longer
+    than `limit`)."""
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].strip() and not (rules_end_it and RULE.match(lines[end].strip())):
+        if limit is not None and end - start > limit:
+            break
+        end += 1
+    return start, end
+
+
+def _is_block(lines: list[str]) -> bool:
+    """A name or a contact line first, and a contact line among them: two names are no contact block."""
+    return (is_name_line(lines[0]) or is_contact_line(lines[0])) and any(map(is_contact_line, lines))
+
+
 def kept_under_closing(below: list[str]) -> int | None:
     """How many of the lines `below` a closing stay, when they are all short signature lines.
 
     A lone name (one line in its paragraph) stays, and what is under it goes when it is a contact block or follows a
     delimiter. When the first paragraph is a contact block (a name or a contact line first, a contact line in it),
     none stay. None when the lines are something else: the client's text, left alone."""
-    start = 0
-    while start < len(below) and not below[start].strip():
-        start += 1
-    end = start
-    while end < len(below) and below[end].strip() and not RULE.match(below[end].strip()):
-        end += 1
+    start, end = _paragraph_at(below, 0)
     paragraph = below[start:end]
     if not paragraph:
         return None
     if len(paragraph) == 1 and is_name_line(paragraph[0]):  # a lone name: a block or a delimited block under it goes
         rest = [line.strip() for line in below[end:] if line.strip()]
         return end if rest and (RULE.match(rest[0]) or any(map(is_contact_line, rest))) else None
-    first_fits = is_name_line(paragraph[0]) or is_contact_line(paragraph[0])
-    return 0 if first_fits and any(map(is_contact_line, paragraph)) else None  # two names are no contact block
+    return 0 if _is_block(paragraph) else None
 
 
 def trailing_block(lines: list[str], is_closing: Callable[[str], bool]) -> int | None:
@@ -112,14 +125,9 @@ def without_inner_blocks(lines: list[str], is_closing: Callable[[str], bool]) ->
     for index, line in enumerate(lines):
         if not line.strip() or not is_closing(line):
             continue
-        start = index + 1
-        while start < len(lines) and not lines[start].strip():
-            start += 1
-        end = start
-        while end < len(lines) and lines[end].strip() and end - start <= MAX_BLOCK_LINES:
-            end += 1
+        start, end = _paragraph_at(lines, index + 1, MAX_BLOCK_LINES, rules_end_it=False)
         block = lines[start:end]
         fits = 2 <= len(block) <= MAX_BLOCK_LINES and all(map(could_be_in_block, block)) and end <= last_text
-        if fits and (is_name_line(block[0]) or is_contact_line(block[0])) and any(map(is_contact_line, block)):
+        if fits and _is_block(block):
             dropped.update(range(start, end))
     return [line for index, line in enumerate(lines) if index not in dropped] if dropped else lines

@@ -124,12 +124,15 @@ def forwarded(lines: list[str], header: tuple[HeaderKind, int, int], forward: bo
     (`forward`: "RV:", "Fwd:") or the client's lines above ("les reenvío el error"), so does any separator or header
     block ("-----Mensaje original-----", "De: …")."""
     kind, first, last = header
-    folded = fold_lines(lines[first : min(len(lines), last + 2 + _MAX_BLOCK_GAP + _MAX_BLOCK_LINES)])
-    forward = forward or any(_FORWARD_INTENT.search(line) for line in fold_lines(lines[:first]))
-    if kind == "block" and forward:
-        return last + 1
-    if kind != "separator" or not (forward or _FORWARD.search(folded[0])):
+    if kind == "attribution":  # most replies: nothing above it is read
         return None
+    folded = fold_lines(lines[first : min(len(lines), last + 2 + _MAX_BLOCK_GAP + _MAX_BLOCK_LINES)])
+    forward = forward or (kind == "separator" and bool(_FORWARD.search(folded[0])))
+    forward = forward or any(_FORWARD_INTENT.search(line) for line in fold_lines(lines[:first]))
+    if not forward:
+        return None
+    if kind == "block":
+        return last + 1
     start = last + 1
     while start < len(lines) and not lines[start].strip():
         start += 1

@@ -16,13 +16,12 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.imapclient import SocketTimeout
 
-from adapters.channel import CheckResult, SecretLookup
+from adapters.channel import CheckResult, SecretLookup, unset_secrets
 from adapters.email.settings import EmailSettings, ImapMailboxSettings, OutgoingMailSettings
 
 TIMEOUT_SECONDS = 15.0
 SECURITY = {"tls": "TLS", "starttls": "STARTTLS", "none": "no TLS"}
 _BYTES_REPR = re.compile(r"^b['\"](.*)['\"]$")
-SET_IT = "set it in the gateway's environment (see README, Secrets)"
 
 
 async def email_checks(
@@ -35,16 +34,12 @@ async def email_checks(
     return results
 
 
-def _unset(secret: SecretLookup, *names: str | None) -> list[str]:
-    return [name for name in names if name and not secret(name)]
-
-
 def imap_check(box: ImapMailboxSettings, secret: SecretLookup) -> CheckResult:
     subject = f"IMAP {box.name}"
     check = f"log in at {box.host}:{box.port} ({SECURITY[box.security]}), folder {box.folder}"
-    unset = _unset(secret, box.username_env, box.password_env)
-    if unset:
-        return CheckResult(subject, check, False, f"{', '.join(unset)} is not set", SET_IT)
+    unset = unset_secrets(subject, check, secret, box.username_env, box.password_env)
+    if unset is not None:
+        return unset
     context = ssl.create_default_context()
     try:
         client = IMAPClient(
@@ -83,9 +78,9 @@ async def relay_check(out: OutgoingMailSettings, secret: SecretLookup) -> CheckR
     subject = "SMTP relay"
     login = ", login" if out.username_env else ""
     check = f"EHLO ({SECURITY[out.security]}){login} at {out.host}:{out.port}"
-    unset = _unset(secret, out.username_env, out.password_env)
-    if unset:
-        return CheckResult(subject, check, False, f"{', '.join(unset)} is not set", SET_IT)
+    unset = unset_secrets(subject, check, secret, out.username_env, out.password_env)
+    if unset is not None:
+        return unset
     client = aiosmtplib.SMTP(
         hostname=out.host,
         port=out.port,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from adapters.channel import CheckResult, SecretLookup
+from adapters.channel import CheckResult, SecretLookup, unset_secrets
 from adapters.relay.settings import RelaySettings
 
 TIMEOUT_SECONDS = 10.0
@@ -23,8 +23,9 @@ async def _relay(
     session: aiohttp.ClientSession, subject: str, relay: RelaySettings, secret: SecretLookup
 ) -> CheckResult:
     check = f"callback {relay.callback_url}"
-    if not secret(relay.secret_env):
-        return CheckResult(subject, check, False, f"{relay.secret_env} is not set", "set it in the environment")
+    unset = unset_secrets(subject, check, secret, relay.secret_env)
+    if unset is not None:
+        return unset
     try:
         async with session.head(relay.callback_url, allow_redirects=False) as response:
             status = response.status

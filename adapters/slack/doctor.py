@@ -9,7 +9,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.channel import CheckResult, SecretLookup
+from adapters.channel import CheckResult, SecretLookup, unset_secrets
 from adapters.slack.settings import SlackSettings
 
 SUBJECT = "Slack"
@@ -31,9 +31,10 @@ REQUIRED_SCOPES = (
 async def slack_checks(section: SlackSettings, secret: SecretLookup) -> list[CheckResult]:
     """The token and its scopes, then each channel the bot must be in."""
     check = f"the bot token in {section.bot_token_env}"
+    unset = unset_secrets(SUBJECT, check, secret, section.bot_token_env)
+    if unset is not None:
+        return [unset]
     token = secret(section.bot_token_env)
-    if not token:
-        return [CheckResult(SUBJECT, check, False, f"{section.bot_token_env} is not set", "set it in the environment")]
     options: dict[str, Any] = {"base_url": section.api_base_url} if section.api_base_url else {}
     client = AsyncWebClient(token=token, timeout=TIMEOUT_SECONDS, retry_handlers=[], **options)
     try:

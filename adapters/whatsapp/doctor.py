@@ -8,7 +8,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from adapters.channel import CheckResult, SecretLookup
+from adapters.channel import CheckResult, SecretLookup, unset_secrets
 from adapters.whatsapp.sender import TwilioHttpClient
 from adapters.whatsapp.settings import WhatsAppSettings
 
@@ -24,9 +24,9 @@ def _refused(check: str, error: TwilioRestException, hint: str) -> CheckResult:
 async def whatsapp_checks(section: WhatsAppSettings, secret: SecretLookup) -> list[CheckResult]:
     """The account (credentials and state), then each Messaging Service."""
     check = f"the account in {section.account_sid_env}, with {section.auth_token_env}"
-    unset = [name for name in (section.account_sid_env, section.auth_token_env) if not secret(name)]
-    if unset:
-        return [CheckResult(SUBJECT, check, False, f"{', '.join(unset)} is not set", "set it in the environment")]
+    unset = unset_secrets(SUBJECT, check, secret, section.account_sid_env, section.auth_token_env)
+    if unset is not None:
+        return [unset]
     account_sid = secret(section.account_sid_env) or ""
     http = TwilioHttpClient(timeout=TIMEOUT_SECONDS, api_base_url=section.api_base_url)
     client = Client(account_sid, secret(section.auth_token_env), http_client=http)

@@ -28,45 +28,34 @@ RELOAD_RESULTS = ("applied", "refused")
 class GatewayMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        registry = self.registry
-        self._messages_in = Counter(
-            "gateway_messages_in", "Messages committed to the inbox, by channel.", ["channel"], registry=registry
-        )
-        self._duplicates = Counter(
+
+        def counter(name: str, documentation: str, label: str, *more: str) -> Counter:
+            return Counter(name, documentation, [label, *more], registry=self.registry)
+
+        def latency(name: str, documentation: str) -> Histogram:
+            return Histogram(name, documentation, ["channel"], buckets=LATENCY_BUCKETS, registry=self.registry)
+
+        self._messages_in = counter("gateway_messages_in", "Messages committed to the inbox, by channel.", "channel")
+        self._duplicates = counter(
             "gateway_duplicates_refused",
             "Messages refused as copies of one already committed (a retry, the same mail twice), by channel.",
-            ["channel"],
-            registry=registry,
+            "channel",
         )
-        self._replies = Counter(
+        self._replies = counter(
             "gateway_replies",
             "Send attempts of replies, by channel and result: sent, retry (a temporary failure), dead (given up).",
-            ["channel", "result"],
-            registry=registry,
+            "channel",
+            "result",
         )
-        self._acknowledgements = Counter(
-            "gateway_acknowledgements_sent", "Acknowledgements sent, by channel.", ["channel"], registry=registry
+        self._acknowledgements = counter(
+            "gateway_acknowledgements_sent", "Acknowledgements sent, by channel.", "channel"
         )
-        self._intake = Histogram(
-            "gateway_intake_to_ticket_seconds",
-            "From a message's commit to its ticket, by channel.",
-            ["channel"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
+        self._intake = latency("gateway_intake_to_ticket_seconds", "From a message's commit to its ticket, by channel.")
+        self._delivery = latency(
+            "gateway_outbox_delivery_seconds", "From a reply's queueing to its sending, by channel."
         )
-        self._delivery = Histogram(
-            "gateway_outbox_delivery_seconds",
-            "From a reply's queueing to its sending, by channel.",
-            ["channel"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self._sla = Counter(
-            "gateway_sla_events", "SLA warnings and breaches fired, by kind.", ["kind"], registry=registry
-        )
-        self._reloads = Counter(
-            "gateway_config_reloads", "Configuration reloads, by result.", ["result"], registry=registry
-        )
+        self._sla = counter("gateway_sla_events", "SLA warnings and breaches fired, by kind.", "kind")
+        self._reloads = counter("gateway_config_reloads", "Configuration reloads, by result.", "result")
         for kind in SLA_EVENTS.values():
             self._sla.labels(kind)
         for result in RELOAD_RESULTS:

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 from ticketing.reports import ReportTicket
 from ticketing.types import (
     AttachmentRef,
+    ChannelActivity,
     InboxItem,
     OutboundReply,
     OutboxItem,
@@ -257,6 +258,8 @@ class ReadModel(TicketReading, AttachmentFiles, Protocol):
     async def ticket_counts(self) -> dict[str, int]: ...
 
     async def ticket_timers(self, ticket_number: str) -> list[Timer]: ...
+
+    async def channel_activity(self, channels: Sequence[str]) -> dict[str, ChannelActivity]: ...
 
 
 class ReportReading(Protocol):

@@ -305,3 +305,17 @@ class InboxItem:
     status: str  # pending, done, quarantined, ignored
     attempts: int
     error: str
+
+
+@dataclass(frozen=True)
+class ChannelActivity:
+    """What the store knows of one channel (as inbox and outbox name it) for the admin pages."""
+
+    channel: str
+    last_in: datetime | None = None  # when its latest message was received
+    inbox_pending: int = 0
+    inbox_quarantined: int = 0
+    outbox_pending: int = 0  # the backlog: replies waiting for their first or next attempt
+    outbox_dead: int = 0
+    last_failure: str = ""  # the error of its newest reply not sent, failed at least once
+    last_failure_id: int | None = None  # that reply's outbox id

@@ -1,9 +1,10 @@
-"""Protection for the public help-desk pages: CSRF tokens (double submit, itsdangerous) and rate limits (limits).
+"""Protection for the gateway's pages (the help desk, and the admin pages): CSRF tokens (double submit,
+itsdangerous) and the visitor's address behind our reverse proxies.
 
-A token is a random nonce signed with its time by itsdangerous (`TimestampSigner`, HMAC-SHA256, a salt of its
-own). The page puts it in a hidden field and in a `SameSite=Strict` cookie; a POST is accepted only when both are
-present, equal, correctly signed and at most `max_age` old (two hours). A still-fresh token is reused for the next
-form, so a visitor with two tabs open is not refused.
+A token is a random nonce signed with its time by itsdangerous (`TimestampSigner`, HMAC-SHA256, a salt of its own:
+the admin pages use another). The page puts it in a hidden field and in a `SameSite=Strict` cookie; a POST is
+accepted only when both are present, equal, correctly signed and at most `max_age` old (two hours). A still-fresh
+token is reused for the next form, so a visitor with two tabs open is not refused.
 
 Rate limits are `adapters.rate_limit.RateLimiter`s, one per purpose.
 """
@@ -29,10 +30,12 @@ SALT = "soporte-csrf"  # a signature made for anything else with the same secret
 class CsrfTokens:
     """Issues and checks the double-submit tokens of one secret."""
 
-    def __init__(self, secret: str, clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE) -> None:
+    def __init__(
+        self, secret: str, clock: Callable[[], datetime], max_age: timedelta = DEFAULT_MAX_AGE, salt: str = SALT
+    ) -> None:
         if not secret:
             raise ValueError("the CSRF secret must not be empty")
-        self._signer = clock_signer(clock)(secret, salt=SALT)
+        self._signer = clock_signer(clock)(secret, salt=salt)
         self._clock = clock
         self._max_age = int(max_age.total_seconds())
 

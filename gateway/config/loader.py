@@ -22,7 +22,7 @@ from gateway.channels import CHANNELS
 from gateway.config.customers import load_organisations
 from gateway.config.labels import default_texts, load_labels, texts
 from gateway.config.problems import ConfigError, Problems, read_toml, validate
-from gateway.config.settings import GatewayFile, GatewaySection, gateway_file_model
+from gateway.config.settings import MIN_ADMIN_PASSWORD, GatewayFile, GatewaySection, gateway_file_model
 from gateway.config.templates import TemplateComposer, check_templates
 from gateway.config.toml_locate import locate
 from ticketing.customers import Organisation
@@ -107,6 +107,10 @@ def _check_secrets(
     if config.http.public_url and not config.http.link_secret_env:
         reason = "public_url needs link_secret_env (the secret that signs download links)"
         problems.add(path, "http.link_secret_env", reason, locate(text, ("http",)))
+    admin_password = env.get(config.admin.password_env, "")
+    if admin_password and len(admin_password) < MIN_ADMIN_PASSWORD:
+        reason = f"environment variable {config.admin.password_env} is shorter than {MIN_ADMIN_PASSWORD} characters"
+        problems.add(path, "admin.password_env", reason, locate(text, ("admin",)))
     named = named_secrets(("store",), config.store, "url_env")
     named += named_secrets(("http",), config.http, "link_secret_env")
     named += [secret for channel in facts.values() for secret in channel.secrets]

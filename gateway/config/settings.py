@@ -164,6 +164,18 @@ class InboxSection(Section):
     claim_seconds: float = Field(20.0, ge=6)
 
 
+class AdminSection(Section):
+    """The admin pages at /admin: off until the environment variable `password_env` names holds a password (of at
+    least `MIN_ADMIN_PASSWORD` characters); an admin signs in as `user` with it, for `session_hours`."""
+
+    user: str = Field("admin", min_length=1, max_length=64)
+    password_env: str = "GATEWAY_ADMIN_PASSWORD"
+    session_hours: float = Field(8.0, gt=0, le=24 * 7)
+
+
+MIN_ADMIN_PASSWORD = 12
+
+
 class GatewayFile(Section):
     """`gateway.toml` as a whole; `channels` holds one section per channel (see `gateway_file_model`)."""
 
@@ -176,6 +188,7 @@ class GatewayFile(Section):
     channels: Section = Section()
     outbox: OutboxSection = OutboxSection()
     inbox: InboxSection = InboxSection()
+    admin: AdminSection = AdminSection()
 
     def channel(self, name: str) -> Any:
         """The section of the channel `name` (its default when gateway.toml has none)."""

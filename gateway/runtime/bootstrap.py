@@ -175,6 +175,7 @@ class Gateway:
     media: MediaWorker
     timers: TimerWorker
     channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
+    clock: Callable[[], datetime]  # what every part tells the time by
     file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
     reports: MonthlyReports | None = None  # the monthly report, posted in Slack (`monthly_report_channel`)
     config: ConfigReloader | None = None  # reloads config/ on SIGHUP or a change to its files
@@ -303,6 +304,7 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         media,
         timers,
         channels,
+        clock,
         links,
         reports,
         config_reloader,

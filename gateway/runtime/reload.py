@@ -103,6 +103,15 @@ class ConfigReloader(Worker):
         self._last_error: str | None = None
         self._needs_restart: list[str] = []
 
+    @property
+    def settings(self) -> Settings:
+        """The configuration in force: the last one loaded that was valid."""
+        return self._settings
+
+    @property
+    def live(self) -> LiveParts:
+        return self._live
+
     def request(self) -> None:
         """Reload now, changed or not (SIGHUP)."""
         self._requested = True

@@ -15,6 +15,8 @@ import structlog
 from aiohttp import web
 
 from adapters.connection_limit import HTTP_BUSY, ConnectionLimit, QuietAcceptErrors, fd_budget
+from gateway.admin import MOUNT_PATH
+from gateway.admin.build import admin_pages
 from gateway.runtime.bootstrap import Gateway
 from gateway.runtime.http import create_app
 
@@ -49,10 +51,11 @@ class Supervisor:
 
         limit = min(http.max_connections, fd_budget(HTTP_SHARE_OF_DESCRIPTORS))
         connections = ConnectionLimit(lambda: requests()(), limit, HTTP_BUSY, lambda: len(requests().connections))
+        admin = admin_pages(gateway)
         app = create_app(
             gateway.store,
             lambda: {**gateway.health(), "http": connections.report()},
-            gateway.webhooks,
+            {**gateway.webhooks, **({MOUNT_PATH: admin} if admin is not None else {})},
             gateway.file_links,
             http.request_timeout_seconds,
             gateway.config.status if gateway.config is not None else dict,
@@ -66,7 +69,7 @@ class Supervisor:
             await runner.setup()
             server = await loop.create_server(connections, http.host, http.port, reuse_address=True)
             address = f"http://{http.host}:{http.port}"
-            self._print_banner(address)
+            self._print_banner(address, admin is not None)
             self._log.info("gateway.started", http=address, channels=gateway.health())
             await stop.wait()
         finally:
@@ -83,11 +86,13 @@ class Supervisor:
             await gateway.store.close()
             self._log.info("gateway.stopped")
 
-    def _print_banner(self, address: str) -> None:
+    def _print_banner(self, address: str, admin: bool) -> None:
         gateway = self._gateway
+        off = f"off (set {gateway.settings.file.admin.password_env} to turn {MOUNT_PATH} on)"
         lines = [
             f"Intake gateway for {gateway.settings.file.gateway.company} is running.",
             f"  HTTP:    {address}/healthz",
+            f"  Admin:   {address}{MOUNT_PATH}" if admin else f"  Admin:   {off}",
         ]
         for parts in gateway.channels.values():
             lines += parts.banner(address) if parts.banner is not None else []

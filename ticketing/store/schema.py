@@ -250,6 +250,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX inbox_reading ON inbox (read_by) WHERE status = 'pending';
     CREATE INDEX messages_ticket_in ON messages (ticket_id, direction, at);
     """,
+    # 19: each channel's latest message in, as the admin pages show it, found without reading the whole inbox
+    """
+    CREATE INDEX inbox_channel_received ON inbox (channel, received_at);
+    """,
 )
 
 DIALECTS: dict[str, dict[str, str]] = {

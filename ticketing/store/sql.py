@@ -3,11 +3,13 @@
 A backend supplies a `SqlRunner` (three async calls with `?` placeholders) bound to an open transaction;
 `StoreTransaction` holds all the queries, so SQLite and PostgreSQL behave the same by construction. The queries
 live in one mixin per area: intake (`sql_intake`), tickets (`sql_tickets`), outbox (`sql_outbox`), the SLA
-monitor's timers (`sql_timers`), compliance reports (`sql_reports`), leases (`sql_leases`).
+monitor's timers (`sql_timers`), compliance reports (`sql_reports`), leases (`sql_leases`), the admin pages
+(`sql_admin`).
 """
 
 from __future__ import annotations
 
+from ticketing.store.sql_admin import AdminQueries
 from ticketing.store.sql_base import SqlRunner
 from ticketing.store.sql_intake import IntakeQueries
 from ticketing.store.sql_leases import LeaseQueries
@@ -19,5 +21,7 @@ from ticketing.store.sql_timers import TimerQueries
 __all__ = ["SqlRunner", "StoreTransaction"]
 
 
-class StoreTransaction(IntakeQueries, TicketQueries, OutboxQueries, TimerQueries, ReportQueries, LeaseQueries):
+class StoreTransaction(
+    IntakeQueries, TicketQueries, OutboxQueries, TimerQueries, ReportQueries, LeaseQueries, AdminQueries
+):
     """Every query the core needs, run inside the transaction the backend opened."""

@@ -31,7 +31,7 @@ from adapters.web import form as fields_of
 from adapters.web.body import BodyTooLarge, UnreadableBody, read_fields
 from adapters.web.form import language_of
 from adapters.web.receipts import RECEIPT_PATH, ReceiptTokens, StatusView, WebDesk, submission_key
-from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, client_address
+from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, came_over_tls, client_address
 
 STATUS_PATH = "/estado"  # under MOUNT_PATH: the ticket status lookup
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -86,7 +86,13 @@ class _WebPages:
         )
         response = web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
         response.set_cookie(
-            COOKIE_NAME, token, max_age=2 * 3600, path="/", httponly=True, samesite="Strict", secure=request.secure
+            COOKIE_NAME,
+            token,
+            max_age=2 * 3600,
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=came_over_tls(request, self._trusted_proxies),
         )
         response.headers.update(
             {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}

@@ -78,3 +78,12 @@ def client_address(request: web.Request, trusted_proxies: frozenset[str]) -> str
         if hop not in trusted_proxies:
             return hop
     return remote
+
+
+def came_over_tls(request: web.Request, trusted_proxies: frozenset[str]) -> bool:
+    """Whether the visitor reached us over HTTPS: on this connection, or at one of our reverse proxies, which says
+    so in X-Forwarded-Proto (cookies are then marked `Secure`)."""
+    if request.secure:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return (request.remote or "") in trusted_proxies and forwarded == "https"

@@ -4,7 +4,8 @@ section by section, and the organisations of customers.toml, with every secret m
 - A `*_env` setting shows the variable's name and whether it is set, never its value.
 - A setting whose name says it is secret (password, token, secret, key) shows as masked.
 - A URL's password is masked.
-- No value of any variable a `*_env` setting names is ever shown, wherever it would appear.
+- No value of a variable a `*_env` setting names is shown, wherever it would appear; only a user name or an
+  account id (`username_env`, `account_sid_env`) may appear as itself, e.g. in the support addresses.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gateway.config.loader import Settings
 
 MASK = "•••••• (masked)"
 _SECRET_NAME = re.compile(r"password|passwd|secret|token|api_?key|private", re.IGNORECASE)
+_IDENTITY = re.compile(r"(username|account_sid)_env$")  # names, not secrets: shown where they appear
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]+@", re.IGNORECASE)
 
 
@@ -36,16 +38,18 @@ class OrganisationRow:
     contacts: str  # how its people are recognised: addresses, domains, numbers (counted)
 
 
-def _env_names(data: Any) -> Iterator[str]:
+def _secret_env_names(data: Any) -> Iterator[str]:
+    """The variables the `*_env` settings name, but for those that hold a name (a user, an account id)."""
     if isinstance(data, Mapping):
         for key, value in data.items():
             if str(key).endswith("_env") and isinstance(value, str) and value:
-                yield value
+                if not _IDENTITY.search(str(key)):
+                    yield value
             else:
-                yield from _env_names(value)
+                yield from _secret_env_names(value)
     elif isinstance(data, list):
         for value in data:
-            yield from _env_names(value)
+            yield from _secret_env_names(value)
 
 
 class Masker:
@@ -97,7 +101,7 @@ def _sections(data: Mapping[str, Any], name: str, masker: Masker) -> Iterator[Se
 def effective_config(settings: Settings) -> list[Section]:
     """gateway.toml as loaded, one section per table, in the file's order, secrets masked."""
     data = settings.file.model_dump(mode="json")
-    names = set(_env_names(data))
+    names = set(_secret_env_names(data))
     masker = Masker(settings.env, [settings.env[name] for name in names if settings.env.get(name)])
     return [section for section in _sections(data, "", masker) if section.name and section.settings]
 

@@ -32,7 +32,7 @@ from aiohttp import web
 from adapters.local_time import gmt_label
 from adapters.web.pages import CSP
 from adapters.web.pages import TEMPLATES_DIR as HELP_DESK_TEMPLATES
-from adapters.web.security import FIELD_NAME, client_address
+from adapters.web.security import FIELD_NAME, came_over_tls, client_address
 from gateway.admin.access import CSRF_COOKIE, SESSION_COOKIE, AdminAccess
 from gateway.admin.board import SHOWN_TICKETS, Board
 from gateway.admin.config_view import effective_config, organisations
@@ -128,8 +128,11 @@ class AdminPages:
             **context,
         )
         response = web.Response(status=status, text=html, content_type="text/html", charset="utf-8")
-        response.set_cookie(CSRF_COOKIE, token, max_age=2 * 3600, path=_home(request), **_cookie_flags(request))
+        response.set_cookie(CSRF_COOKIE, token, max_age=2 * 3600, path=_home(request), **self._cookie_flags(request))
         return response
+
+    def _cookie_flags(self, request: web.Request) -> dict[str, Any]:
+        return {"httponly": True, "samesite": "Strict", "secure": came_over_tls(request, self._trusted_proxies)}
 
     def _notice(self, request: web.Request, status: int, heading: str, message: str) -> web.Response:
         return self._render(request, "notice.html", "", status, heading=heading, message=message)
@@ -183,7 +186,7 @@ class AdminPages:
             return self._login_form(request, 401, "Wrong user or password.", user, wanted)
         self._log.info("admin.signed_in", user=self._access.user, address=address)
         response = web.HTTPSeeOther(_next(request, wanted))
-        flags = _cookie_flags(request)
+        flags = self._cookie_flags(request)
         response.set_cookie(SESSION_COOKIE, session, max_age=self._access.session_seconds, path=_home(request), **flags)
         raise response
 
@@ -288,10 +291,6 @@ def _next(request: web.Request, wanted: str | None) -> str:
         if "//" not in wanted and "\\" not in wanted and not wanted.startswith(home + "/login"):
             return wanted
     return home
-
-
-def _cookie_flags(request: web.Request) -> dict[str, Any]:
-    return {"httponly": True, "samesite": "Strict", "secure": request.secure}
 
 
 def admin_app(pages: AdminPages) -> web.Application:

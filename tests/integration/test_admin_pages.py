@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -77,7 +78,7 @@ class Admin:
         await self.gateway.inbox.process_pending()
 
 
-def built(tmp_path: Path, clock: Clock, env: dict[str, str]) -> Gateway:
+def built(tmp_path: Path, clock: Clock, env: dict[str, str], proxies: str = "[]") -> Gateway:
     shutil.copytree(PROJECT / "config", tmp_path / "config")
     path = tmp_path / "config" / "gateway.toml"
     text = (
@@ -85,14 +86,16 @@ def built(tmp_path: Path, clock: Clock, env: dict[str, str]) -> Gateway:
         .replace("# public_url = ", "public_url = ")
         .replace("# link_secret_env = ", "link_secret_env = ")
     )
-    path.write_text(text)
+    path.write_text(text.replace("trusted_proxies = []", f"trusted_proxies = {proxies}"))
     return build_gateway(load_settings(path, env), clock)
 
 
-@pytest.fixture
-async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
+@asynccontextmanager
+async def serving(tmp_path: Path, proxies: str = "[]") -> AsyncIterator[Admin]:
+    """The admin pages of a gateway on the example configuration (with a download-link secret), on loopback."""
     clock = Clock()
-    gateway = built(tmp_path, clock, {"GATEWAY_ADMIN_PASSWORD": PASSWORD, "GATEWAY_LINK_SECRET": LINK_SECRET})
+    env = {"GATEWAY_ADMIN_PASSWORD": PASSWORD, "GATEWAY_LINK_SECRET": LINK_SECRET}
+    gateway = built(tmp_path, clock, env, proxies)
     await gateway.store.open()
     pages = admin_pages(gateway)
     assert pages is not None
@@ -100,9 +103,17 @@ async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
     app.add_subapp(MOUNT_PATH, pages)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
-    yield Admin(client, gateway, clock)
-    await client.close()
-    await gateway.store.close()
+    try:
+        yield Admin(client, gateway, clock)
+    finally:
+        await client.close()
+        await gateway.store.close()
+
+
+@pytest.fixture
+async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
+    async with serving(tmp_path) as served:
+        yield served
 
 
 async def test_the_pages_are_off_without_a_password(tmp_path: Path) -> None:
@@ -130,6 +141,31 @@ async def test_signing_in_sets_a_strict_cookie_and_a_wrong_password_sets_none(ad
     overview = await admin.page("")
     assert "Sign out (admin)" in overview and "Channels" in overview
     assert PASSWORD not in overview
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "secure"),
+    [
+        ("[]", "", False),
+        ("[]", "https", False),  # anyone can send the header: only our proxy is believed
+        ('["127.0.0.1"]', "https", True),
+        ('["127.0.0.1"]', "http", False),
+    ],
+)
+async def test_behind_our_tls_proxy_the_cookies_are_secure(
+    tmp_path: Path, proxies: str, forwarded: str, secure: bool
+) -> None:
+    async with serving(tmp_path, proxies) as admin:
+        headers = {"X-Forwarded-Proto": forwarded} if forwarded else {}
+        page = await admin.client.get(f"{MOUNT_PATH}/login", headers=headers)
+        token = TOKEN.search(await page.text())
+        assert token is not None and bool(page.cookies["gateway_admin_csrf"]["secure"]) is secure
+        data = {"csrf_token": token.group(1), "user": "admin", "password": PASSWORD}
+        cookie = {"gateway_admin_csrf": page.cookies["gateway_admin_csrf"].value}  # a jar keeps a Secure one off http
+        signed = await admin.client.post(
+            f"{MOUNT_PATH}/login", data=data, headers=headers, cookies=cookie, allow_redirects=False
+        )
+        assert signed.status == 303 and bool(signed.cookies["gateway_admin"]["secure"]) is secure
 
 
 @pytest.mark.parametrize("elsewhere", ["https://evil.example/admin", "//evil.example", "/soporte", "/admin//x"])

@@ -166,3 +166,24 @@ def test_check_config_says_what_several_gateways_on_postgresql_need(config_dir: 
     assert "a form served by one is refused by another" in note
     edit(gateway_toml, '# csrf_secret_env = "GATEWAY_WEB_SECRET"', 'csrf_secret_env = "GATEWAY_WEB_SECRET"')
     assert not any("csrf_secret_env" in note for note in load_settings(gateway_toml, env).notes)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("", None),  # unset: the admin pages are off, and that is no problem
+        ("x" * 12, None),
+        ("short", "admin.password_env: environment variable GATEWAY_ADMIN_PASSWORD is shorter than 12 characters"),
+    ],
+)
+def test_the_admin_password_is_long_enough_or_unset(config_dir: Path, password: str, problem: str | None) -> None:
+    gateway_toml = config_dir / "gateway.toml"
+    env = {"GATEWAY_ADMIN_PASSWORD": password} if password else {}
+    if problem is None:
+        load_settings(gateway_toml, env)
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_settings(gateway_toml, env)
+    [found] = caught.value.problems
+    assert found == f"{gateway_toml}:{line_of(gateway_toml, '[admin]')}: {problem}"
+    assert password not in found.split(": ", 1)[1].replace("shorter", "")

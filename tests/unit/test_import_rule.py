@@ -108,3 +108,26 @@ def test_the_checker_sees_each_kind_of_violation(tmp_path: Path) -> None:
 )
 def test_channel_packages_are_told_from_shared_modules(module: str, package: str | None) -> None:
     assert channel_package(module) == package
+
+
+def test_every_file_the_code_reads_is_installed_with_it() -> None:
+    """An installed (not editable) copy, as the Dockerfile makes, has the pages' templates and stylesheets:
+    every file in the packages that is not Python matches the package data of pyproject.toml."""
+    import tomllib
+    from fnmatch import fnmatch
+
+    patterns = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
+    data = [
+        path.relative_to(package_dir.parent)
+        for layer in LAYERS
+        for package_dir in [PROJECT / layer]
+        for path in package_dir.rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data, "the packages hold templates"
+    missing = [
+        str(path)
+        for path in data
+        if not any(fnmatch(path.relative_to(path.parts[0]).as_posix(), f"*{p}") for p in patterns)
+    ]
+    assert missing == []

@@ -3,6 +3,7 @@ its last failure, the open tickets by SLA standing, the replies that failed, the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -128,14 +129,20 @@ class Board:
             counts = await tx.ticket_counts()
             tickets = [t for status in OPEN_STATUSES for t in await tx.list_tickets(SHOWN_TICKETS, status.value)]
         now = self._clock()
-        for ticket in sorted(tickets, key=lambda t: t.received_at):
-            where = standing(ticket, self._sla, self.warn_share, now)
-            board.groups[where.state].append(TicketRow(ticket, where))
-        for rows in board.groups.values():
-            rows.sort(key=lambda row: (row.standing.due is None, row.standing.due or now))  # the most pressing first
+        board.groups = await asyncio.to_thread(self._grouped, tickets, now)  # 2,000 tickets take tens of ms
         board.by_status = {status.value: counts.get(status.value, 0) for status in OPEN_STATUSES}
         board.cut = any(count > SHOWN_TICKETS for count in board.by_status.values())
         return board
+
+    def _grouped(self, tickets: Sequence[Ticket], now: datetime) -> dict[str, list[TicketRow]]:
+        """The tickets by standing, each group with the most pressing deadline first."""
+        groups: dict[str, list[TicketRow]] = {state: [] for state in STANDINGS}
+        for ticket in tickets:
+            where = standing(ticket, self._sla, self.warn_share, now)
+            groups[where.state].append(TicketRow(ticket, where))
+        for rows in groups.values():
+            rows.sort(key=lambda row: (row.standing.due is None, row.standing.due or now, row.ticket.received_at))
+        return groups
 
     async def replies(self, failed_only: bool, limit: int = 200) -> list[OutboxItem]:
         async with self._store.transaction() as tx:

@@ -18,6 +18,7 @@ on the help desk's stylesheet. Actions are logged with the admin's name; message
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,13 +110,17 @@ class AdminPages:
         """The admin signed in on this request, or None."""
         return self._access.session_user(request.cookies.get(SESSION_COOKIE))
 
-    def _render(self, request: web.Request, name: str, page: str, status: int = 200, **context: Any) -> web.Response:
+    async def _render(
+        self, request: web.Request, name: str, page: str, status: int = 200, **context: Any
+    ) -> web.Response:
         token = self._access.csrf.for_form(request.cookies.get(CSRF_COOKIE))
         router = request.app.router
         done, target = request.query.get("done", ""), request.query.get("id", "")
         notice = DONE[done].format(id=target if target.isdigit() else "?") if done in DONE else ""
         now = self._clock()
-        html = self._env.get_template(name).render(
+        render = self._env.get_template(name).render  # a long page is drawn in a thread, off the event loop
+        html = await asyncio.to_thread(
+            render,
             company=self._company,
             user=self._user(request),
             page=page,
@@ -134,8 +139,8 @@ class AdminPages:
     def _cookie_flags(self, request: web.Request) -> dict[str, Any]:
         return {"httponly": True, "samesite": "Strict", "secure": came_over_tls(request, self._trusted_proxies)}
 
-    def _notice(self, request: web.Request, status: int, heading: str, message: str) -> web.Response:
-        return self._render(request, "notice.html", "", status, heading=heading, message=message)
+    async def _notice(self, request: web.Request, status: int, heading: str, message: str) -> web.Response:
+        return await self._render(request, "notice.html", "", status, heading=heading, message=message)
 
     def _back(self, request: web.Request, route: str, done: str, target: int) -> web.HTTPSeeOther:
         location = request.app.router[route].url_for().with_query(done=done, id=str(target))
@@ -154,7 +159,7 @@ class AdminPages:
             token = submitted if isinstance(submitted, str) else None
             if not self._access.csrf.check(token, request.cookies.get(CSRF_COOKIE)):
                 self._log.warning("admin.refused", reason="csrf", path=request.path)
-                answer = self._notice(request, 403, "This form has expired", "Reload the page and try again.")
+                answer = await self._notice(request, 403, "This form has expired", "Reload the page and try again.")
                 answer.headers.update(HEADERS)
                 return answer
         response: web.StreamResponse = await handler(request)
@@ -166,11 +171,13 @@ class AdminPages:
     async def show_login(self, request: web.Request) -> web.Response:
         if self._user(request) is not None:
             raise web.HTTPSeeOther(_next(request, request.query.get("next")))
-        return self._login_form(request, 200, "", "", request.query.get("next"))
+        return await self._login_form(request, 200, "", "", request.query.get("next"))
 
-    def _login_form(self, request: web.Request, status: int, error: str, user: str, wanted: str | None) -> web.Response:
+    async def _login_form(
+        self, request: web.Request, status: int, error: str, user: str, wanted: str | None
+    ) -> web.Response:
         nxt = _next(request, wanted)
-        return self._render(request, "login.html", "login", status, error=error, typed_user=user, next=nxt)
+        return await self._render(request, "login.html", "login", status, error=error, typed_user=user, next=nxt)
 
     async def login(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -179,11 +186,11 @@ class AdminPages:
         if await self._access.blocked(address):
             self._log.warning("admin.sign_in_refused", reason="too many attempts", address=address)
             error = "Too many failed sign-ins from your address. Try again in 15 minutes."
-            return self._login_form(request, 429, error, user, wanted)
+            return await self._login_form(request, 429, error, user, wanted)
         session = await self._access.sign_in(user, password, address)
         if session is None:
             self._log.warning("admin.sign_in_refused", reason="wrong user or password", address=address)
-            return self._login_form(request, 401, "Wrong user or password.", user, wanted)
+            return await self._login_form(request, 401, "Wrong user or password.", user, wanted)
         self._log.info("admin.signed_in", user=self._access.user, address=address)
         response = web.HTTPSeeOther(_next(request, wanted))
         flags = self._cookie_flags(request)
@@ -207,7 +214,7 @@ class AdminPages:
             "standings": STANDINGS,
             "standing_labels": STANDING_LABELS,
         }
-        return self._render(request, "overview.html", "overview", **context)
+        return await self._render(request, "overview.html", "overview", **context)
 
     async def tickets(self, request: web.Request) -> web.Response:
         board = await self._board.tickets()
@@ -218,7 +225,7 @@ class AdminPages:
             "standing_labels": STANDING_LABELS,
             "shown": SHOWN_TICKETS,
         }
-        return self._render(request, "tickets.html", "tickets", warn_percent=warn, **context)
+        return await self._render(request, "tickets.html", "tickets", warn_percent=warn, **context)
 
     async def replies(self, request: web.Request) -> web.Response:
         failed_only = request.query.get("all") != "1"
@@ -226,7 +233,7 @@ class AdminPages:
         totals = [row.activity for row in await self._board.channels()]
         backlog, dead = sum(a.outbox_pending for a in totals), sum(a.outbox_dead for a in totals)
         context: dict[str, Any] = {"items": items, "failed_only": failed_only, "backlog": backlog, "dead": dead}
-        return self._render(request, "replies.html", "replies", max_attempts=self._desk.max_attempts, **context)
+        return await self._render(request, "replies.html", "replies", max_attempts=self._desk.max_attempts, **context)
 
     async def retry(self, request: web.Request) -> web.Response:
         outbox_id = _id(request)
@@ -242,7 +249,7 @@ class AdminPages:
 
     async def quarantine(self, request: web.Request) -> web.Response:
         items = await self._board.quarantine()
-        return self._render(request, "quarantine.html", "quarantine", items=items)
+        return await self._render(request, "quarantine.html", "quarantine", items=items)
 
     async def requeue(self, request: web.Request) -> web.Response:
         inbox_id = _id(request)
@@ -257,7 +264,9 @@ class AdminPages:
     async def raw(self, request: web.Request) -> web.Response:
         item = await self._board.quarantined(_id(request))
         if item is None:
-            return self._notice(request, 404, "Not in the quarantine", "That message is not quarantined (any more).")
+            return await self._notice(
+                request, 404, "Not in the quarantine", "That message is not quarantined (any more)."
+            )
         self._log.info("admin.raw_downloaded", user=self._user(request), inbox_id=item.id)
         name = f"quarantine-{item.id}.{'eml' if item.channel == 'email' else 'txt'}"
         disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -268,7 +277,7 @@ class AdminPages:
         status = dict(self._desk.reload_status())
         loaded_at = datetime.fromisoformat(str(status["loaded_at"])) if status.get("loaded_at") else self._clock()
         context: dict[str, Any] = {"sections": effective_config(settings), "organisations": organisations(settings)}
-        return self._render(
+        return await self._render(
             request, "config.html", "config", path=str(settings.path), reload=status, loaded_at=loaded_at, **context
         )
 

@@ -176,9 +176,9 @@ class Gateway:
     timers: TimerWorker
     channels: dict[str, ChannelParts]  # by channel name, in the order of the settings' tuple
     clock: Callable[[], datetime]  # what every part tells the time by
+    config: ConfigReloader  # reloads config/ on SIGHUP or a change to its files
     file_links: FileLinks | None = None  # agents' download links, with `[http] public_url`
     reports: MonthlyReports | None = None  # the monthly report, posted in Slack (`monthly_report_channel`)
-    config: ConfigReloader | None = None  # reloads config/ on SIGHUP or a change to its files
     metrics: GatewayMetrics | None = None  # what this process counted, served by /metrics
 
     @property
@@ -305,9 +305,9 @@ def build_gateway(settings: Settings, clock: Callable[[], datetime]) -> Gateway:
         timers,
         channels,
         clock,
+        config_reloader,
         links,
         reports,
-        config_reloader,
         metrics,
     )
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from adapters.connection_limit import HTTP_BUSY, ConnectionLimit, QuietAcceptErrors, fd_budget
 from gateway.admin import MOUNT_PATH
-from gateway.admin.build import admin_pages
+from gateway.admin.build import AdminDesk, admin_pages
 from gateway.runtime.bootstrap import Gateway
 from gateway.runtime.http import create_app
 
@@ -33,14 +33,12 @@ class Supervisor:
         gateway = self._gateway
         http = gateway.settings.file.http
         receivers = gateway.receivers
-        if gateway.config is not None:  # from the start: SIGHUP's default would end the process
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gateway.config.request)
+        # from the start: SIGHUP's default would end the process
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, gateway.config.request)
         await gateway.store.open()
-        workers = [gateway.inbox, gateway.outbox, gateway.media, gateway.timers]
+        workers = [gateway.inbox, gateway.outbox, gateway.media, gateway.timers, gateway.config]
         if gateway.reports is not None:
             workers.append(gateway.reports)
-        if gateway.config is not None:
-            workers.append(gateway.config)
         tasks = [asyncio.create_task(worker.run(), name=worker.name) for worker in workers]
         loop = asyncio.get_running_loop()
         loop.set_exception_handler(QuietAcceptErrors())
@@ -51,14 +49,14 @@ class Supervisor:
 
         limit = min(http.max_connections, fd_budget(HTTP_SHARE_OF_DESCRIPTORS))
         connections = ConnectionLimit(lambda: requests()(), limit, HTTP_BUSY, lambda: len(requests().connections))
-        admin = admin_pages(gateway)
+        admin = admin_pages_of(gateway)
         app = create_app(
             gateway.store,
             lambda: {**gateway.health(), "http": connections.report()},
             {**gateway.webhooks, **({MOUNT_PATH: admin} if admin is not None else {})},
             gateway.file_links,
             http.request_timeout_seconds,
-            gateway.config.status if gateway.config is not None else dict,
+            gateway.config.status,
             gateway.metrics.registry if gateway.metrics is not None else None,
         )
         runner = web.AppRunner(app, handle_signals=False, keepalive_timeout=http.idle_timeout_seconds)
@@ -98,6 +96,20 @@ class Supervisor:
             lines += parts.banner(address) if parts.banner is not None else []
         lines.append("Stop with Ctrl+C.")
         print("\n".join(lines), file=self._out, flush=True)
+
+
+def admin_pages_of(gateway: Gateway) -> web.Application | None:
+    """The admin pages over the running gateway, or None while they are off (no password in the environment)."""
+    reloader = gateway.config
+    desk = AdminDesk(
+        settings=lambda: reloader.settings,
+        reload_status=reloader.status,
+        store=gateway.store,
+        wake_outbox=gateway.outbox.notify,
+        wake_inbox=gateway.inbox.notify,
+        max_attempts=gateway.settings.file.outbox.max_attempts,
+    )
+    return admin_pages(gateway.settings, gateway.store, gateway.channels, desk, reloader.live.sla, gateway.clock)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

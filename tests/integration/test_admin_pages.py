@@ -17,9 +17,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.admin import MOUNT_PATH
-from gateway.admin.build import admin_pages
 from gateway.config.loader import load_settings
 from gateway.runtime.bootstrap import Gateway, build_gateway
+from gateway.runtime.supervisor import admin_pages_of
 from tests.conftest import PROJECT, at
 from ticketing.intake import AcceptRequest
 
@@ -97,7 +97,7 @@ async def serving(tmp_path: Path, proxies: str = "[]") -> AsyncIterator[Admin]:
     env = {"GATEWAY_ADMIN_PASSWORD": PASSWORD, "GATEWAY_LINK_SECRET": LINK_SECRET}
     gateway = built(tmp_path, clock, env, proxies)
     await gateway.store.open()
-    pages = admin_pages(gateway)
+    pages = admin_pages_of(gateway)  # as `gateway run` mounts them
     assert pages is not None
     app = web.Application()
     app.add_subapp(MOUNT_PATH, pages)
@@ -117,7 +117,7 @@ async def admin(tmp_path: Path) -> AsyncIterator[Admin]:
 
 
 async def test_the_pages_are_off_without_a_password(tmp_path: Path) -> None:
-    assert admin_pages(built(tmp_path, Clock(), {"GATEWAY_LINK_SECRET": LINK_SECRET})) is None
+    assert admin_pages_of(built(tmp_path, Clock(), {"GATEWAY_LINK_SECRET": LINK_SECRET})) is None
 
 
 @pytest.mark.parametrize("path", ["", "/", "/tickets", "/replies", "/quarantine", "/config", "/quarantine/1/raw"])

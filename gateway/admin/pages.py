@@ -41,6 +41,7 @@ from gateway.admin.timing import relative, when
 from gateway.config.loader import Settings
 from ticketing.ports import Requeueing, UnitOfWork
 from ticketing.standing import STANDINGS
+from ticketing.store.base import StoreError
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 HEADERS = {
@@ -56,6 +57,7 @@ STANDING_LABELS = {
     "waiting": "Waiting on the client",
     "not_covered": "No SLA deadline",
 }
+FAILED = "Try again in a moment. The gateway's log says what went wrong (admin.failed)."
 DONE = {  # what an action says on the page it leads back to, by its outcome
     "retried": "Reply {id} is queued again: the gateway sends it within seconds.",
     "not_retried": "Reply {id} was sent already, or is not in the outbox: nothing changed.",
@@ -162,7 +164,15 @@ class AdminPages:
                 answer = await self._notice(request, 403, "This form has expired", "Reload the page and try again.")
                 answer.headers.update(HEADERS)
                 return answer
-        response: web.StreamResponse = await handler(request)
+        try:
+            response: web.StreamResponse = await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as error:  # one line to the admin and the log, never a traceback
+            self._log.error("admin.failed", path=request.path, error=f"{type(error).__name__}: {error}")
+            down = isinstance(error, StoreError)
+            heading = "The store does not answer" if down else "This did not work"
+            response = await self._notice(request, 503 if down else 500, heading, FAILED)
         response.headers.update(HEADERS)
         return response
 

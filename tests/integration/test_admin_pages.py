@@ -301,3 +301,13 @@ async def test_the_configuration_is_shown_with_its_secrets_masked(admin: Admin) 
     assert LINK_SECRET not in page and PASSWORD not in page
     assert "[channels.email.outgoing]" in page and "Distribuidora Andina S.A.S." in page
     assert "Last reload" in page and "applied" in page
+
+
+async def test_a_store_that_does_not_answer_gets_one_line_not_a_traceback(admin: Admin) -> None:
+    await admin.sign_in()
+    await admin.gateway.store.close()  # the database went away under the running pages
+    response = await admin.client.get(MOUNT_PATH, allow_redirects=False)
+    page = await response.text()
+    assert response.status == 503 and "Traceback" not in page
+    assert "The store does not answer" in page and "(admin.failed)" in page
+    await admin.gateway.store.open()  # for the fixture's close

@@ -81,6 +81,10 @@ async def test_an_admin_retries_a_dead_letter_and_requeues_a_quarantined_message
             email_row = await page.inner_text("#channel-email")
             assert "550 5.2.2 mailbox full" in email_row and "replies failing" in email_row
             await page.screenshot(path=str(SHOTS / "admin-overview.png"), full_page=True)
+            await page.set_viewport_size({"width": 390, "height": 844})  # on a phone: tables scroll, the page not
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+            await page.screenshot(path=str(SHOTS / "admin-overview-390px.png"), full_page=True)
+            await page.set_viewport_size({"width": 1280, "height": 900})
 
             await page.click("nav >> text=Replies")
             row = page.locator("tr", has_text="550 5.2.2 mailbox full")

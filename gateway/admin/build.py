@@ -11,6 +11,7 @@ from adapters.channel import ChannelParts
 from adapters.rate_limit import StoreRateLimiter
 from gateway.admin.access import AdminAccess
 from gateway.admin.board import Board, ChannelView
+from gateway.admin.frame import Frame
 from gateway.admin.pages import AdminDesk, AdminPages, admin_app
 from gateway.config.loader import Settings
 from ticketing.sla import SlaPolicy
@@ -49,4 +50,5 @@ def admin_pages(
     access = AdminAccess(section.user, password, clock, section.session_hours, failed)
     board = Board(store, channel_views(channels), sla, settings.file.sla.warning_at, clock)
     company, proxies = settings.file.gateway.company, frozenset(settings.file.http.trusted_proxies)
-    return admin_app(AdminPages(access, board, desk, clock, settings.timezone, company, proxies))
+    frame = Frame(access, clock, settings.timezone, company, proxies)
+    return admin_app(frame, AdminPages(frame, board, desk, clock))

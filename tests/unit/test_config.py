@@ -173,7 +173,7 @@ def test_check_config_says_what_several_gateways_on_postgresql_need(config_dir: 
     [
         ("", None),  # unset: the admin pages are off, and that is no problem
         ("x" * 12, None),
-        ("short", "admin.password_env: environment variable GATEWAY_ADMIN_PASSWORD is shorter than 12 characters"),
+        ("tiny-pass", "admin.password_env: environment variable GATEWAY_ADMIN_PASSWORD is shorter than 12 characters"),
     ],
 )
 def test_the_admin_password_is_long_enough_or_unset(config_dir: Path, password: str, problem: str | None) -> None:
@@ -186,4 +186,4 @@ def test_the_admin_password_is_long_enough_or_unset(config_dir: Path, password: 
         load_settings(gateway_toml, env)
     [found] = caught.value.problems
     assert found == f"{gateway_toml}:{line_of(gateway_toml, '[admin]')}: {problem}"
-    assert password not in found.split(": ", 1)[1].replace("shorter", "")
+    assert password not in found  # named, never printed

@@ -70,6 +70,7 @@ class AdminPages:
             "board": board,
             "standings": STANDINGS,
             "standing_labels": STANDING_LABELS,
+            "shown": SHOWN_TICKETS,
         }
         return await self._frame.render(request, "overview.html", "overview", **context)
 

@@ -100,8 +100,10 @@ class Board:
         sla: SlaPolicy,
         warn_share: float,
         clock: Callable[[], datetime],
+        shown: int = SHOWN_TICKETS,
     ) -> None:
         self._store = store
+        self._shown = shown
         self._channels = channels
         self._sla = sla  # the running policy: a reload changes it in place
         self.warn_share = warn_share  # the share of a deadline's time used when agents are warned
@@ -127,11 +129,11 @@ class Board:
         board = TicketBoard()
         async with self._store.transaction() as tx:
             counts = await tx.ticket_counts()
-            tickets = [t for status in OPEN_STATUSES for t in await tx.list_tickets(SHOWN_TICKETS, status.value)]
+            tickets = [t for status in OPEN_STATUSES for t in await tx.list_tickets(self._shown, status.value)]
         now = self._clock()
         board.groups = await asyncio.to_thread(self._grouped, tickets, now)  # 2,000 tickets take tens of ms
         board.by_status = {status.value: counts.get(status.value, 0) for status in OPEN_STATUSES}
-        board.cut = any(count > SHOWN_TICKETS for count in board.by_status.values())
+        board.cut = any(count > self._shown for count in board.by_status.values())
         return board
 
     def _grouped(self, tickets: Sequence[Ticket], now: datetime) -> dict[str, list[TicketRow]]:

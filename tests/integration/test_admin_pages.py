@@ -17,6 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.admin import MOUNT_PATH
+from gateway.admin.board import Board
 from gateway.config.loader import load_settings
 from gateway.runtime.bootstrap import Gateway, build_gateway
 from gateway.runtime.supervisor import admin_pages_of
@@ -311,3 +312,11 @@ async def test_a_store_that_does_not_answer_gets_one_line_not_a_traceback(admin:
     assert response.status == 503 and "Traceback" not in page
     assert "The store does not answer" in page and "(admin.failed)" in page
     await admin.gateway.store.open()  # for the fixture's close
+
+
+async def test_a_long_list_is_cut_to_the_newest_and_says_so(admin: Admin) -> None:
+    await admin.mails(*(mail(n, f"Caso {n}") for n in range(3)))
+    board = Board(admin.gateway.store, [], admin.gateway.config.live.sla, 0.75, admin.clock, shown=2)
+    found = await board.tickets()
+    assert found.cut and found.by_status["new"] == 3
+    assert {row.ticket.number for row in found.groups["on_time"]} == {"TL-000002", "TL-000003"}  # the newest two

@@ -36,6 +36,7 @@ from adapters.web.security import COOKIE_NAME, FIELD_NAME, CsrfTokens, came_over
 STATUS_PATH = "/estado"  # under MOUNT_PATH: the ticket status lookup
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+PAGE_HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 def _contact_key(contact: str) -> str:
@@ -94,9 +95,7 @@ class _WebPages:
             samesite="Strict",
             secure=came_over_tls(request, self._trusted_proxies),
         )
-        response.headers.update(
-            {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
-        )
+        response.headers.update(PAGE_HEADERS)
         return response
 
     def _form(self, request: web.Request, lang: str, status: int = 200, **context: Any) -> web.Response:

@@ -43,6 +43,10 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "replace")).digest()
 
 
+class Blocked(Exception):
+    """Too many failed sign-ins from this address in the current window."""
+
+
 class AdminAccess:
     """Signs the admin in and out, and tells whose session a cookie is."""
 
@@ -66,18 +70,15 @@ class AdminAccess:
 
     async def sign_in(self, user: str, password: str, address: str) -> str | None:
         """A session cookie's value when the user and password are right; None when they are wrong (the attempt is
-        counted) or when this address failed too often lately (check `blocked` first to tell the two apart)."""
+        counted). `Blocked` when this address failed too often lately, whatever it typed."""
         if await self._failed.blocked(address):
-            return None
+            raise Blocked(address)
         right_user = secrets.compare_digest(_digest(user.strip()), _digest(self.user))
         right_password = secrets.compare_digest(_digest(password), self._password)
         if not (right_user and right_password):
             await self._failed.allow(address)
             return None
         return self._sessions.dumps({"user": self.user, "nonce": secrets.token_urlsafe(8)})
-
-    async def blocked(self, address: str) -> bool:
-        return await self._failed.blocked(address)
 
     def session_user(self, cookie: str | None) -> str | None:
         """The admin a session cookie belongs to, or None when it is missing, forged or expired."""

@@ -62,9 +62,9 @@ def flattened(report: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str
 def channel_state(details: Sequence[tuple[str, Any]], errors: Sequence[str], replies_failing: bool) -> str:
     """ "ok", or the worst thing the health report says, or that its replies fail (a refusing mailbox, say)."""
     states = {str(value) for key, value in details if key.rsplit(".", 1)[-1] == "state" and value}
-    for state in sorted(states):
-        if state in TROUBLE_STATES or state.startswith("broken"):
-            return state.split(" ", 1)[0]
+    for word in sorted(state.split(" ", 1)[0] for state in states):  # "broken (rebuilt on the next read)"
+        if word in TROUBLE_STATES:
+            return word
     if errors:
         return "error"
     if "connecting" in states:
@@ -145,6 +145,12 @@ class Board:
         for rows in groups.values():
             rows.sort(key=lambda row: (row.standing.due is None, row.standing.due or now, row.ticket.received_at))
         return groups
+
+    async def outbox_counts(self) -> tuple[int, int]:
+        """How many replies wait to be sent, and how many are dead."""
+        async with self._store.transaction() as tx:
+            counts = await tx.counts(("outbox_pending", "outbox_dead"))
+        return counts.get("outbox_pending", 0), counts.get("outbox_dead", 0)
 
     async def replies(self, failed_only: bool, limit: int = 200) -> list[OutboxItem]:
         async with self._store.transaction() as tx:

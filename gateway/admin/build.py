@@ -17,7 +17,6 @@ from gateway.config.loader import Settings
 from ticketing.sla import SlaPolicy
 from ticketing.store.base import Store
 
-__all__ = ["AdminDesk", "admin_pages", "channel_views"]
 FAILED_SIGN_INS = 10  # per visitor's address in each window, counted in the store
 SIGN_IN_WINDOW = timedelta(minutes=15)
 

@@ -22,7 +22,7 @@ import structlog
 from aiohttp import web
 
 from adapters.local_time import gmt_label
-from adapters.web.pages import CSP
+from adapters.web.pages import PAGE_HEADERS
 from adapters.web.pages import TEMPLATES_DIR as HELP_DESK_TEMPLATES
 from adapters.web.security import FIELD_NAME, came_over_tls
 from gateway.admin.access import CSRF_COOKIE, SESSION_COOKIE, AdminAccess
@@ -30,12 +30,7 @@ from gateway.admin.timing import relative, when
 from ticketing.store.base import StoreError
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-HEADERS = {
-    "Content-Security-Policy": CSP,
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-}
+HEADERS = {**PAGE_HEADERS, "X-Content-Type-Options": "nosniff"}  # the help desk's, and no type sniffing
 FAILED = "Try again in a moment. The gateway's log says what went wrong (admin.failed)."
 DONE = {  # what an action says on the page it leads back to, by its outcome
     "retried": "Reply {id} is queued again: the gateway sends it within seconds.",

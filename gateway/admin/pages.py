@@ -88,8 +88,7 @@ class AdminPages:
     async def replies(self, request: web.Request) -> web.Response:
         failed_only = request.query.get("all") != "1"
         items = await self._board.replies(failed_only)
-        totals = [row.activity for row in await self._board.channels()]
-        backlog, dead = sum(a.outbox_pending for a in totals), sum(a.outbox_dead for a in totals)
+        backlog, dead = await self._board.outbox_counts()
         context: dict[str, Any] = {"items": items, "failed_only": failed_only, "backlog": backlog, "dead": dead}
         return await self._frame.render(
             request, "replies.html", "replies", max_attempts=self._desk.max_attempts, **context

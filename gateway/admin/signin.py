@@ -8,7 +8,7 @@ import structlog
 from aiohttp import web
 
 from adapters.web.security import client_address
-from gateway.admin.access import SESSION_COOKIE
+from gateway.admin.access import SESSION_COOKIE, Blocked
 from gateway.admin.frame import Frame, home, next_page
 
 
@@ -33,11 +33,12 @@ class SignIn:
         form = await request.post()
         user, password, wanted = (str(form.get(name, "")) for name in ("user", "password", "next"))
         address = client_address(request, self._frame.trusted_proxies)
-        if await self._access.blocked(address):
+        try:
+            session = await self._access.sign_in(user, password, address)
+        except Blocked:
             self._log.warning("admin.sign_in_refused", reason="too many attempts", address=address)
             error = "Too many failed sign-ins from your address. Try again in 15 minutes."
             return await self._login_form(request, 429, error, user, wanted)
-        session = await self._access.sign_in(user, password, address)
         if session is None:
             self._log.warning("admin.sign_in_refused", reason="wrong user or password", address=address)
             return await self._login_form(request, 401, "Wrong user or password.", user, wanted)

@@ -16,7 +16,8 @@ from aiohttp import web
 
 from adapters.connection_limit import HTTP_BUSY, ConnectionLimit, QuietAcceptErrors, fd_budget
 from gateway.admin import MOUNT_PATH
-from gateway.admin.build import AdminDesk, admin_pages
+from gateway.admin.build import admin_pages
+from gateway.admin.pages import AdminDesk
 from gateway.runtime.bootstrap import Gateway
 from gateway.runtime.http import create_app
 
